@@ -1,0 +1,27 @@
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Field } from 'type-graphql';
+import { ContentObjectType } from '../content/content-object.type.js';
+
+/** A person who writes comments, tags objects and acts in the activity stream. Also a content type. */
+@ContentObjectType('User', { description: 'A user account. Users are content objects too: they can be tagged, commented on and linked.' })
+@Entity({ tableName: 'user' })
+export class User {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Field(() => String, { description: 'Unique login name.' })
+  @Property({ type: 'string', length: 50 })
+  @Unique({ name: 'user_username_unique' })
+  username!: string;
+
+  @Field(() => String, { description: 'Display name.' })
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Property({ type: 'boolean', default: false })
+  isAdmin: boolean = false;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,32 @@
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Field, Int } from 'type-graphql';
+import { ContentObjectType } from '../../content/content-object.type.js';
+
+@ContentObjectType('Product', { description: 'A product in the shop.' })
+@Entity({ tableName: 'product' })
+@Index({ name: 'product_created_at_index', properties: ['createdAt', 'id'] })
+export class Product {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field(() => String, { description: 'Stock keeping unit, unique.' })
+  @Property({ type: 'string', length: 64 })
+  @Unique({ name: 'product_sku_unique' })
+  sku!: string;
+
+  @Field(() => Int, { description: 'Price in cents.' })
+  @Property({ type: 'integer', default: 0 })
+  priceCents: number = 0;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

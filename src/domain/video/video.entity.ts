@@ -1,0 +1,31 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Field, Int } from 'type-graphql';
+import { ContentObjectType } from '../../content/content-object.type.js';
+
+@ContentObjectType('Video', { description: 'A video.' })
+@Entity({ tableName: 'video' })
+@Index({ name: 'video_created_at_index', properties: ['createdAt', 'id'] })
+export class Video {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 200 })
+  title!: string;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 500 })
+  url!: string;
+
+  @Field(() => Int)
+  @Property({ type: 'integer', default: 0 })
+  durationSeconds: number = 0;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,46 @@
+import { BigIntType } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Field, ObjectType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { ContentType } from '../../generic/content-type.entity.js';
+import { Node } from '../../generic/node.interface.js';
+import { User } from '../../accounts/user.entity.js';
+
+/**
+ * An entry of the activity stream (Django admin's LogEntry, django-activity-stream).
+ * Kept when its target is deleted: `objectRepr` keeps a readable snapshot.
+ */
+@ObjectType('ActivityEntry', { implements: [Node], description: 'Something a user did to a content object.' })
+@Entity({ tableName: 'activity_entry' })
+@Index({ name: 'activity_entry_target_index', properties: ['contentType', 'objectId', 'createdAt', 'id'] })
+@Index({ name: 'activity_entry_feed_index', properties: ['createdAt', 'id'] })
+@Index({ name: 'activity_entry_actor_index', properties: ['actor', 'createdAt', 'id'] })
+export class ActivityEntry {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @ManyToOne(() => User, { nullable: true, deleteRule: 'set null', index: false })
+  actor?: User | null;
+
+  @Field(() => String, { description: 'What happened: created, updated, deleted, tagged, commented, linked, …' })
+  @Property({ type: 'string', length: 40 })
+  verb!: string;
+
+  @ManyToOne(() => ContentType, { deleteRule: 'cascade' })
+  contentType!: ContentType;
+
+  @Property({ type: new BigIntType('number'), columnType: 'bigint' })
+  objectId!: number;
+
+  @Field(() => String, { description: 'Readable snapshot of the target, kept after it is deleted.' })
+  @Property({ type: 'string', length: 200 })
+  objectRepr!: string;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  @Property({ type: 'json', nullable: true })
+  data?: Record<string, unknown> | null;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,282 @@
+import type { EntityClass, EntityMetadata, MetadataStorage } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/sql';
+import { ContentType } from './content-type.entity.js';
+import {
+  ContentTypeCheckError,
+  type ContentTypeCheckFailure,
+  INTEGER_KEY_TYPES,
+} from './content-type.checks.js';
+import type { BoundGenericForeignKey, GenericForeignKeyDeclaration } from './generic-relation.js';
+import { invariant } from './invariant.js';
+
+export interface ContentTypeOptions<T = any> {
+  /** Application label, e.g. `blog`. Lower case identifier. */
+  appLabel: string;
+  /** Model name; defaults to the class name in lower case. */
+  model?: string;
+  /** GraphQL type name; defaults to the class name. */
+  typeName?: string;
+  /** Readable snapshot of an object, kept in `activity_entry.object_repr`. */
+  repr?: (object: T) => string;
+}
+
+export interface RegisteredContentType<T = any> {
+  cls: EntityClass<T>;
+  appLabel: string;
+  model: string;
+  /** `app_label.model`, the natural key. */
+  key: string;
+  typeName: string;
+  repr: (object: T) => string;
+  /** Resolved by `bind()`. */
+  tableName: string;
+  primaryKeyProperty: string;
+  primaryKeyColumn: string;
+}
+
+/**
+ * The content-type registry: which entity classes are content types, their
+ * `content_type` rows (synced at start-up and cached by id and by natural
+ * key, like Django's `ContentType.objects.get_for_model`), and the generic
+ * foreign keys that point at them with their delete policies.
+ *
+ * Lifecycle: `register*()` at import time, `bind(metadata)` after the ORM
+ * discovered its entities (runs the start-up checks), `sync(em)` once the
+ * schema is migrated (creates missing rows, fills the id cache).
+ */
+export class ContentTypeRegistry {
+  readonly #types: RegisteredContentType[] = [];
+  readonly #byClass = new Map<Function, RegisteredContentType>();
+  readonly #byTypeName = new Map<string, RegisteredContentType>();
+  readonly #byKey = new Map<string, RegisteredContentType>();
+  readonly #foreignKeys: GenericForeignKeyDeclaration[] = [];
+  #bound: BoundGenericForeignKey[] | undefined;
+  #idByKey = new Map<string, number>();
+  #keyById = new Map<number, string>();
+  #pendingFailures: ContentTypeCheckFailure[] = [];
+
+  /** Registers an entity class as a content type. */
+  register<T>(cls: EntityClass<T>, options: ContentTypeOptions<T>): this {
+    const model = options.model ?? cls.name.toLowerCase();
+    const typeName = options.typeName ?? cls.name;
+    const key = `${options.appLabel}.${model}`;
+    if (this.#byKey.has(key)) {
+      this.#pendingFailures.push({
+        code: 'contenttypes.E002',
+        message: `"${key}" is registered twice (${this.#byKey.get(key)!.cls.name} and ${cls.name}); give one of them another model name or app label.`,
+      });
+      return this;
+    }
+    if (this.#byTypeName.has(typeName)) {
+      this.#pendingFailures.push({
+        code: 'contenttypes.E003',
+        message: `GraphQL type name "${typeName}" is used by ${this.#byTypeName.get(typeName)!.cls.name} and ${cls.name}; pass a distinct typeName.`,
+      });
+      return this;
+    }
+    const entry: RegisteredContentType<T> = {
+      cls,
+      appLabel: options.appLabel,
+      model,
+      key,
+      typeName,
+      repr: options.repr ?? ((o: any) => String(o?.title ?? o?.name ?? `${typeName} #${o?.id}`)),
+      tableName: '',
+      primaryKeyProperty: '',
+      primaryKeyColumn: '',
+    };
+    this.#types.push(entry);
+    this.#byClass.set(cls, entry);
+    this.#byTypeName.set(typeName, entry);
+    this.#byKey.set(key, entry);
+    return this;
+  }
+
+  /** Declares a generic foreign key and its delete policy. */
+  genericForeignKey(declaration: GenericForeignKeyDeclaration): this {
+    this.#foreignKeys.push(declaration);
+    return this;
+  }
+
+  /** Every registered content type, in registration order. */
+  types(): readonly RegisteredContentType[] {
+    return this.#types;
+  }
+
+  /** The declared generic foreign keys resolved against ORM metadata; needs `bind()`. */
+  foreignKeys(): readonly BoundGenericForeignKey[] {
+    invariant(this.#bound, 'ContentTypeRegistry.bind() must run before foreignKeys()');
+    return this.#bound;
+  }
+
+  /** Entity classes of every content type (for the ORM's entity list). */
+  entityClasses(): EntityClass<any>[] {
+    return this.#types.map((t) => t.cls);
+  }
+
+  /** The registered type of a class or instance; undefined when not registered. */
+  find(clsOrInstance: Function | object): RegisteredContentType | undefined {
+    const cls = typeof clsOrInstance === 'function' ? clsOrInstance : clsOrInstance.constructor;
+    return this.#byClass.get(cls);
+  }
+
+  /** Like `find`, but throws a clear error for an unregistered entity. */
+  get(clsOrInstance: Function | object): RegisteredContentType {
+    const entry = this.find(clsOrInstance);
+    if (!entry) {
+      const name = typeof clsOrInstance === 'function' ? clsOrInstance.name : clsOrInstance.constructor.name;
+      throw new Error(
+        `contenttypes.E005: ${name} is not a registered content type; register it with registry.register(${name}, { appLabel }) before using it as a target.`,
+      );
+    }
+    return entry;
+  }
+
+  byTypeName(typeName: string): RegisteredContentType | undefined {
+    return this.#byTypeName.get(typeName);
+  }
+
+  byKey(key: string): RegisteredContentType | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** The `content_type.id` of a registered type; needs `sync()`. */
+  idOf(clsOrInstance: Function | object): number {
+    const entry = this.get(clsOrInstance);
+    const id = this.#idByKey.get(entry.key);
+    invariant(id !== undefined, `content type ${entry.key} has no row yet; run registry.sync() at start-up`);
+    return id;
+  }
+
+  /** The registered type of a `content_type.id`; undefined for unknown or stale ids. */
+  byId(id: number): RegisteredContentType | undefined {
+    const key = this.#keyById.get(id);
+    return key === undefined ? undefined : this.#byKey.get(key);
+  }
+
+  /** Cached `content_type` rows of registered types. */
+  rows(): { id: number; appLabel: string; model: string }[] {
+    return this.#types
+      .filter((t) => this.#idByKey.has(t.key))
+      .map((t) => ({ id: this.#idByKey.get(t.key)!, appLabel: t.appLabel, model: t.model }));
+  }
+
+  /**
+   * Resolves table and column names from the ORM metadata and runs the
+   * start-up checks. Throws `ContentTypeCheckError` listing every failure.
+   */
+  bind(metadata: MetadataStorage): void {
+    const failures = [...this.#pendingFailures];
+    for (const entry of this.#types) {
+      const meta = findMeta(metadata, entry.cls);
+      if (!meta) {
+        failures.push({
+          code: 'contenttypes.E004',
+          message: `${entry.cls.name} (${entry.key}) is registered as a content type but is not an entity known to the ORM; add it to the ORM's entities.`,
+        });
+        continue;
+      }
+      if (meta.primaryKeys.length !== 1) {
+        failures.push({
+          code: 'contenttypes.E007',
+          message: `${entry.cls.name} has ${meta.primaryKeys.length === 0 ? 'no' : 'a composite'} primary key; a content type needs exactly one integer primary key column.`,
+        });
+        continue;
+      }
+      const pk = meta.properties[meta.primaryKeys[0] as keyof typeof meta.properties] as any;
+      const columnType = String(pk.columnTypes?.[0] ?? pk.type ?? '').toLowerCase();
+      if (!INTEGER_KEY_TYPES.has(columnType.replace(/\(.*\)$/, ''))) {
+        failures.push({
+          code: 'contenttypes.E001',
+          message: `${entry.cls.name}.${pk.name} is of type "${columnType}", which does not fit object_id (bigint). Use an integer or bigint primary key, or do not register ${entry.cls.name} as a content type.`,
+        });
+        continue;
+      }
+      entry.tableName = meta.tableName;
+      entry.primaryKeyProperty = pk.name;
+      entry.primaryKeyColumn = pk.fieldNames[0];
+    }
+
+    const bound: BoundGenericForeignKey[] = [];
+    for (const fk of this.#foreignKeys) {
+      const meta = findMeta(metadata, fk.entity);
+      const ctProp = meta?.properties[fk.contentTypeProperty as never] as any;
+      const idProp = meta?.properties[fk.objectIdProperty as never] as any;
+      if (!meta || !ctProp || !idProp) {
+        failures.push({
+          code: 'contenttypes.E006',
+          message: `generic foreign key "${fk.name}" names ${fk.entity.name}.${fk.contentTypeProperty}/${fk.objectIdProperty}, which the ORM does not know.`,
+        });
+        continue;
+      }
+      for (const target of fk.targets?.() ?? []) {
+        if (!this.#byClass.has(target)) {
+          failures.push({
+            code: 'contenttypes.E005',
+            message: `generic foreign key "${fk.name}" allows ${target.name} as a target, but ${target.name} is not a registered content type.`,
+          });
+        }
+      }
+      bound.push({
+        ...fk,
+        tableName: meta.tableName,
+        contentTypeColumn: ctProp.fieldNames[0],
+        objectIdColumn: idProp.fieldNames[0],
+        primaryKeyColumn: (meta.properties[meta.primaryKeys[0] as never] as any).fieldNames[0],
+      });
+    }
+    if (failures.length > 0) throw new ContentTypeCheckError(failures);
+    this.#bound = bound;
+  }
+
+  /** The content types a generic foreign key may point at. */
+  targetsOf(fk: GenericForeignKeyDeclaration): readonly RegisteredContentType[] {
+    const allowed = fk.targets?.();
+    return allowed ? this.#types.filter((t) => allowed.includes(t.cls)) : this.#types;
+  }
+
+  /**
+   * Creates the missing `content_type` rows (idempotent and safe when several
+   * processes start at once: `INSERT … ON CONFLICT DO NOTHING`) and fills the
+   * cache. Never deletes rows.
+   */
+  async sync(em: EntityManager): Promise<void> {
+    const conn = em.getConnection();
+    if (this.#types.length > 0) {
+      const values = this.#types.map(() => '(?, ?)').join(', ');
+      const params = this.#types.flatMap((t) => [t.appLabel, t.model]);
+      await conn.execute(
+        `insert into content_type (app_label, model) values ${values} on conflict (app_label, model) do nothing`,
+        params,
+        'run',
+      );
+    }
+    await this.reload(em);
+  }
+
+  /** Re-reads every `content_type` row into the cache. */
+  async reload(em: EntityManager): Promise<void> {
+    const rows = await em.getConnection().execute<{ id: number; app_label: string; model: string }[]>(
+      'select id, app_label, model from content_type',
+    );
+    const idByKey = new Map<string, number>();
+    const keyById = new Map<number, string>();
+    for (const row of rows) {
+      const key = `${row.app_label}.${row.model}`;
+      idByKey.set(key, Number(row.id));
+      keyById.set(Number(row.id), key);
+    }
+    this.#idByKey = idByKey;
+    this.#keyById = keyById;
+  }
+}
+
+function findMeta(metadata: MetadataStorage, cls: EntityClass<any>): EntityMetadata | undefined {
+  try {
+    return metadata.find(cls) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export { ContentType };

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PgliteDriver } from '@mikro-orm/pglite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/sql';
+import type { PGlite } from '@electric-sql/pglite';
+import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
+import { appEntities } from '../app/entities.js';
+import type { AppConfig } from './config.js';
+import { CountingLogger } from './statement-counter.js';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
+
+export interface OrmOptions {
+  /** Use this PGlite instance (tests); the caller closes it. */
+  pglite?: PGlite;
+  /** Migration file generator (the migration tool adds the integrity SQL). */
+  migrationGenerator?: NonNullable<Options['migrations']>['generator'];
+}
+
+/** The embedded database's cluster directory inside the data directory. */
+export function pgliteDataPath(config: AppConfig): string {
+  return path.join(config.dataDir, 'pgdata');
+}
+
+/** One MikroORM configuration for the server, the tests and the migration tool. */
+export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): Options {
+  const common: Partial<Options> = {
+    entities: appEntities,
+    extensions: [Migrator],
+    preferTs: true,
+    loggerFactory: (loggerOptions) => new CountingLogger(loggerOptions),
+    debug: config.debugSql ? ['query', 'query-params'] : false,
+    allowGlobalContext: false,
+    migrations: {
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      glob: '!(*.d).{js,ts}',
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+      fileName: (timestamp: string, name?: string) => `Migration${timestamp}${name ? '_' + name : ''}`,
+      ...(options.migrationGenerator ? { generator: options.migrationGenerator } : {}),
+    },
+    schemaGenerator: {
+      // Integrity triggers and their functions are generated from the content-type
+      // registry (src/generic/integrity.sql.ts) and shipped by our migrations.
+      ignoreTriggers: true,
+      ignoreRoutines: true,
+    },
+  };
+  if (config.databaseUrl) {
+    return { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } } as Options;
+  }
+  if (options.pglite) {
+    return {
+      ...common,
+      driver: PgliteDriver,
+      dbName: 'postgres',
+      driverOptions: { pglite: options.pglite },
+    } as Options;
+  }
+  const dataPath = pgliteDataPath(config);
+  fs.mkdirSync(path.dirname(dataPath), { recursive: true });
+  return { ...common, driver: PgliteDriver, dbName: dataPath } as Options;
+}
+
+/**
+ * Initialises the ORM and binds the registry to its metadata, which runs the
+ * content-type start-up checks (throws ContentTypeCheckError).
+ */
+export async function initOrm(config: AppConfig, registry: ContentTypeRegistry, options: OrmOptions = {}): Promise<MikroORM> {
+  const orm = await MikroORM.init(createOrmOptions(config, options));
+  try {
+    registry.bind(orm.getMetadata());
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
+  return orm;
+}
+
+export function rootEm(orm: MikroORM): EntityManager {
+  return orm.em as unknown as EntityManager;
+}
