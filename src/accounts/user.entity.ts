@@ -1,3 +1,4 @@
+import type { Opt } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field } from 'type-graphql';
 import { ContentObjectType } from '../content/content-object.type.js';
@@ -19,9 +20,9 @@ export class User {
   name!: string;
 
   @Property({ type: 'boolean', default: false })
-  isAdmin: boolean = false;
+  isAdmin: Opt<boolean> = false;
 
   @Field(() => Date)
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
+  createdAt: Opt<Date> = new Date();
 }

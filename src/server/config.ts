@@ -14,6 +14,8 @@ export interface AppConfig {
   seedDemoData: boolean;
   /** Print SQL statements. */
   debugSql: boolean;
+  /** Add `extensions.sqlStatements` to responses (on in development and tests). */
+  statementCounts: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -30,5 +32,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     development: !production && env.NODE_ENV !== 'test',
     seedDemoData: env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA !== 'false' : !production,
     debugSql: env.DEBUG_SQL === 'true',
+    statementCounts: env.STATEMENT_COUNTS ? env.STATEMENT_COUNTS === 'true' : !production,
   };
 }

@@ -1,3 +1,4 @@
+import type { Opt } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
 import { ContentObjectType } from '../../content/content-object.type.js';
@@ -20,13 +21,13 @@ export class Product {
 
   @Field(() => Int, { description: 'Price in cents.' })
   @Property({ type: 'integer', default: 0 })
-  priceCents: number = 0;
+  priceCents: Opt<number> = 0;
 
   @Field(() => Date)
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
+  createdAt: Opt<Date> = new Date();
 
   @Field(() => Date)
   @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  updatedAt: Opt<Date> = new Date();
 }

@@ -1,3 +1,4 @@
+import type { Opt } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, ObjectType } from 'type-graphql';
 import { Node } from '../../generic/node.interface.js';
@@ -22,5 +23,5 @@ export class Tag {
   @Field(() => Date)
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   @Index({ name: 'tag_created_at_index' })
-  createdAt: Date = new Date();
+  createdAt: Opt<Date> = new Date();
 }

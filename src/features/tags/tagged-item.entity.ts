@@ -1,4 +1,4 @@
-import { BigIntType } from '@mikro-orm/core';
+import { BigIntType, type Opt } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { ContentType } from '../../generic/content-type.entity.js';
 import { User } from '../../accounts/user.entity.js';
@@ -22,7 +22,7 @@ export class TaggedItem {
   objectId!: number;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
+  createdAt: Opt<Date> = new Date();
 
   @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })
   taggedBy?: User | null;

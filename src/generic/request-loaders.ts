@@ -1,0 +1,52 @@
+import DataLoader from 'dataloader';
+import type { EntityClass } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/sql';
+import type { ContentTypeRegistry } from './content-type.registry.js';
+import { createEntityLoader } from './entity.loader.js';
+
+/**
+ * Every DataLoader of one request, created lazily and memoised here; built by
+ * the context factory with the request's EntityManager fork, so nothing
+ * outlives the request.
+ */
+export class RequestLoaders {
+  readonly #entityLoaders = new Map<Function, DataLoader<number, any>>();
+  readonly #named = new Map<string, DataLoader<any, any>>();
+
+  constructor(
+    readonly em: EntityManager,
+    readonly registry: ContentTypeRegistry,
+  ) {}
+
+  /** The loader of an entity class by primary key (one query per class per batch). */
+  entity<T extends object>(cls: EntityClass<T>): DataLoader<number, T | null> {
+    let loader = this.#entityLoaders.get(cls);
+    if (!loader) {
+      const pk = this.registry.find(cls)?.primaryKeyProperty || 'id';
+      loader = createEntityLoader(this.em, cls, pk);
+      this.#entityLoaders.set(cls, loader);
+    }
+    return loader;
+  }
+
+  /**
+   * Resolves a generic foreign key `(content_type_id, object_id)` to its
+   * content object through the per-type loader; `null` for a missing object
+   * or an unknown (stale) content type, like Django's GenericForeignKey.
+   */
+  async contentObject(contentTypeId: number, objectId: number): Promise<object | null> {
+    const type = this.registry.byId(contentTypeId);
+    if (!type) return null;
+    return this.entity(type.cls).load(objectId);
+  }
+
+  /** A memoised loader for a feature (reverse relations, counts); `key` names it. */
+  named<K, V, C = K>(key: string, create: () => DataLoader<K, V, C>): DataLoader<K, V, C> {
+    let loader = this.#named.get(key);
+    if (!loader) {
+      loader = create();
+      this.#named.set(key, loader);
+    }
+    return loader as DataLoader<K, V, C>;
+  }
+}

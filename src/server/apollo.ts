@@ -1,0 +1,72 @@
+import type http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { AppConfig } from './config.js';
+import type { AppContext } from './context.js';
+import { currentStatementScope } from './statement-counter.js';
+import { toGraphQLError } from './error-mapping.js';
+
+/** Apollo Server with the landing page, error masking and statement counts. */
+export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServer: http.Server): ApolloServer<AppContext> {
+  const plugins: ApolloServerPlugin<AppContext>[] = [
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    config.development
+      ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+      : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+  ];
+  if (config.statementCounts) plugins.push(statementCountPlugin());
+  return new ApolloServer<AppContext>({
+    schema,
+    plugins,
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatError(formatted, error, config),
+  });
+}
+
+/** Adds `extensions.sqlStatements` (statements this request issued) to every response. */
+function statementCountPlugin(): ApolloServerPlugin<AppContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const scope = currentStatementScope();
+          if (scope && response.body.kind === 'single') {
+            response.body.singleResult.extensions = {
+              ...response.body.singleResult.extensions,
+              sqlStatements: scope.count,
+            };
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Keeps errors that carry a code meant for clients; maps database errors we
+ * understand (see error-mapping.ts); masks everything else as
+ * INTERNAL_SERVER_ERROR without internals.
+ */
+function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code && code !== 'INTERNAL_SERVER_ERROR') {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  const mapped = toGraphQLError(error);
+  if (mapped) return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions: mapped.extensions };
+  console.error('Unexpected error in a resolver:', (error as { originalError?: unknown })?.originalError ?? error);
+  return {
+    message: config.development ? `Internal server error: ${formatted.message}` : 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/sql';
+import { createAppRegistry } from '../../src/app/registry.js';
+import type { ContentTypeRegistry } from '../../src/generic/content-type.registry.js';
+import { type AppConfig, loadConfig } from '../../src/server/config.js';
+import { prepareDatabase } from '../../src/server/database.js';
+import { initOrm, rootEm } from '../../src/server/orm.js';
+import { databaseUrlFor, uniqueName } from './names.js';
+
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+export const databaseKind = onPostgres ? 'postgresql' : 'pglite';
+
+export interface TestDatabase {
+  config: AppConfig;
+  /** Drops the database (PostgreSQL) or removes the data directory (PGlite). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database of its own: a copy of the run's template data
+ * directory (PGlite) or `CREATE DATABASE … TEMPLATE` (PostgreSQL).
+ */
+export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Promise<TestDatabase> {
+  const base = { ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true };
+  if (!onPostgres) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-test-'));
+    fs.cpSync(inject('pgliteTemplate'), dataDir, { recursive: true });
+    fs.rmSync(path.join(dataDir, 'server.lock'), { force: true });
+    return {
+      config: { ...base, databaseUrl: undefined, dataDir, ...overrides },
+      drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const serverUrl = process.env.DATABASE_URL!;
+  const name = uniqueName('cg_test');
+  await withAdmin(serverUrl, async (admin) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`create database "${name}" template "${inject('pgTemplate')}"`);
+        return;
+      } catch (error) {
+        // Two CREATE DATABASE … TEMPLATE at once can collide on the template.
+        if (attempt >= 20 || !/being accessed by other users/.test(String(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+      }
+    }
+  });
+  return {
+    config: { ...base, databaseUrl: databaseUrlFor(serverUrl, name), ...overrides },
+    drop: () => withAdmin(serverUrl, (admin) => admin.query(`drop database if exists "${name}" with (force)`).then(() => undefined)),
+  };
+}
+
+/** An empty database, not migrated (for migration tests). */
+export async function createEmptyDatabase(): Promise<TestDatabase> {
+  const base = { ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true };
+  if (!onPostgres) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-empty-'));
+    return { config: { ...base, databaseUrl: undefined, dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const serverUrl = process.env.DATABASE_URL!;
+  const name = uniqueName('cg_empty');
+  await withAdmin(serverUrl, (admin) => admin.query(`create database "${name}"`).then(() => undefined));
+  return {
+    config: { ...base, databaseUrl: databaseUrlFor(serverUrl, name) },
+    drop: () => withAdmin(serverUrl, (admin) => admin.query(`drop database if exists "${name}" with (force)`).then(() => undefined)),
+  };
+}
+
+async function withAdmin<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface OpenDatabase {
+  db: TestDatabase;
+  orm: MikroORM;
+  registry: ContentTypeRegistry;
+  /** A fresh fork of the root EntityManager. */
+  em(): EntityManager;
+  /** Runs raw SQL, returns the rows. */
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** A fresh migrated database with an ORM on it, without the HTTP server. */
+export async function openTestDatabase(): Promise<OpenDatabase> {
+  const db = await createTestDatabase();
+  const registry = createAppRegistry();
+  const orm = await initOrm(db.config, registry);
+  await prepareDatabase(orm, registry, db.config);
+  return {
+    db,
+    orm,
+    registry,
+    em: () => rootEm(orm).fork(),
+    sql: (query, params = []) => rootEm(orm).getConnection().execute(query, params as never[]) as never,
+    close: async () => {
+      await orm.close(true);
+      await db.drop();
+    },
+  };
+}

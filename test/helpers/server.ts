@@ -1,0 +1,45 @@
+import type { AppConfig } from '../../src/server/config.js';
+import { type RunningServer, startServer } from '../../src/server/start.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { rootEm } from '../../src/server/orm.js';
+
+export interface GraphQLResult<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
+  extensions?: { sqlStatements?: number; [key: string]: unknown };
+}
+
+export interface TestServer {
+  url: string;
+  server: RunningServer;
+  db: TestDatabase;
+  /** POSTs a GraphQL operation over HTTP, as a client does. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GraphQLResult<T>>;
+  /** Raw SQL on the server's database. */
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the real server on a fresh database of its own, on a free port. */
+export async function startTestServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
+  const db = await createTestDatabase(overrides);
+  const server = await startServer(db.config);
+  return {
+    url: server.url,
+    server,
+    db,
+    async gql(query, variables, options = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      const response = await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const body = (await response.json()) as GraphQLResult;
+      return { ...body, status: response.status };
+    },
+    sql: (query, params = []) => rootEm(server.orm).getConnection().execute(query, params as never[]) as never,
+    async stop() {
+      await server.stop();
+      await db.drop();
+    },
+  };
+}
