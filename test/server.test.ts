@@ -34,7 +34,7 @@ describe(`server (${databaseKind})`, () => {
   it('rejects a malformed request body with a 400 and a code, not a 500', async () => {
     const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 });
