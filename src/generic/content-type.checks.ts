@@ -9,7 +9,8 @@ export type ContentTypeCheckCode =
   | 'contenttypes.E004' // registered class is not a discovered entity
   | 'contenttypes.E005' // generic foreign key names an unregistered target
   | 'contenttypes.E006' // generic foreign key is malformed (entity/property missing)
-  | 'contenttypes.E007'; // composite or missing primary key
+  | 'contenttypes.E007' // composite or missing primary key
+  | 'contenttypes.E008'; // app_label or model is not a lower-case identifier
 
 export interface ContentTypeCheckFailure {
   code: ContentTypeCheckCode;
@@ -25,6 +26,27 @@ export class ContentTypeCheckError extends Error {
     this.name = 'ContentTypeCheckError';
   }
 }
+
+/**
+ * Thrown by `registry.get()` (and so by every helper that points a generic
+ * foreign key at an object) for an entity that is not a registered content type.
+ */
+export class UnregisteredContentTypeError extends Error {
+  readonly code = 'contenttypes.E005';
+
+  constructor(readonly className: string) {
+    super(
+      `contenttypes.E005: ${className} is not a registered content type; register it with registry.register(${className}, { appLabel }) before using it as a target.`,
+    );
+    this.name = 'UnregisteredContentTypeError';
+  }
+}
+
+/** `app_label` and `model`: what the integrity SQL and the natural key `app_label.model` rely on. */
+export const CONTENT_TYPE_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** Generic foreign key names end up in trigger, function and constraint names. */
+export const FOREIGN_KEY_NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Column types whose values fit a PostgreSQL `bigint` object_id. */
 export const INTEGER_KEY_TYPES = new Set([

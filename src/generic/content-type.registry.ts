@@ -2,9 +2,12 @@ import type { EntityClass, EntityMetadata, MetadataStorage } from '@mikro-orm/co
 import type { EntityManager } from '@mikro-orm/sql';
 import { ContentType } from './content-type.entity.js';
 import {
+  CONTENT_TYPE_NAME,
   ContentTypeCheckError,
   type ContentTypeCheckFailure,
+  FOREIGN_KEY_NAME,
   INTEGER_KEY_TYPES,
+  UnregisteredContentTypeError,
 } from './content-type.checks.js';
 import type { BoundGenericForeignKey, GenericForeignKeyDeclaration } from './generic-relation.js';
 import { invariant } from './invariant.js';
@@ -60,6 +63,21 @@ export class ContentTypeRegistry {
     const model = options.model ?? cls.name.toLowerCase();
     const typeName = options.typeName ?? cls.name;
     const key = `${options.appLabel}.${model}`;
+    if (!CONTENT_TYPE_NAME.test(options.appLabel) || !CONTENT_TYPE_NAME.test(model)) {
+      this.#pendingFailures.push({
+        code: 'contenttypes.E008',
+        message: `${cls.name} is registered as "${key}"; app_label and model must be lower-case identifiers (a-z, 0-9, _), e.g. { appLabel: 'blog', model: 'article' }.`,
+      });
+      return this;
+    }
+    const previous = this.#byClass.get(cls);
+    if (previous) {
+      this.#pendingFailures.push({
+        code: 'contenttypes.E002',
+        message: `${cls.name} is registered twice (as "${previous.key}" and "${key}"); register each class once.`,
+      });
+      return this;
+    }
     if (this.#byKey.has(key)) {
       this.#pendingFailures.push({
         code: 'contenttypes.E002',
@@ -120,13 +138,12 @@ export class ContentTypeRegistry {
     return this.#byClass.get(cls);
   }
 
-  /** Like `find`, but throws a clear error for an unregistered entity. */
+  /** Like `find`, but throws UnregisteredContentTypeError (contenttypes.E005) for an unregistered entity. */
   get(clsOrInstance: Function | object): RegisteredContentType {
     const entry = this.find(clsOrInstance);
     if (!entry) {
-      const name = typeof clsOrInstance === 'function' ? clsOrInstance.name : clsOrInstance.constructor.name;
-      throw new Error(
-        `contenttypes.E005: ${name} is not a registered content type; register it with registry.register(${name}, { appLabel }) before using it as a target.`,
+      throw new UnregisteredContentTypeError(
+        typeof clsOrInstance === 'function' ? clsOrInstance.name : clsOrInstance.constructor.name,
       );
     }
     return entry;
@@ -184,8 +201,8 @@ export class ContentTypeRegistry {
         continue;
       }
       const pk = meta.properties[meta.primaryKeys[0] as keyof typeof meta.properties] as any;
-      const columnType = String(pk.columnTypes?.[0] ?? pk.type ?? '').toLowerCase();
-      if (!INTEGER_KEY_TYPES.has(columnType.replace(/\(.*\)$/, ''))) {
+      const columnType = columnTypeOf(pk);
+      if (pk.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(columnType)) {
         failures.push({
           code: 'contenttypes.E001',
           message: `${entry.cls.name}.${pk.name} is of type "${columnType}", which does not fit object_id (bigint). Use an integer or bigint primary key, or do not register ${entry.cls.name} as a content type.`,
@@ -198,15 +215,33 @@ export class ContentTypeRegistry {
     }
 
     const bound: BoundGenericForeignKey[] = [];
+    const names = new Set<string>();
     for (const fk of this.#foreignKeys) {
+      const malformed = (problem: string) =>
+        failures.push({ code: 'contenttypes.E006', message: `generic foreign key "${fk.name}" ${problem}` });
+      if (!FOREIGN_KEY_NAME.test(fk.name)) {
+        malformed('has a malformed name; use a lower-case identifier (a-z, 0-9, _): it becomes part of trigger names.');
+        continue;
+      }
+      if (names.has(fk.name)) {
+        malformed('is declared twice; every generic foreign key needs its own name.');
+        continue;
+      }
+      names.add(fk.name);
       const meta = findMeta(metadata, fk.entity);
       const ctProp = meta?.properties[fk.contentTypeProperty as never] as any;
       const idProp = meta?.properties[fk.objectIdProperty as never] as any;
       if (!meta || !ctProp || !idProp) {
-        failures.push({
-          code: 'contenttypes.E006',
-          message: `generic foreign key "${fk.name}" names ${fk.entity.name}.${fk.contentTypeProperty}/${fk.objectIdProperty}, which the ORM does not know.`,
-        });
+        malformed(`names ${fk.entity?.name}.${fk.contentTypeProperty}/${fk.objectIdProperty}, which the ORM does not know.`);
+        continue;
+      }
+      if (ctProp.kind !== 'm:1' || ctProp.targetMeta?.class !== ContentType) {
+        malformed(`needs ${fk.entity.name}.${fk.contentTypeProperty} to be a ManyToOne to ContentType.`);
+        continue;
+      }
+      const idType = columnTypeOf(idProp);
+      if (idProp.kind !== 'scalar' || idProp.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(idType)) {
+        malformed(`needs ${fk.entity.name}.${fk.objectIdProperty} to be one integer column (bigint); it is "${idType}".`);
         continue;
       }
       for (const target of fk.targets?.() ?? []) {
@@ -243,8 +278,11 @@ export class ContentTypeRegistry {
   async sync(em: EntityManager): Promise<void> {
     const conn = em.getConnection();
     if (this.#types.length > 0) {
-      const values = this.#types.map(() => '(?, ?)').join(', ');
-      const params = this.#types.flatMap((t) => [t.appLabel, t.model]);
+      // Sorted, so that processes with different registries insert in one
+      // order and cannot deadlock on the unique index.
+      const types = [...this.#types].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const values = types.map(() => '(?, ?)').join(', ');
+      const params = types.flatMap((t) => [t.appLabel, t.model]);
       await conn.execute(
         `insert into content_type (app_label, model) values ${values} on conflict (app_label, model) do nothing`,
         params,
@@ -269,6 +307,14 @@ export class ContentTypeRegistry {
     this.#idByKey = idByKey;
     this.#keyById = keyById;
   }
+}
+
+/** The column type of a property, lower case, without its length: `varchar(255)` → `varchar`. */
+function columnTypeOf(prop: { columnTypes?: string[]; type?: unknown }): string {
+  return String(prop.columnTypes?.[0] ?? prop.type ?? '')
+    .toLowerCase()
+    .replace(/\(.*\)$/, '')
+    .trim();
 }
 
 function findMeta(metadata: MetadataStorage, cls: EntityClass<any>): EntityMetadata | undefined {

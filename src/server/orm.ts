@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MikroORM, type Options } from '@mikro-orm/core';
+import { type EntityClass, MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -16,6 +16,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 
 export interface OrmOptions {
+  /** The entity classes to discover; the application's (`appEntities`) when omitted. */
+  entities?: EntityClass<any>[];
   /** Use this PGlite instance (tests); the caller closes it. */
   pglite?: PGlite;
   /** Migration file generator (the migration tool adds the integrity SQL). */
@@ -30,7 +32,7 @@ export function pgliteDataPath(config: AppConfig): string {
 /** One MikroORM configuration for the server, the tests and the migration tool. */
 export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): Options {
   const common: Partial<Options> = {
-    entities: appEntities,
+    entities: options.entities ?? appEntities,
     extensions: [Migrator],
     preferTs: true,
     loggerFactory: (loggerOptions) => new CountingLogger(loggerOptions),

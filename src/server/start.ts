@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
-import type { MikroORM } from '@mikro-orm/core';
+import type { EntityClass, MikroORM } from '@mikro-orm/core';
 import { createAppRegistry } from '../app/registry.js';
 import { createNodeTypes } from '../app/node-types.js';
 import { buildAppSchema } from '../app/schema.js';
@@ -12,7 +12,7 @@ import type { AppConfig } from './config.js';
 import { createApollo } from './apollo.js';
 import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
-import { prepareDatabase } from './database.js';
+import { prepareDatabaseWith } from './database.js';
 import { createHttpServer } from './http.js';
 import { initOrm, rootEm } from './orm.js';
 
@@ -29,20 +29,30 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The content-type registry; the application's (`createAppRegistry()`) when omitted. */
+  registry?: ContentTypeRegistry;
+  /** The ORM's entity classes; the application's when omitted. */
+  entities?: EntityClass<any>[];
+}
+
 /**
  * Starts contentgraph: locks the embedded data directory, initialises the
- * ORM (running the content-type checks), applies migrations and syncs content
- * types under an advisory lock, loads demo data into an empty database, and
- * serves GraphQL on `config.port` (0 for any free port).
+ * ORM (running the content-type checks: rejects with ContentTypeCheckError),
+ * applies migrations, syncs content types and loads demo data into an empty
+ * database (all three under one advisory lock), and serves GraphQL on
+ * `config.port` (0 for any free port).
  */
-export async function startServer(config: AppConfig): Promise<RunningServer> {
+export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
   const lock: DataDirLock | undefined = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
   let orm: MikroORM | undefined;
   try {
-    const registry = createAppRegistry();
-    orm = await initOrm(config, registry);
-    const migrations = await prepareDatabase(orm, registry, config);
-    const seeded = config.seedDemoData ? await seedDemoData(rootEm(orm).fork(), registry) : false;
+    const registry = options.registry ?? createAppRegistry();
+    orm = await initOrm(config, registry, { entities: options.entities });
+    const prepared = await prepareDatabaseWith(orm, registry, config, {
+      afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
+    });
+    const { migrations, afterSync: seeded } = prepared;
     const services: AppServices = { config, orm, registry, nodeTypes: createNodeTypes(registry) };
     const schema = await buildAppSchema(registry);
     let apollo: ApolloServer<AppContext> | undefined;
@@ -80,4 +90,48 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
     lock?.release();
     throw error;
   }
+}
+
+/**
+ * The server process (`npm start`): starts, logs where it listens, and on
+ * SIGINT/SIGTERM stops accepting, finishes in-flight requests, closes the
+ * database and exits 0. When start-up fails (a content-type check, the data
+ * directory lock, the database) it prints the message and exits 1.
+ */
+export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer(config, options);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  if (server.startup.migrations.length) console.log(`Applied migrations: ${server.startup.migrations.join(', ')}`);
+  if (server.startup.seeded) console.log('Loaded demo data into the empty database.');
+  console.log(`contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`);
+  let firstSignalAt = 0;
+  const shutdown = (signal: string) => {
+    // Ctrl-C reaches npm, tsx and this process alike, and tsx forwards it: the
+    // same press can arrive twice. Only a signal a while after the first forces an exit.
+    if (firstSignalAt) {
+      if (Date.now() - firstSignalAt < 2000) return;
+      console.error(`${signal} again: exiting without waiting for the database to close.`);
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    console.log(`${signal} received: finishing in-flight requests, then closing the database…`);
+    server.stop().then(
+      () => {
+        console.log('Stopped cleanly.');
+        process.exit(0);
+      },
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
