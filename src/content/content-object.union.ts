@@ -1,15 +1,18 @@
 import { type ClassType, createUnionType } from 'type-graphql';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { invariant } from '../generic/invariant.js';
+import { applyContentObjectTypes } from './content-object.type.js';
 
 let members: ContentTypeRegistry | undefined;
 
 /**
- * Sets the registry whose content types make up `ContentObject`. Called once
- * by the schema builder before the schema is built.
+ * Sets the registry whose content types make up `ContentObject` and applies
+ * the deferred `@ObjectType` of the content types (see `ContentObjectType`).
+ * Called by the schema builder before the schema is built.
  */
 export function defineContentObjectMembers(registry: ContentTypeRegistry): void {
   members = registry;
+  applyContentObjectTypes();
 }
 
 /**

@@ -12,6 +12,7 @@ import { createEntityLoader } from './entity.loader.js';
 export class RequestLoaders {
   readonly #entityLoaders = new Map<Function, DataLoader<number, any>>();
   readonly #named = new Map<string, DataLoader<any, any>>();
+  #contentObjects: DataLoader<string, object | null> | undefined;
 
   constructor(
     readonly em: EntityManager,
@@ -35,9 +36,34 @@ export class RequestLoaders {
    * or an unknown (stale) content type, like Django's GenericForeignKey.
    */
   async contentObject(contentTypeId: number, objectId: number): Promise<object | null> {
-    const type = this.registry.byId(contentTypeId);
-    if (!type) return null;
-    return this.entity(type.cls).load(objectId);
+    if (!this.registry.byId(contentTypeId)) return null;
+    this.#contentObjects ??= new DataLoader<string, object | null>((keys) => this.#loadContentObjects(keys), { maxBatchSize: 5000 });
+    return this.#contentObjects.load(`${contentTypeId}:${objectId}`);
+  }
+
+  /**
+   * One batch of targets of any types: one query per content type (through
+   * the per-type entity loaders, run in parallel), and every key resolves
+   * when ALL types are loaded. So the fields selected on the targets (their
+   * tags, comment counts, …) are requested in one tick and batch into one
+   * query each, whatever the mix of types.
+   */
+  async #loadContentObjects(keys: readonly string[]): Promise<(object | null | Error)[]> {
+    const byType = new Map<number, number[]>();
+    const parsed = keys.map((key) => key.split(':').map(Number) as [number, number]);
+    for (const [ct, id] of parsed) {
+      let ids = byType.get(ct);
+      if (!ids) byType.set(ct, (ids = []));
+      ids.push(id);
+    }
+    const loaded = new Map<string, object | null | Error>();
+    await Promise.all(
+      [...byType].map(async ([ct, ids]) => {
+        const results = await this.entity(this.registry.byId(ct)!.cls).loadMany(ids);
+        ids.forEach((id, i) => loaded.set(`${ct}:${id}`, results[i]));
+      }),
+    );
+    return keys.map((key) => loaded.get(key) ?? null);
   }
 
   /** A memoised loader for a feature (reverse relations, counts); `key` names it. */

@@ -1,0 +1,83 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import { afterTimeKeySql, cursorTimestampSql, type SortDirection, type TimeKey, timeKeyOrderSql } from './keyset.js';
+
+/** A table read in pages of `(time, id)` order, partitioned by some integer columns. */
+export interface PartitionPageSpec {
+  table: string;
+  /** Integer columns identifying a parent, e.g. `['content_type_id', 'object_id']` or `['tag_id']`. */
+  partitionColumns: string[];
+  timeColumn: string;
+  idColumn: string;
+  direction: SortDirection;
+}
+
+/** A raw row plus `cg_at`, its timestamp as cursor text. */
+export type PageRow = Record<string, unknown> & { cg_at: string };
+
+/** Canonical text of a partition key, e.g. `3:42`. */
+export function partitionKey(values: readonly (number | string | bigint)[]): string {
+  return values.map((v) => String(Number(v))).join(':');
+}
+
+/**
+ * Reads the first `limit` rows (after `after`, when given) of EVERY partition
+ * named in `keys`, in ONE statement: a window function numbers the rows of
+ * each partition in page order (`row_number() over (partition by … order by
+ * time, id)`) and keeps those up to `limit`. Served by the
+ * `(partition…, time, id)` index of the table. `extra` adds a condition on
+ * the table (alias `g`). Returns one array of rows per key, in key order.
+ */
+export async function firstRowsPerPartition(
+  em: EntityManager,
+  spec: PartitionPageSpec,
+  keys: readonly (readonly number[])[],
+  limit: number,
+  after: TimeKey | null,
+  extra?: { sql: string; params: unknown[] },
+): Promise<PageRow[][]> {
+  if (keys.length === 0) return [];
+  const width = spec.partitionColumns.length;
+  const keyColumns = spec.partitionColumns.map((_, i) => `k${i}`);
+  const values = keys.map(() => `(${keyColumns.map(() => '?::bigint').join(', ')})`).join(', ');
+  const params: unknown[] = keys.flatMap((key) => {
+    if (key.length !== width) throw new Error(`partition key ${JSON.stringify(key)} needs ${width} values`);
+    return key.map(Number);
+  });
+  const join = spec.partitionColumns.map((column, i) => `g.${q(column)} = k.${keyColumns[i]}`).join(' and ');
+  const conditions: string[] = [];
+  if (after) {
+    const condition = afterTimeKeySql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, after, spec.direction);
+    conditions.push(condition.sql);
+    params.push(...condition.params);
+  }
+  if (extra) {
+    conditions.push(`(${extra.sql})`);
+    params.push(...extra.params);
+  }
+  params.push(limit);
+  const order = timeKeyOrderSql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, spec.direction);
+  const sql =
+    `select * from (` +
+    `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at, ` +
+    `row_number() over (partition by ${spec.partitionColumns.map((c) => `g.${q(c)}`).join(', ')} order by ${order}) as cg_rn ` +
+    `from (values ${values}) as k(${keyColumns.join(', ')}) join ${q(spec.table)} g on ${join}` +
+    (conditions.length ? ` where ${conditions.join(' and ')}` : '') +
+    `) p where p.cg_rn <= ? order by p.cg_rn`;
+  const rows = await em.getConnection().execute<PageRow[]>(sql, params);
+  const byKey = new Map<string, PageRow[]>();
+  for (const row of rows) {
+    const key = partitionKey(spec.partitionColumns.map((c) => row[c] as number));
+    let group = byKey.get(key);
+    if (!group) byKey.set(key, (group = []));
+    delete row.cg_rn;
+    group.push(row);
+  }
+  return keys.map((key) => byKey.get(partitionKey(key)) ?? []);
+}
+
+/** Maps raw rows (column names) to managed entities, keeping each row's cursor timestamp. */
+export function mapPageRows<T extends object>(em: EntityManager, cls: new (...args: any[]) => T, rows: PageRow[]): { node: T; at: string; id: number }[] {
+  return rows.map(({ cg_at, ...columns }) => ({ node: em.map(cls, columns as never) as T, at: cg_at, id: Number(columns.id) }));
+}
+
+export const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;

@@ -1,0 +1,60 @@
+import type DataLoader from 'dataloader';
+import type { RequestLoaders } from '../../generic/request-loaders.js';
+import type { TargetKey } from '../../content/content-target.js';
+import { afterTimeKeySql, cursorTimestampSql, type TimeKey } from '../../content/keyset.js';
+import { mapPageRows, type PageRow } from '../../content/partition-page.sql.js';
+import { type TargetPage, targetPages } from '../../content/target-page.loader.js';
+import { ActivityEntry } from './activity-entry.entity.js';
+
+/** The activity of many objects, newest first (`created_at desc, id desc`): one statement per batch. */
+export function activityPages(loaders: RequestLoaders, first: number, after: TimeKey | null): DataLoader<TargetKey, TargetPage<ActivityEntry>, string> {
+  return targetPages(
+    loaders,
+    'activity.pages',
+    ActivityEntry,
+    { table: 'activity_entry', partitionColumns: ['content_type_id', 'object_id'], timeColumn: 'created_at', idColumn: 'id', direction: 'desc' },
+    first,
+    after,
+  );
+}
+
+export interface FeedFilter {
+  actorId?: number;
+  verb?: string;
+  target?: TargetKey;
+}
+
+/**
+ * One page of the activity feed, newest first, keyset on `(created_at, id)`:
+ * one statement, served by `activity_entry_feed_index` (or the actor / target
+ * index when filtered). Returns `first + 1` rows at most.
+ */
+export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, first: number, after: TimeKey | null): Promise<TargetPage<ActivityEntry>> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.actorId !== undefined) {
+    where.push('e.actor_id = ?');
+    params.push(filter.actorId);
+  }
+  if (filter.verb !== undefined) {
+    where.push('e.verb = ?');
+    params.push(filter.verb);
+  }
+  if (filter.target) {
+    where.push('e.content_type_id = ? and e.object_id = ?');
+    params.push(filter.target.contentTypeId, filter.target.objectId);
+  }
+  if (after) {
+    const condition = afterTimeKeySql('e.created_at', 'e.id', after, 'desc');
+    where.push(condition.sql);
+    params.push(...condition.params);
+  }
+  params.push(first + 1);
+  const rows = await loaders.em.getConnection().execute<PageRow[]>(
+    `select e.*, ${cursorTimestampSql('e.created_at')} as cg_at from activity_entry e` +
+      (where.length ? ` where ${where.join(' and ')}` : '') +
+      ` order by e.created_at desc, e.id desc limit ?`,
+    params,
+  );
+  return mapPageRows(loaders.em, ActivityEntry, rows);
+}

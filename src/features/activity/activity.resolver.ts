@@ -1,0 +1,87 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { type Connection, pageSize } from '../../generic/connection.js';
+import type { GenericContext } from '../../generic/context.js';
+import { ContentType } from '../../generic/content-type.entity.js';
+import { BadUserInputError } from '../../generic/errors.js';
+import { fromGlobalId } from '../../generic/global-id.js';
+import { User } from '../../accounts/user.entity.js';
+import { ContentObject } from '../../content/content-object.union.js';
+import { contentTargetArg, targetKeyOf } from '../../content/content-target.js';
+import { decodeTimeKey, timeKeyConnection } from '../../content/keyset.js';
+import { ActivityEntry } from './activity-entry.entity.js';
+import { ActivityEntryConnection } from './activity-entry.connection.js';
+import { activityPages, type FeedFilter, feedPage } from './activity.loaders.js';
+import { HasActivity } from './has-activity.interface.js';
+
+const FIRST = 'How many to return: 0 to 100, default 20.';
+const AFTER = 'Return the entries after this cursor (an `endCursor` or edge `cursor` of a previous page).';
+
+/** The activity feed and the fields of `ActivityEntry`. */
+@Resolver(() => ActivityEntry)
+export class ActivityEntryResolver {
+  @Query(() => ActivityEntryConnection, { description: 'The activity feed, newest first, optionally filtered by actor, verb and target.' })
+  async activity(
+    @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
+    @Arg('actor', () => ID, { nullable: true, description: 'Global ID of a User: only what they did.' }) actor: string | null,
+    @Arg('verb', () => String, { nullable: true, description: 'Only entries with this verb (created, updated, tagged, commented, …).' }) verb: string | null,
+    @Arg('target', () => ID, { nullable: true, description: 'Global ID of a content object: only what happened to it.' }) target: string | null,
+    @Ctx() ctx: GenericContext,
+  ): Promise<Connection<ActivityEntry>> {
+    const size = pageSize(first);
+    const key = decodeTimeKey(after);
+    const filter: FeedFilter = {};
+    if (actor !== null && actor !== undefined) filter.actorId = userIdArg(ctx, actor, 'actor');
+    if (verb !== null && verb !== undefined) filter.verb = verb;
+    if (target !== null && target !== undefined) {
+      const { contentTypeId, objectId } = contentTargetArg(ctx, target, 'target');
+      filter.target = { contentTypeId, objectId };
+    }
+    return timeKeyConnection(await feedPage(ctx.loaders, filter, size, key), size);
+  }
+
+  @FieldResolver(() => Int, { description: 'The primary key in the database.' })
+  databaseId(@Root() entry: ActivityEntry): number {
+    return entry.id;
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who did it; null for the system or a deleted user.' })
+  async actor(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): Promise<User | null> {
+    return entry.actor ? ctx.loaders.entity(User).load(entry.actor.id) : null;
+  }
+
+  @FieldResolver(() => ContentObject, { nullable: true, description: 'The object acted on; null once it is deleted (`objectRepr` remains).' })
+  target(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): Promise<object | null> {
+    return ctx.loaders.contentObject(entry.contentType.id, entry.objectId);
+  }
+
+  @FieldResolver(() => ContentType, { nullable: true, description: 'The content type of the target, also after the target is deleted.' })
+  targetType(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): ContentType | null {
+    const type = ctx.registry.byId(entry.contentType.id);
+    return type ? Object.assign(new ContentType(), { id: entry.contentType.id, appLabel: type.appLabel, model: type.model }) : null;
+  }
+}
+
+/** `HasActivity.activity` of every content object, batched across objects. */
+@Resolver(() => HasActivity)
+export class HasActivityResolver {
+  @FieldResolver(() => ActivityEntryConnection, { description: 'What happened to this object, newest first.' })
+  async activity(
+    @Root() obj: object,
+    @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
+    @Ctx() ctx: GenericContext,
+  ): Promise<Connection<ActivityEntry>> {
+    const size = pageSize(first);
+    const rows = await activityPages(ctx.loaders, size, decodeTimeKey(after)).load(targetKeyOf(ctx, obj));
+    return timeKeyConnection(rows, size);
+  }
+}
+
+function userIdArg(ctx: GenericContext, globalId: string, argumentName: string): number {
+  const decoded = fromGlobalId(globalId);
+  if (!decoded || ctx.nodeTypes.classOf(decoded.typeName) !== User) {
+    throw new BadUserInputError(`\`${argumentName}\` must be the global ID of a User; got "${String(globalId).slice(0, 100)}".`, { argumentName });
+  }
+  return decoded.id;
+}

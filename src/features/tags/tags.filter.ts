@@ -1,0 +1,31 @@
+import { BadUserInputError } from '../../generic/errors.js';
+import { tagLookupName } from './tags.loaders.js';
+
+export const MAX_TAGGED_FILTER = 10;
+
+/**
+ * The condition "the object carries ALL these tags" (names compared
+ * case-insensitively) for a content table: SQL with `?` placeholders on
+ * `objectColumn` (the table's primary key, qualified), or null when `names`
+ * is empty (no filter). BAD_USER_INPUT naming `argumentName` for more than
+ * MAX_TAGGED_FILTER names.
+ */
+export function carriesAllTagsSql(
+  contentTypeId: number,
+  objectColumn: string,
+  names: readonly string[],
+  argumentName = 'tagged',
+): { sql: string; params: unknown[] } | null {
+  const lookup = [...new Set(names.map(tagLookupName))];
+  if (lookup.length > MAX_TAGGED_FILTER) {
+    throw new BadUserInputError(`\`${argumentName}\` may name at most ${MAX_TAGGED_FILTER} tags (got ${lookup.length}).`, { argumentName });
+  }
+  if (lookup.length === 0) return null;
+  return {
+    sql:
+      `${objectColumn} in (select ti.object_id from tagged_item ti join tag t on t.id = ti.tag_id ` +
+      `where ti.content_type_id = ? and lower(t.name) in (${lookup.map(() => '?').join(', ')}) ` +
+      `group by ti.object_id having count(*) = ?)`,
+    params: [contentTypeId, ...lookup, lookup.length],
+  };
+}

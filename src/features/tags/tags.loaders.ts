@@ -1,0 +1,107 @@
+import DataLoader from 'dataloader';
+import type { RequestLoaders } from '../../generic/request-loaders.js';
+import { type TargetKey, targetCacheKey } from '../../content/content-target.js';
+import { firstRowsPerPartition, type PageRow, partitionKey } from '../../content/partition-page.sql.js';
+import type { TimeKey } from '../../content/keyset.js';
+import { Tag } from './tag.entity.js';
+
+/** Lookup form of a tag name: trimmed, inner whitespace collapsed, lower case. */
+export function tagLookupName(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+const placeholders = (n: number, each = '?') => Array.from({ length: n }, () => each).join(', ');
+
+/** Ids of the content types the registry knows (rows of stale types are never read). */
+export function registeredTypeIds(loaders: RequestLoaders): number[] {
+  return loaders.registry.rows().map((row) => row.id);
+}
+
+/**
+ * The tags of many content objects: ONE statement per batch
+ * (`tagged_item ⨝ tag` joined to a VALUES list of `(content_type_id, object_id)`),
+ * each object's tags ordered by lower(name).
+ */
+export function tagsOfTargets(loaders: RequestLoaders): DataLoader<TargetKey, Tag[], string> {
+  return loaders.named('tags.ofTargets', () =>
+    new DataLoader<TargetKey, Tag[], string>(
+      async (keys) => {
+        const rows = await loaders.em.getConnection().execute<Record<string, unknown>[]>(
+          `select k.ct as cg_ct, k.oid as cg_oid, t.* from (values ${placeholders(keys.length, '(?::bigint, ?::bigint)')}) as k(ct, oid) ` +
+            `join tagged_item ti on ti.content_type_id = k.ct and ti.object_id = k.oid ` +
+            `join tag t on t.id = ti.tag_id order by lower(t.name) collate "C", t.id`,
+          keys.flatMap((k) => [k.contentTypeId, k.objectId]),
+        );
+        const byTarget = new Map<string, Tag[]>();
+        for (const { cg_ct, cg_oid, ...columns } of rows) {
+          const key = partitionKey([cg_ct as number, cg_oid as number]);
+          let tags = byTarget.get(key);
+          if (!tags) byTarget.set(key, (tags = []));
+          tags.push(loaders.em.map(Tag, columns as never));
+        }
+        return keys.map((key) => byTarget.get(targetCacheKey(key)) ?? []);
+      },
+      { cacheKeyFn: targetCacheKey, maxBatchSize: 1000 },
+    ),
+  );
+}
+
+/** How many objects (of registered content types) carry each tag: one `group by` statement per batch. */
+export function tagItemCounts(loaders: RequestLoaders): DataLoader<number, number> {
+  return loaders.named('tags.itemCounts', () =>
+    new DataLoader<number, number>(
+      async (tagIds) => {
+        const typeIds = registeredTypeIds(loaders);
+        const rows = await loaders.em.getConnection().execute<{ tag_id: number; n: number }[]>(
+          `select tag_id, count(*)::int as n from tagged_item where tag_id in (${placeholders(tagIds.length)}) ` +
+            `and content_type_id in (${placeholders(typeIds.length)}) group by tag_id`,
+          [...tagIds, ...typeIds],
+        );
+        const counts = new Map(rows.map((row) => [Number(row.tag_id), Number(row.n)]));
+        return tagIds.map((id) => counts.get(id) ?? 0);
+      },
+      { maxBatchSize: 1000 },
+    ),
+  );
+}
+
+/** Tags by lookup name (see `tagLookupName`), case-insensitively: one statement per batch; null when none. */
+export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | null> {
+  return loaders.named('tags.byName', () =>
+    new DataLoader<string, Tag | null>(
+      async (names) => {
+        const rows = await loaders.em
+          .getConnection()
+          .execute<Record<string, unknown>[]>(`select lower(name) as cg_lower, * from tag where lower(name) in (${placeholders(names.length)})`, [...names]);
+        const byName = new Map(rows.map(({ cg_lower, ...columns }) => [String(cg_lower), loaders.em.map(Tag, columns as never)]));
+        return names.map((name) => byName.get(name) ?? null);
+      },
+      { maxBatchSize: 1000 },
+    ),
+  );
+}
+
+/**
+ * The first `first` tagged items (after `after`) of many tags, newest first
+ * (`tagged_item.created_at desc, id desc`), restricted to `typeIds`: ONE
+ * statement per batch (window function partitioned by tag).
+ */
+export function taggedItemPages(loaders: RequestLoaders, first: number, after: TimeKey | null, typeIds: number[]): DataLoader<number, PageRow[]> {
+  const name = `tags.items:${first}:${after ? `${after.at}/${after.id}` : ''}:${typeIds.join(',')}`;
+  return loaders.named(name, () =>
+    new DataLoader<number, PageRow[]>(
+      (tagIds) =>
+        typeIds.length === 0
+          ? Promise.resolve(tagIds.map(() => []))
+          : firstRowsPerPartition(
+              loaders.em,
+              { table: 'tagged_item', partitionColumns: ['tag_id'], timeColumn: 'created_at', idColumn: 'id', direction: 'desc' },
+              tagIds.map((id) => [id]),
+              first + 1,
+              after,
+              { sql: `g.content_type_id in (${placeholders(typeIds.length)})`, params: typeIds },
+            ),
+      { maxBatchSize: 1000 },
+    ),
+  );
+}

@@ -1,0 +1,78 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { type Connection, pageSize, toConnection } from '../../generic/connection.js';
+import type { GenericContext } from '../../generic/context.js';
+import { ContentObjectConnection } from '../../content/content-object.connection.js';
+import { contentTypesArg, targetKeyOf } from '../../content/content-target.js';
+import { decodeTimeKey, encodeTimeKey } from '../../content/keyset.js';
+import { Tag } from './tag.entity.js';
+import { TagConnection } from './tag.connection.js';
+import { Taggable } from './taggable.interface.js';
+import { registeredTypeIds, tagItemCounts, taggedItemPages, tagLookupName, tagsByName, tagsOfTargets } from './tags.loaders.js';
+import { tagPage } from './tags.query.js';
+
+const FIRST = 'How many to return: 0 to 100, default 20.';
+const AFTER = 'Return the items after this cursor (an `endCursor` or edge `cursor` of a previous page).';
+
+/** `tags`, `tag(name)` and the fields of `Tag`. */
+@Resolver(() => Tag)
+export class TagResolver {
+  @Query(() => TagConnection, { description: 'Tags, most used first, then by name. `prefix` keeps the names that start with it (case-insensitive).' })
+  tags(
+    @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
+    @Arg('prefix', () => String, { nullable: true, description: 'Keep tags whose name starts with this, case-insensitively.' }) prefix: string | null,
+    @Ctx() ctx: GenericContext,
+  ): Promise<Connection<Tag>> {
+    return tagPage(ctx.loaders, pageSize(first), after, prefix);
+  }
+
+  @Query(() => Tag, { nullable: true, description: 'The tag with this name (case-insensitive, surrounding whitespace ignored); null when there is none.' })
+  async tag(@Arg('name', () => String) name: string, @Ctx() ctx: GenericContext): Promise<Tag | null> {
+    const lookup = tagLookupName(name);
+    return lookup ? tagsByName(ctx.loaders).load(lookup) : null;
+  }
+
+  @FieldResolver(() => Int, { description: 'The primary key in the database.' })
+  databaseId(@Root() tag: Tag): number {
+    return tag.id;
+  }
+
+  @FieldResolver(() => Int, { description: 'How many objects carry this tag.' })
+  itemCount(@Root() tag: Tag, @Ctx() ctx: GenericContext): Promise<number> {
+    return tagItemCounts(ctx.loaders).load(tag.id);
+  }
+
+  @FieldResolver(() => ContentObjectConnection, {
+    description: 'Every object carrying this tag, across content types, most recently tagged first. `types` keeps only these GraphQL types (e.g. ["Article", "Video"]).',
+  })
+  async items(
+    @Root() tag: Tag,
+    @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
+    @Arg('types', () => [String], { nullable: true, description: 'GraphQL type names of the content types to keep; all when omitted.' }) types: string[] | null,
+    @Ctx() ctx: GenericContext,
+  ): Promise<Connection<object>> {
+    const size = pageSize(first);
+    const key = decodeTimeKey(after);
+    const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)) : registeredTypeIds(ctx.loaders);
+    const rows = await taggedItemPages(ctx.loaders, size, key, typeIds.sort((a, b) => a - b)).load(tag.id);
+    const targets = await Promise.all(rows.map((row) => ctx.loaders.contentObject(Number(row.content_type_id), Number(row.object_id))));
+    const connection = toConnection(
+      rows.map((row, i) => ({ node: targets[i], at: row.cg_at, id: Number(row.id) })),
+      size,
+      (row) => encodeTimeKey(row),
+    );
+    // Tagged items cascade with their targets, so a null target only comes from a concurrent delete.
+    const edges = connection.edges.filter((edge) => edge.node.node !== null).map((edge) => ({ cursor: edge.cursor, node: edge.node.node! }));
+    return { edges, pageInfo: connection.pageInfo };
+  }
+}
+
+/** `Taggable.tags` of every content object: one batched statement for all objects of a response level. */
+@Resolver(() => Taggable)
+export class TaggableResolver {
+  @FieldResolver(() => [Tag])
+  tags(@Root() obj: object, @Ctx() ctx: GenericContext): Promise<Tag[]> {
+    return tagsOfTargets(ctx.loaders).load(targetKeyOf(ctx, obj));
+  }
+}
