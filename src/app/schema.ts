@@ -15,6 +15,10 @@ import { HealthResolver } from '../server/health.resolver.js';
 import { defineContentObjectRefFields, markOneOfInputs } from '../content/content-object-ref.input.js';
 import { ActivityMutations } from '../features/activity/activity.mutations.js';
 import { TagMutations } from '../features/tags/tags.mutations.js';
+import { CommentMutations } from '../features/comments/comments.mutations.js';
+import { LinkMutations } from '../features/links/links.mutations.js';
+import { contentCrudResolvers } from '../content/content-crud.resolver.js';
+import { domainEntities } from '../domain/index.js';
 
 /** Every resolver class of the API. Features add theirs here. */
 export function appResolvers(): NonEmptyArray<Function> {
@@ -34,7 +38,9 @@ export function appResolvers(): NonEmptyArray<Function> {
     LinkableResolver,
     // write API
     TagMutations,
+    CommentMutations,
     ActivityMutations,
+    LinkMutations,
   ];
 }
 
@@ -45,7 +51,7 @@ export function buildAppSchema(registry: ContentTypeRegistry): Promise<GraphQLSc
   defineContentObjectMembers(registry);
   defineContentObjectRefFields(registry);
   built ??= buildSchema({
-    resolvers: [...appResolvers(), ...contentListResolvers(registry)],
+    resolvers: [...appResolvers(), ...contentListResolvers(registry), ...contentCrudResolvers(registry, domainEntities)],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     orphanedTypes: [],
     validate: false,

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { type AuthContext, RequestAuth } from '../accounts/authentication.js';
 import type { GenericContext } from '../generic/context.js';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import type { NodeTypes } from '../generic/node-types.js';
@@ -15,13 +16,16 @@ export interface AppServices {
 }
 
 /** Everything one GraphQL request sees. Built fresh for every request. */
-export interface AppContext extends GenericContext {
+export interface AppContext extends GenericContext, AuthContext {
   config: AppConfig;
   /** Value of the request's Authorization header, if any. */
   authorization: string | undefined;
 }
 
-/** The one context factory: a fresh EntityManager fork and fresh loaders per request. */
+/**
+ * The one context factory: a fresh EntityManager fork, fresh loaders and the
+ * caller (`auth`, resolved from the Authorization header lazily, once) per request.
+ */
 export function createContext(services: AppServices, headers: { authorization?: string }): AppContext {
   const em = rootEm(services.orm).fork({ clear: true, useContext: false });
   return {
@@ -31,5 +35,6 @@ export function createContext(services: AppServices, headers: { authorization?: 
     loaders: new RequestLoaders(em, services.registry),
     config: services.config,
     authorization: headers.authorization,
+    auth: new RequestAuth(em, headers.authorization),
   };
 }

@@ -1,0 +1,63 @@
+import type { EntityManager } from '@mikro-orm/sql';
+import type { GenericContext } from '../generic/context.js';
+import { ForbiddenError, UnauthenticatedError } from '../generic/errors.js';
+import { authenticateApiToken } from './api-token.service.js';
+import type { User } from './user.entity.js';
+
+/** What a resolver needs from the context to know who is calling. */
+export interface AuthContext {
+  auth: RequestAuth;
+}
+
+/** The context a mutation resolver sees. */
+export type MutationContext = GenericContext & AuthContext;
+
+/**
+ * The caller of one request, from its `Authorization: Bearer <token>`
+ * header. Resolved lazily, at most once per request: queries never touch the
+ * token (they are public), mutations call `requireUser()` first.
+ */
+export class RequestAuth {
+  #user: Promise<User | null> | undefined;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly authorization: string | undefined,
+  ) {}
+
+  /**
+   * The authenticated user; null when the request carries no Authorization
+   * header. Throws UNAUTHENTICATED when it carries one that is malformed, or a
+   * token that is unknown or revoked: a bad token is never silently ignored.
+   */
+  user(): Promise<User | null> {
+    this.#user ??= this.#resolve();
+    return this.#user;
+  }
+
+  /** The authenticated user, or UNAUTHENTICATED. */
+  async requireUser(): Promise<User> {
+    const user = await this.user();
+    if (!user) throw new UnauthenticatedError();
+    return user;
+  }
+
+  /** The authenticated user if an admin; UNAUTHENTICATED or FORBIDDEN otherwise. */
+  async requireAdmin(): Promise<User> {
+    const user = await this.requireUser();
+    if (!user.isAdmin) throw new ForbiddenError('Only an admin may do this.');
+    return user;
+  }
+
+  async #resolve(): Promise<User | null> {
+    const header = this.authorization?.trim();
+    if (!header) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      throw new UnauthenticatedError('The Authorization header must be `Bearer <token>`, with an API token from `npm run cli -- tokens:create`.');
+    }
+    const user = await authenticateApiToken(this.em, match[1]);
+    if (!user) throw new UnauthenticatedError('The API token is invalid, unknown or revoked.');
+    return user;
+  }
+}

@@ -1,0 +1,97 @@
+import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
+import type { MutationContext } from '../accounts/authentication.js';
+import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
+import { toGlobalId } from '../generic/global-id.js';
+import { inTransaction } from '../generic/transaction.js';
+import { createContentInputTypes } from './content-crud.input.js';
+import { createContent, deleteContent, updateContent, validateContentInput } from './content-crud.service.js';
+import { resolveNodeOfType } from './target.js';
+
+@ObjectType('DeleteContentPayload', { description: 'The result of a delete<Type> mutation.' })
+export class DeleteContentPayload {
+  @Field(() => ID, { description: 'The global ID the deleted object had.' })
+  deletedId!: string;
+
+  @Field(() => String, { description: 'Readable snapshot of the deleted object, as kept in its activity entries.' })
+  objectRepr!: string;
+}
+
+const built = new Map<Function, Function>();
+
+/**
+ * `create<Type>`, `update<Type>` and `delete<Type>` for each of the given
+ * content types, written once (a resolver class factory, as type-graphql's
+ * resolvers-inheritance example): each type only contributes its generated
+ * input types. Classes are created once per process (type-graphql metadata
+ * is global).
+ */
+export function contentCrudResolvers(registry: ContentTypeRegistry, classes: readonly Function[]): Function[] {
+  return classes.map((cls) => {
+    let resolver = built.get(cls);
+    if (!resolver) built.set(cls, (resolver = createCrudResolver(registry.get(cls))));
+    return resolver;
+  });
+}
+
+function createCrudResolver(type: RegisteredContentType): Function {
+  const { fields, CreateInput, UpdateInput } = createContentInputTypes(type);
+  const name = type.typeName;
+  const token = 'Needs an API token.';
+
+  @Resolver()
+  class ContentCrudResolver {
+    @Mutation(() => type.cls, { name: `create${name}`, description: `Creates a ${name}; records a \`created\` activity entry. ${token}` })
+    async create(@Arg('input', () => CreateInput) input: Record<string, unknown>, @Ctx() ctx: MutationContext): Promise<object> {
+      const actor = await ctx.auth.requireUser();
+      const values = validateContentInput(fields, input);
+      return inTransaction(ctx.em, (tx) => createContent(tx, ctx.registry, actor, ctx.registry.get(type.cls), values));
+    }
+
+    @Mutation(() => type.cls, {
+      name: `update${name}`,
+      description: `Changes the given fields of a ${name}; records an \`updated\` activity entry with the old and new values (none when nothing changed). ${token}`,
+    })
+    async update(
+      @Arg('id', () => ID, { description: `Global ID of the ${name}.` }) id: string,
+      @Arg('input', () => UpdateInput) input: Record<string, unknown>,
+      @Ctx() ctx: MutationContext,
+    ): Promise<object> {
+      const actor = await ctx.auth.requireUser();
+      const values = validateContentInput(fields, input);
+      return inTransaction(ctx.em, async (tx) => {
+        const registered = ctx.registry.get(type.cls);
+        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, name, id, 'id', {
+          forUpdate: true,
+          primaryKeyProperty: registered.primaryKeyProperty,
+        });
+        return updateContent(tx, ctx.registry, actor, { object, type: registered, id: idOf(registered, object) }, values);
+      });
+    }
+
+    @Mutation(() => DeleteContentPayload, {
+      name: `delete${name}`,
+      description:
+        `Deletes a ${name}. Its tags, comments and links are deleted with it (by the database); its activity entries stay, ` +
+        `with \`objectRepr\` and a null \`target\`, plus a \`deleted\` entry. ${token}`,
+    })
+    async delete(@Arg('id', () => ID, { description: `Global ID of the ${name}.` }) id: string, @Ctx() ctx: MutationContext): Promise<DeleteContentPayload> {
+      const actor = await ctx.auth.requireUser();
+      return inTransaction(ctx.em, async (tx) => {
+        const registered = ctx.registry.get(type.cls);
+        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, name, id, 'id', {
+          forUpdate: true,
+          primaryKeyProperty: registered.primaryKeyProperty,
+        });
+        const objectId = idOf(registered, object);
+        const objectRepr = await deleteContent(tx, ctx.registry, actor, { object, type: registered, id: objectId });
+        return { deletedId: toGlobalId(name, objectId), objectRepr };
+      });
+    }
+  }
+  Object.defineProperty(ContentCrudResolver, 'name', { value: `${name}CrudResolver` });
+  return ContentCrudResolver;
+}
+
+function idOf(type: RegisteredContentType, object: object): number {
+  return (object as Record<string, number>)[type.primaryKeyProperty];
+}

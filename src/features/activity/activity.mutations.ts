@@ -1,0 +1,35 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import type { MutationContext } from '../../accounts/authentication.js';
+import { ContentObjectRef } from '../../content/content-object-ref.input.js';
+import { resolveContentTarget } from '../../content/target.js';
+import { inTransaction } from '../../generic/transaction.js';
+import { ActivityEntry } from './activity-entry.entity.js';
+import { recordActivity } from './activity.service.js';
+import { validateActivityData, validateClientVerb } from './activity.validation.js';
+
+/** `recordActivity`: a client-defined entry in the activity stream. */
+@Resolver()
+export class ActivityMutations {
+  @Mutation(() => ActivityEntry, {
+    description:
+      'Records that the authenticated user did something (`verb`, a lowercase identifier such as "viewed" or "shared") to a content object, ' +
+      'given as `target` (global ID) or `targetRef`. `data`: an optional JSON object of at most 8 KiB. Verbs the server records itself ' +
+      '(created, updated, deleted, tagged, untagged, commented, linked, …) are refused. Needs an API token.',
+  })
+  async recordActivity(
+    @Arg('target', () => ID, { nullable: true }) target: string | null,
+    @Arg('targetRef', () => ContentObjectRef, { nullable: true }) targetRef: ContentObjectRef | null,
+    @Arg('verb', () => String) verb: string,
+    @Arg('data', () => GraphQLJSON, { nullable: true }) data: unknown,
+    @Ctx() ctx: MutationContext,
+  ): Promise<ActivityEntry> {
+    const actor = await ctx.auth.requireUser();
+    validateClientVerb(verb);
+    const checked = validateActivityData(data);
+    return inTransaction(ctx.em, async (tx) => {
+      const { object } = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
+      return recordActivity(tx, ctx.registry, { actor, verb, target: object, data: checked });
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import type { MutationContext } from '../../accounts/authentication.js';
+import { ContentObjectRef } from '../../content/content-object-ref.input.js';
+import { ContentObject } from '../../content/content-object.union.js';
+import { resolveContentTarget } from '../../content/target.js';
+import { NotFoundError } from '../../generic/errors.js';
+import { inTransaction } from '../../generic/transaction.js';
+import { invalid, requireListSize } from '../../generic/validation.js';
+import { Tag } from './tag.entity.js';
+import { addTags, mergeTags, removeTags } from './tags.service.js';
+import { MAX_NAMES_PER_CALL, normalizeTagName, normalizeTagNames, tagKey } from './tags.validation.js';
+
+@ObjectType('TaggingPayload', { description: 'The result of addTags / removeTags.' })
+export class TaggingPayload {
+  @Field(() => ContentObject, { description: 'The tagged object.' })
+  target!: object;
+
+  @Field(() => [Tag], { description: 'Every tag now on the target, by name.' })
+  tags!: Tag[];
+
+  @Field(() => [String], { description: 'Names this call added (addTags) or removed (removeTags); empty when it changed nothing.' })
+  changed!: string[];
+}
+
+@ObjectType('MergeTagsPayload', { description: 'The result of mergeTags.' })
+export class MergeTagsPayload {
+  @Field(() => Tag, { description: 'The tag the others were merged into.' })
+  tag!: Tag;
+
+  @Field(() => [String], { description: 'Names of the merged tags, which no longer exist.' })
+  merged!: string[];
+
+  @Field(() => Int, { description: 'How many content objects carried a merged tag (each now carries `tag`).' })
+  retaggedCount!: number;
+}
+
+const TARGET_DOC = 'The target is given as `target` (a global ID) or as `targetRef` (e.g. `{ article: 1 }`), exactly one of them.';
+
+/** addTags, removeTags, mergeTags. */
+@Resolver()
+export class TagMutations {
+  @Mutation(() => TaggingPayload, {
+    description:
+      `Tags a content object with up to ${MAX_NAMES_PER_CALL} names (trimmed, inner whitespace collapsed, 1–50 characters; ` +
+      'names differing only by case are one tag). Idempotent; creates missing tags; records a `tagged` activity entry ' +
+      `with the names it added. ${TARGET_DOC} Needs an API token.`,
+  })
+  async addTags(
+    @Arg('target', () => ID, { nullable: true }) target: string | null,
+    @Arg('targetRef', () => ContentObjectRef, { nullable: true }) targetRef: ContentObjectRef | null,
+    @Arg('names', () => [String]) names: string[],
+    @Ctx() ctx: MutationContext,
+  ): Promise<TaggingPayload> {
+    const actor = await ctx.auth.requireUser();
+    const normalized = normalizeTagNames(names, 'names');
+    return inTransaction(ctx.em, async (tx) => {
+      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
+      const result = await addTags(tx, ctx.registry, actor, resolved, normalized);
+      return { target: resolved.object, ...result };
+    });
+  }
+
+  @Mutation(() => TaggingPayload, {
+    description:
+      'Removes tags (by case-insensitive name) from a content object. Idempotent: names it does not carry are ignored. ' +
+      `Records an \`untagged\` activity entry with the names it removed. ${TARGET_DOC} Needs an API token.`,
+  })
+  async removeTags(
+    @Arg('target', () => ID, { nullable: true }) target: string | null,
+    @Arg('targetRef', () => ContentObjectRef, { nullable: true }) targetRef: ContentObjectRef | null,
+    @Arg('names', () => [String]) names: string[],
+    @Ctx() ctx: MutationContext,
+  ): Promise<TaggingPayload> {
+    const actor = await ctx.auth.requireUser();
+    const normalized = normalizeTagNames(names, 'names');
+    return inTransaction(ctx.em, async (tx) => {
+      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
+      const result = await removeTags(tx, ctx.registry, actor, resolved, normalized);
+      return { target: resolved.object, ...result };
+    });
+  }
+
+  @Mutation(() => MergeTagsPayload, {
+    description:
+      'Merges the tags `from` into the tag `into` (created when missing): every object carrying one of them carries `into` ' +
+      'afterwards, once; the merged tags are deleted; each such object gets a `retagged` activity entry. Admins only.',
+  })
+  async mergeTags(
+    @Arg('from', () => [String]) from: string[],
+    @Arg('into', () => String) into: string,
+    @Ctx() ctx: MutationContext,
+  ): Promise<MergeTagsPayload> {
+    const actor = await ctx.auth.requireAdmin();
+    const sources = normalizeTagNames(from, 'from');
+    const target = normalizeTagName(into, 'into');
+    requireListSize(sources, 'from', 1, MAX_NAMES_PER_CALL);
+    if (sources.some((name) => tagKey(name) === tagKey(target))) {
+      throw invalid('from', `must not contain the tag merged into (\`into\`: ${JSON.stringify(target)}).`);
+    }
+    return inTransaction(ctx.em, async (tx) => {
+      const result = await mergeTags(tx, ctx.registry, actor, sources, target);
+      if ('missing' in result) {
+        throw new NotFoundError(`\`from\`: no tag named ${result.missing.map((n) => JSON.stringify(n)).join(', ')}.`, { argumentName: 'from' });
+      }
+      return { tag: result.tag, merged: result.merged, retaggedCount: result.retagged };
+    });
+  }
+}
