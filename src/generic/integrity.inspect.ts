@@ -3,6 +3,7 @@ import type { ContentTypeRegistry } from './content-type.registry.js';
 import {
   createStatements,
   dropStatements,
+  GENERATED_MARKER,
   generateIntegrity,
   INTEGRITY_PREFIX,
   type IntegrityObject,
@@ -13,7 +14,8 @@ export interface InstalledIntegrityObject {
   body: string;
   /** Full `CREATE OR REPLACE FUNCTION` statement, for down migrations. */
   functionDef: string;
-  triggers: { triggerName: string; tableName: string; triggerDef: string }[];
+  /** `enabled` is false for a trigger switched off with ALTER TABLE … DISABLE TRIGGER. */
+  triggers: { triggerName: string; tableName: string; triggerDef: string; enabled: boolean }[];
 }
 
 export interface IntegrityDrift {
@@ -29,33 +31,42 @@ export interface IntegrityDrift {
   down: string[];
 }
 
-/** Reads the installed `cg_…` trigger functions and their triggers. */
+/**
+ * Reads the installed integrity trigger functions (trigger functions named
+ * `cg_…` whose body starts with the generator's marker, so that nobody else's
+ * function is ever reported or dropped) and the triggers that call them.
+ */
 export async function readInstalledIntegrity(em: EntityManager): Promise<Map<string, InstalledIntegrityObject>> {
   const conn = em.getConnection();
+  const prefix = `'${INTEGRITY_PREFIX}'`;
   const functions = await conn.execute<{ name: string; body: string; def: string }[]>(
     `select p.proname as name, p.prosrc as body, pg_get_functiondef(p.oid) as def
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where n.nspname = current_schema() and p.proname like '${INTEGRITY_PREFIX}%' and p.prorettype = 'trigger'::regtype`,
+      where n.nspname = current_schema() and left(p.proname, ${INTEGRITY_PREFIX.length}) = ${prefix}
+        and p.prorettype = 'trigger'::regtype and strpos(p.prosrc, ?) > 0`,
+    [GENERATED_MARKER],
   );
-  const triggers = await conn.execute<{ name: string; table_name: string; def: string; fn: string }[]>(
-    `select t.tgname as name, c.relname as table_name, pg_get_triggerdef(t.oid) as def, p.proname as fn
+  const triggers = await conn.execute<{ name: string; table_name: string; def: string; fn: string; enabled: string }[]>(
+    `select t.tgname as name, c.relname as table_name, pg_get_triggerdef(t.oid) as def, p.proname as fn, t.tgenabled as enabled
        from pg_trigger t
        join pg_class c on c.oid = t.tgrelid
        join pg_namespace n on n.oid = c.relnamespace
        join pg_proc p on p.oid = t.tgfoid
-      where not t.tgisinternal and n.nspname = current_schema() and t.tgname like '${INTEGRITY_PREFIX}%'`,
+      where not t.tgisinternal and n.nspname = current_schema() and left(p.proname, ${INTEGRITY_PREFIX.length}) = ${prefix}`,
   );
   const installed = new Map<string, InstalledIntegrityObject>();
   for (const f of functions) installed.set(f.name, { functionName: f.name, body: f.body, functionDef: f.def, triggers: [] });
   for (const t of triggers) {
-    installed.get(t.fn)?.triggers.push({ triggerName: t.name, tableName: t.table_name, triggerDef: t.def });
+    installed.get(t.fn)?.triggers.push({ triggerName: t.name, tableName: t.table_name, triggerDef: t.def, enabled: t.enabled !== 'D' });
   }
   return installed;
 }
 
 /**
  * Compares the database's integrity triggers with what the registry
- * generates. Empty `up` means the migrations are current.
+ * generates: a function that is missing or differs, a trigger that is
+ * missing, misplaced or disabled, and a generated function the registry no
+ * longer wants. Empty `changed` and `removed` mean the migrations are current.
  */
 export async function diffIntegrity(em: EntityManager, registry: ContentTypeRegistry): Promise<IntegrityDrift> {
   const wanted = generateIntegrity(registry);
@@ -69,9 +80,16 @@ export async function diffIntegrity(em: EntityManager, registry: ContentTypeRegi
     const triggerOk =
       current?.triggers.length === 1 &&
       current.triggers[0].triggerName === object.triggerName &&
-      current.triggers[0].tableName === object.tableName;
+      current.triggers[0].tableName === object.tableName &&
+      current.triggers[0].enabled;
     if (current && current.body === object.body && triggerOk) continue;
     changed.push(object);
+    for (const t of current?.triggers ?? []) {
+      // a trigger of this function on another table or under another name
+      if (t.triggerName !== object.triggerName || t.tableName !== object.tableName) {
+        createUp.push(`drop trigger if exists "${t.triggerName}" on "${t.tableName}"`);
+      }
+    }
     createUp.push(...createStatements(object));
     if (current) {
       const group = [current.functionDef.trim()];
