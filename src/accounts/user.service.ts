@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { AccountError, createApiToken } from './api-token.service.js';
+import { AccountError } from './api-token.service.js';
 import { User } from './user.entity.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,49}$/;
@@ -31,18 +31,6 @@ export async function createUser(em: EntityManager, input: NewUser): Promise<Use
     throw error;
   }
   return user;
-}
-
-/** Creates a user and a first API token in one transaction; returns both (the token in clear, once). */
-export async function createUserWithToken(
-  em: EntityManager,
-  input: NewUser & { tokenName?: string },
-): Promise<{ user: User; token: string }> {
-  return em.transactional(async (tx) => {
-    const user = await createUser(tx as EntityManager, input);
-    const { token } = await createApiToken(tx as EntityManager, user, input.tokenName ?? 'default');
-    return { user, token };
-  });
 }
 
 /** The user with this username, or null. */

@@ -8,19 +8,26 @@ import { TaggedItem } from '../features/tags/tagged-item.entity.js';
 import { Comment } from '../features/comments/comment.entity.js';
 import { ActivityEntry } from '../features/activity/activity-entry.entity.js';
 import { ContentLink } from '../features/links/content-link.entity.js';
+import { createApiToken } from '../accounts/api-token.service.js';
 
 /**
  * Loads a small demo data set into an empty database (no users and no
  * content): a few objects of every content type with tags, comments, links
- * and activity. Returns whether it loaded anything.
+ * and activity. Returns whether it loaded anything. Also creates an API
+ * token for the demo admin "ada" and prints it (through `log`), once: the
+ * database keeps only its hash.
  */
-export async function seedDemoData(em: EntityManager, registry: ContentTypeRegistry): Promise<boolean> {
+export async function seedDemoData(
+  em: EntityManager,
+  registry: ContentTypeRegistry,
+  log: (line: string) => void = console.log,
+): Promise<boolean> {
   const existing = await em.getConnection().execute<{ n: number }[]>(
     `select (select count(*) from "user") + (select count(*) from article) + (select count(*) from book) as n`,
   );
   if (Number(existing[0].n) > 0) return false;
 
-  await em.transactional(async (tx) => {
+  const demoToken = await em.transactional(async (tx) => {
     const ct = (cls: Function) => tx.getReference(ContentType, registry.idOf(cls));
     const users = [
       tx.create(User, { username: 'ada', name: 'Ada Lovelace', isAdmin: true }),
@@ -107,6 +114,12 @@ export async function seedDemoData(em: EntityManager, registry: ContentTypeRegis
         actor: author, verb: 'commented', ...target(obj), objectRepr: registry.get(obj).repr(obj).slice(0, 200), data: null, createdAt: at(),
       });
     }
+    return (await createApiToken(tx, users[0], 'demo')).token;
   });
+  log(
+    `Demo API token of the admin user "ada" (shown once; create more with \`npm run cli -- tokens:create --user ada\`):\n` +
+      `  ${demoToken}\n` +
+      `  In Apollo Sandbox: Connection settings → Shared headers → Authorization: Bearer ${demoToken}`,
+  );
   return true;
 }

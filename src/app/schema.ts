@@ -19,6 +19,7 @@ import { CommentMutations } from '../features/comments/comments.mutations.js';
 import { LinkMutations } from '../features/links/links.mutations.js';
 import { contentCrudResolvers } from '../content/content-crud.resolver.js';
 import { domainEntities } from '../domain/index.js';
+import { ViewerResolver } from '../accounts/viewer.resolver.js';
 
 /** Every resolver class of the API. Features add theirs here. */
 export function appResolvers(): NonEmptyArray<Function> {
@@ -37,6 +38,7 @@ export function appResolvers(): NonEmptyArray<Function> {
     ContentLinkResolver,
     LinkableResolver,
     // write API
+    ViewerResolver,
     TagMutations,
     CommentMutations,
     ActivityMutations,
