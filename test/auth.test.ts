@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiToken, listApiTokens, revokeApiToken } from '../src/accounts/api-token.service.js';
+import { rootEm } from '../src/server/orm.js';
+import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';
+import { databaseKind } from './helpers/database.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const ADD_TAGS = 'mutation($target: ID!, $names: [String!]!) { addTags(target: $target, names: $names) { changed } }';
+
+describe(`API-token authentication (${databaseKind})`, () => {
+  let t: TestServer;
+  let ada: TestUser;
+  let article: { id: string };
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    ada = await createTestUser(t, 'ada', { admin: true, name: 'Ada Lovelace' });
+    article = await createContent(t, ada.token, 'Article', { title: 'Tokens' });
+  });
+  afterAll(() => t?.stop());
+
+  it('stores only a SHA-256 hash and a short display prefix of a token', async () => {
+    expect(ada.token).toMatch(/^cg_[A-Za-z0-9_-]{43}$/);
+    const rows = await t.sql<{ token_hash: string; prefix: string }>(`select token_hash, prefix from api_token where user_id = ?`, [ada.id]);
+    expect(rows).toEqual([{ token_hash: hashApiToken(ada.token), prefix: ada.token.slice(0, 11) }]);
+    const anywhere = await t.sql(`select 1 from api_token where token_hash = ? or prefix = ? or name = ?`, [ada.token, ada.token, ada.token]);
+    expect(anywhere).toHaveLength(0);
+  });
+
+  it('serves queries without a token', async () => {
+    const res = await t.gql('{ viewer { username } health { ok } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ viewer: null, health: { ok: true } });
+  });
+
+  it('tells who a token belongs to (viewer) and keeps last_used_at', async () => {
+    const bob = await createTestUser(t, 'bob');
+    const before = await t.sql<{ last_used_at: Date | null }>(`select last_used_at from api_token where user_id = ?`, [bob.id]);
+    expect(before[0].last_used_at).toBeNull();
+    const res = await t.gql('{ viewer { id username name } }', {}, { token: bob.token });
+    expect(res.data.viewer).toEqual({ id: bob.globalId, username: 'bob', name: 'bob' });
+    const after = await t.sql<{ last_used_at: Date | null }>(`select last_used_at from api_token where user_id = ?`, [bob.id]);
+    expect(after[0].last_used_at).not.toBeNull();
+  });
+
+  it('refuses every mutation without a token: UNAUTHENTICATED, nothing written', async () => {
+    const before = await t.sql<{ n: number }>('select (select count(*) from tag) + (select count(*) from activity_entry) + (select count(*) from article) as n');
+    const attempts = [
+      [ADD_TAGS, { target: article.id, names: ['x'] }],
+      ['mutation($target: ID!) { removeTags(target: $target, names: ["x"]) { changed } }', { target: article.id }],
+      ['mutation { mergeTags(from: ["a"], into: "b") { merged } }', {}],
+      ['mutation($target: ID!) { addComment(target: $target, body: "hi") { id } }', { target: article.id }],
+      ['mutation { editComment(id: "Q29tbWVudDox", body: "hi") { id } }', {}],
+      ['mutation { deleteComment(id: "Q29tbWVudDox") { deletedId } }', {}],
+      ['mutation($target: ID!) { recordActivity(target: $target, verb: "viewed") { id } }', { target: article.id }],
+      ['mutation($target: ID!) { linkObjects(source: $target, targetRef: { user: 1 }, kind: "related") { id } }', { target: article.id }],
+      ['mutation { unlinkObjects(id: "Q29udGVudExpbms6MQ") { deletedId } }', {}],
+      ['mutation { createArticle(input: { title: "No" }) { id } }', {}],
+      ['mutation($id: ID!) { updateArticle(id: $id, input: { title: "No" }) { id } }', { id: article.id }],
+      ['mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }', { id: article.id }],
+    ] as const;
+    for (const [query, variables] of attempts) {
+      const res = await t.gql(query, variables);
+      expect(errorCodes(res), query).toEqual(['UNAUTHENTICATED']);
+      expect(res.data, query).toBeNull();
+    }
+    const after = await t.sql<{ n: number }>('select (select count(*) from tag) + (select count(*) from activity_entry) + (select count(*) from article) as n');
+    expect(Number(after[0].n)).toBe(Number(before[0].n));
+  });
+
+  it.each([
+    ['a malformed header', 'Token abc'],
+    ['a Bearer without token', 'Bearer'],
+    ['a token of the wrong shape', 'Bearer not-a-token'],
+    ['an unknown token', `Bearer cg_${'A'.repeat(43)}`],
+  ])('refuses %s with UNAUTHENTICATED, also on viewer', async (_what, header) => {
+    const mutation = await t.gql(ADD_TAGS, { target: article.id, names: ['x'] }, { headers: { authorization: header } });
+    expect(errorCodes(mutation)).toEqual(['UNAUTHENTICATED']);
+    const viewer = await t.gql('{ viewer { username } }', {}, { headers: { authorization: header } });
+    expect(errorCodes(viewer)).toEqual(['UNAUTHENTICATED']);
+    const publicQuery = await t.gql('{ health { ok } }', {}, { headers: { authorization: header } });
+    expect(publicQuery.errors).toBeUndefined();
+  });
+
+  it('accepts the scheme in any case', async () => {
+    const res = await t.gql('{ viewer { username } }', {}, { headers: { authorization: `bearer ${ada.token}` } });
+    expect(res.data.viewer.username).toBe('ada');
+  });
+
+  it('stops accepting a revoked token at once', async () => {
+    const carol = await createTestUser(t, 'carol');
+    const ok = await t.gql(ADD_TAGS, { target: article.id, names: ['before-revocation'] }, { token: carol.token });
+    expect(ok.errors).toBeUndefined();
+    const em = rootEm(t.server.orm).fork();
+    const [token] = await listApiTokens(em, { username: 'carol' });
+    const revoked = await revokeApiToken(em, token.id);
+    expect(revoked?.revokedAt).toBeInstanceOf(Date);
+    const refused = await t.gql(ADD_TAGS, { target: article.id, names: ['after-revocation'] }, { token: carol.token });
+    expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
+    expect(await t.sql(`select 1 from tag where name = 'after-revocation'`)).toHaveLength(0);
+    expect(await revokeApiToken(em, 999_999)).toBeNull();
+  });
+
+  it('lets only admins merge tags (FORBIDDEN otherwise)', async () => {
+    const dave = await createTestUser(t, 'dave');
+    await t.gql(ADD_TAGS, { target: article.id, names: ['js'] }, { token: dave.token });
+    const res = await t.gql('mutation { mergeTags(from: ["js"], into: "javascript") { merged } }', {}, { token: dave.token });
+    expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+    expect(await t.sql(`select name from tag where name = 'js'`)).toHaveLength(1);
+    const admin = await t.gql('mutation { mergeTags(from: ["js"], into: "javascript") { merged } }', {}, { token: ada.token });
+    expect(admin.data.mergeTags.merged).toEqual(['js']);
+  });
+});
