@@ -21,8 +21,8 @@ function appRegistryWith(change: {
   proto.genericForeignKey = function (this: ContentTypeRegistry, d) {
     return genericForeignKey.call(this, change.foreignKey ? change.foreignKey(d) : d);
   };
-  proto.register = function (this: ContentTypeRegistry, cls, options) {
-    return cls === change.skip ? this : register.call(this, cls, options);
+  proto.register = function (this: ContentTypeRegistry, cls: Function, options: unknown) {
+    return cls === change.skip ? this : (register as Function).call(this, cls, options);
   } as typeof register;
   try {
     return createAppRegistry();

@@ -1,4 +1,6 @@
 import type { CliCommand } from './command.js';
+import { staleContentTypesCommand } from './content-types.command.js';
+import { orphansCommand } from './orphans.command.js';
 import { usersCreateCommand } from './users.command.js';
 import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './tokens.command.js';
 
@@ -8,4 +10,6 @@ export const commands: CliCommand[] = [
   tokensCreateCommand,
   tokensListCommand,
   tokensRevokeCommand,
+  orphansCommand,
+  staleContentTypesCommand,
 ];
