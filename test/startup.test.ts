@@ -1,0 +1,154 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rootEm } from '../src/server/orm.js';
+import { type RunningServer, startServer } from '../src/server/start.js';
+import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
+import { type Spawned, spawnTsx } from './fixtures/processes.js';
+
+const TABLES = ['content_type', 'user', 'article', 'book', 'video', 'product', 'tag', 'tagged_item', 'comment', 'activity_entry', 'content_link'];
+
+/** Row count and a hash of every row of the main tables: equal fingerprints mean equal data. */
+async function fingerprint(server: RunningServer): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const table of TABLES) {
+    const [row] = await rootEm(server.orm)
+      .getConnection()
+      .execute<{ n: number; hash: string }[]>(`select count(*) as n, md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as hash from "${table}" x`);
+    result[table] = `${row.n}:${row.hash}`;
+  }
+  return result;
+}
+
+/** POSTs a GraphQL body in two parts: the headers and half the body now, the rest when `finish()` is called. */
+function slowRequest(url: string, query: string) {
+  const body = Buffer.from(JSON.stringify({ query }));
+  const target = new URL(url);
+  const request = http.request({
+    host: target.hostname,
+    port: target.port,
+    path: target.pathname,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': body.length },
+  });
+  const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
+    request.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    request.on('error', reject);
+  });
+  request.write(body.subarray(0, 10));
+  return { response, finish: () => request.end(body.subarray(10)) };
+}
+
+describe(`start-up (${databaseKind})`, () => {
+  let db: TestDatabase;
+  let seeded: Record<string, string>;
+  beforeAll(async () => {
+    db = await createTestDatabase({ seedDemoData: true });
+  });
+  afterAll(() => db?.drop());
+
+  it('loads demo data into an empty database once; a second start adds nothing', async () => {
+    const first = await startServer(db.config);
+    try {
+      expect(first.startup.seeded).toBe(true);
+      seeded = await fingerprint(first);
+      for (const table of ['user', 'article', 'book', 'video', 'product', 'tagged_item', 'comment', 'activity_entry', 'content_link']) {
+        expect(Number(seeded[table].split(':')[0]), table).toBeGreaterThan(0);
+      }
+    } finally {
+      await first.stop();
+    }
+    const second = await startServer(db.config);
+    try {
+      expect(second.startup).toEqual({ migrations: [], seeded: false });
+      expect(await fingerprint(second)).toEqual(seeded);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  describe('the server process (tsx src/server.ts)', () => {
+    let server: Spawned;
+    let url: string;
+    const env = () => ({
+      ...(db.config.databaseUrl ? { DATABASE_URL: db.config.databaseUrl } : { DATA_DIR: db.config.dataDir }),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SEED_DEMO_DATA: 'true',
+    });
+    beforeAll(async () => {
+      server = spawnTsx('src/server.ts', [], env());
+      await server.waitFor(/contentgraph ready at (\S+)/);
+      url = /contentgraph ready at (\S+)/.exec(server.stdout())![1];
+    });
+    afterAll(async () => {
+      if (server && server.child.exitCode === null) {
+        server.child.kill('SIGKILL');
+        await server.exited;
+      }
+    });
+
+    it.skipIf(onPostgres)('refuses a second process on the same PGlite data directory with a clear error', async () => {
+      const second = spawnTsx('src/server.ts', [], env());
+      expect(await second.exited).toBe(1);
+      expect(second.stderr()).toContain(`The embedded database in ${db.config.dataDir} is in use by another process (pid `);
+      expect(second.stderr()).toContain('Stop that process, or point this one at another directory with DATA_DIR=…');
+      expect(second.stdout()).not.toContain('ready');
+      expect(fs.readFileSync(path.join(db.config.dataDir, 'server.lock'), 'utf8').trim()).not.toBe(String(second.child.pid));
+    });
+
+    it('on SIGINT finishes the request in flight, closes the database and exits 0', async () => {
+      const inFlight = slowRequest(url, '{ health { ok } contentTypes { appLabel model } }');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the server has the request's headers
+      server.child.kill('SIGINT');
+      await server.waitFor(/SIGINT received/);
+      inFlight.finish();
+      const response = await inFlight.response;
+      expect(response.status).toBe(200);
+      expect(response.body.data.health.ok).toBe(true);
+      expect(response.body.data.contentTypes).toHaveLength(5);
+      expect(await server.exited).toBe(0);
+      expect(server.stdout()).toContain('Stopped cleanly.');
+      expect(server.stderr()).toBe('');
+      if (!onPostgres) expect(fs.existsSync(path.join(db.config.dataDir, 'server.lock'))).toBe(false);
+    });
+
+    it('restarts on the same database with every row intact', async () => {
+      const again = await startServer(db.config);
+      try {
+        expect(again.startup).toEqual({ migrations: [], seeded: false });
+        expect(await fingerprint(again)).toEqual(seeded);
+      } finally {
+        await again.stop();
+      }
+    });
+  });
+
+  it.skipIf(onPostgres)('takes over a lock left by a process that no longer runs', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const lockPath = path.join(db.config.dataDir, 'server.lock');
+    fs.writeFileSync(lockPath, `${dead}\n`);
+    const server = await startServer(db.config);
+    try {
+      expect(fs.readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));
+    } finally {
+      await server.stop();
+    }
+    expect(fs.existsSync(lockPath)).toBe(false);
+  });
+
+  it.skipIf(onPostgres)('refuses to open one PGlite data directory twice in one process', async () => {
+    const server = await startServer(db.config);
+    try {
+      await expect(startServer(db.config)).rejects.toThrow(`The embedded database in ${db.config.dataDir} is already open in this process`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
