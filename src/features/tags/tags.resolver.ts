@@ -1,9 +1,9 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { type Connection, pageSize, toConnection } from '../../generic/connection.js';
+import { type Connection, pageSize } from '../../generic/connection.js';
 import type { GenericContext } from '../../generic/context.js';
 import { ContentObjectConnection } from '../../content/content-object.connection.js';
 import { contentTypesArg, targetKeyOf } from '../../content/content-target.js';
-import { decodeTimeKey, encodeTimeKey } from '../../content/keyset.js';
+import { decodeTimeKey, timeKeyConnection } from '../../content/keyset.js';
 import { Tag } from './tag.entity.js';
 import { TagConnection } from './tag.connection.js';
 import { Taggable } from './taggable.interface.js';
@@ -57,14 +57,13 @@ export class TagResolver {
     const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)) : registeredTypeIds(ctx.loaders);
     const rows = await taggedItemPages(ctx.loaders, size, key, typeIds.sort((a, b) => a - b)).load(tag.id);
     const targets = await Promise.all(rows.map((row) => ctx.loaders.contentObject(Number(row.content_type_id), Number(row.object_id))));
-    const connection = toConnection(
+    const connection = timeKeyConnection(
       rows.map((row, i) => ({ node: targets[i], at: row.cg_at, id: Number(row.id) })),
       size,
-      (row) => encodeTimeKey(row),
     );
-    // Tagged items cascade with their targets, so a null target only comes from a concurrent delete.
-    const edges = connection.edges.filter((edge) => edge.node.node !== null).map((edge) => ({ cursor: edge.cursor, node: edge.node.node! }));
-    return { edges, pageInfo: connection.pageInfo };
+    // Tagged items cascade with their targets, so a null target only comes from a
+    // concurrent delete: drop the edge, keep pageInfo (endCursor still continues).
+    return { edges: connection.edges.filter((edge): edge is { cursor: string; node: object } => edge.node !== null), pageInfo: connection.pageInfo };
   }
 }
 
