@@ -125,7 +125,7 @@ describe(`tag mutations (${databaseKind})`, () => {
     const res = await add(article.id, names as string[]);
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors![0].extensions!.argumentName).toBe(argumentName);
-    expect(await t.sql(`select 1 from tagged_item where object_id = ?`, [article.databaseId])).toHaveLength(0);
+    expect(await t.sql(`select 1 from tagged_item ti join content_type ct on ct.id = ti.content_type_id where ct.model = 'article' and ti.object_id = ?`, [article.databaseId])).toHaveLength(0);
     expect(await t.sql(`select 1 from tag where name = 'ok'`)).toHaveLength(0);
   });
 
@@ -190,7 +190,7 @@ describe(`tag mutations (${databaseKind})`, () => {
       const res = await add(toGlobalId('Article', row.id), ['half-way-tag']);
       expect(errorCodes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(await t.sql(`select 1 from tag where name = 'half-way-tag'`)).toHaveLength(0);
-      expect(await t.sql(`select 1 from tagged_item where object_id = ?`, [row.id])).toHaveLength(0);
+      expect(await t.sql(`select 1 from tagged_item ti join content_type ct on ct.id = ti.content_type_id where ct.model = 'article' and ti.object_id = ?`, [row.id])).toHaveLength(0);
       expect(await t.sql(`select 1 from activity_entry where object_repr like 'FAIL%'`)).toHaveLength(0);
     } finally {
       await t.sql(`drop trigger h3_fail_activity on activity_entry`);
