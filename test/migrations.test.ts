@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityClass, MikroORM } from '@mikro-orm/core';
+import type { EntityClass, MigrationDiff, MikroORM } from '@mikro-orm/core';
 import { appEntities } from '../src/app/entities.js';
 import { createAppRegistry } from '../src/app/registry.js';
 import { Product } from '../src/domain/index.js';
@@ -8,8 +8,10 @@ import type { GenericForeignKeyDeclaration } from '../src/generic/generic-relati
 import { diffIntegrity } from '../src/generic/integrity.inspect.js';
 import { initOrm, rootEm } from '../src/server/orm.js';
 import { checkMigrationsCurrent } from '../src/tools/migration-check.js';
+import { composeMigration } from '../src/tools/migration-file.js';
 import { createEmptyDatabase, databaseKind, type TestDatabase } from './helpers/database.js';
 import { Animal } from './fixtures/contenttypes.entities.js';
+import { bindWithoutDatabase } from './fixtures/contenttypes.registry.js';
 
 /** The application's registry with its generic foreign key declarations changed on the way in. */
 function appRegistryWith(change: {
@@ -126,6 +128,39 @@ describe(`migrations from an empty database (${databaseKind})`, () => {
       expect(drift.removed.map((r) => r.functionName).sort()).toEqual(['cg_delete_product', 'cg_key_update_product', 'cg_truncate_product']);
       expect(drift.dropUp).toContain('drop trigger if exists "cg_delete" on "product"');
       expect(drift.dropUp).toContain('drop function if exists "cg_delete_product"()');
+    });
+  });
+
+  it('composes a migration (as migration:create does) that goes up and down cleanly: a new content type and a changed policy', async () => {
+    const extended = appRegistryWith({ foreignKey: (d) => (d.name === 'activity_entry' ? { ...d, onDelete: 'cascade' } : d) }).register(Animal, {
+      appLabel: 'fixtures',
+    });
+    const original = createAppRegistry();
+    await bindWithoutDatabase(original, appEntities);
+    await withOrm([...appEntities, Animal], extended, async (o) => {
+      const em = rootEm(o).fork();
+      const run = async (statements: string[]) => {
+        await em.transactional(async (tx) => {
+          for (const statement of statements) if (statement.trim()) await tx.execute(statement);
+        });
+      };
+      const tableDiff = await (o.migrator as unknown as { getSchemaDiff(blank: boolean, initial: boolean): Promise<MigrationDiff> }).getSchemaDiff(false, false);
+      const migration = composeMigration(tableDiff, await diffIntegrity(em, extended));
+      expect([...migration.up, ...migration.down].filter((s) => /_fn"|begin ; end/.test(s))).toEqual([]);
+
+      await run(migration.up);
+      expect(await checkMigrationsCurrent(o, extended)).toEqual([]);
+      await extended.sync(em);
+      const [animal] = await em.execute<{ id: number }[]>(`insert into fixture_animal (name) values ('cat') returning id`);
+      await em.execute(`insert into activity_entry (verb, content_type_id, object_id, object_repr) values ('x', ?, ?, 'cat')`, [extended.idOf(Animal), animal.id]);
+      await em.execute('delete from fixture_animal where id = ?', [animal.id]);
+      expect(await em.execute('select 1 from activity_entry where object_id = ? and content_type_id = ?', [animal.id, extended.idOf(Animal)])).toEqual([]);
+
+      await run(migration.down);
+      const back = await diffIntegrity(em, original);
+      expect({ changed: back.changed, removed: back.removed.map((r) => r.functionName) }).toEqual({ changed: [], removed: [] });
+      expect(await tables()).not.toContain('fixture_animal');
+      await em.execute(`delete from content_type where app_label = 'fixtures'`);
     });
   });
 

@@ -12,7 +12,7 @@ import {
 export interface InstalledIntegrityObject {
   functionName: string;
   body: string;
-  /** Full `CREATE OR REPLACE FUNCTION` statement, for down migrations. */
+  /** `pg_get_functiondef()`: the full definition, schema-qualified. */
   functionDef: string;
   /** `enabled` is false for a trigger switched off with ALTER TABLE … DISABLE TRIGGER. */
   triggers: { triggerName: string; tableName: string; triggerDef: string; enabled: boolean }[];
@@ -27,8 +27,10 @@ export interface IntegrityDrift {
   dropUp: string[];
   /** Statements creating or replacing what the registry wants; run after table changes. */
   createUp: string[];
-  /** Statements that restore the database's current state. */
-  down: string[];
+  /** Statements undoing `createUp`; run before the table changes are reverted. */
+  createDown: string[];
+  /** Statements undoing `dropUp` (re-creating what it dropped); run after the table changes are reverted. */
+  dropDown: string[];
 }
 
 /**
@@ -74,7 +76,8 @@ export async function diffIntegrity(em: EntityManager, registry: ContentTypeRegi
   const changed: IntegrityObject[] = [];
   const createUp: string[] = [];
   const dropUp: string[] = [];
-  const downGroups: string[][] = [];
+  const createDownGroups: string[][] = [];
+  const dropDownGroups: string[][] = [];
   for (const object of wanted) {
     const current = installed.get(object.functionName);
     const triggerOk =
@@ -84,29 +87,52 @@ export async function diffIntegrity(em: EntityManager, registry: ContentTypeRegi
       current.triggers[0].enabled;
     if (current && current.body === object.body && triggerOk) continue;
     changed.push(object);
-    for (const t of current?.triggers ?? []) {
-      // a trigger of this function on another table or under another name
-      if (t.triggerName !== object.triggerName || t.tableName !== object.tableName) {
-        createUp.push(`drop trigger if exists "${t.triggerName}" on "${t.tableName}"`);
-      }
-    }
+    const misplaced = (current?.triggers ?? []).filter((t) => t.triggerName !== object.triggerName || t.tableName !== object.tableName);
+    for (const t of misplaced) createUp.push(dropTrigger(t.triggerName, t.tableName));
     createUp.push(...createStatements(object));
     if (current) {
-      const group = [current.functionDef.trim()];
-      for (const t of current.triggers) {
-        group.push(`drop trigger if exists "${t.triggerName}" on "${t.tableName}"`, t.triggerDef);
-      }
-      downGroups.push(group);
+      const restoresWanted = current.triggers.some((t) => t.triggerName === object.triggerName && t.tableName === object.tableName);
+      createDownGroups.push([
+        ...(restoresWanted ? [] : [dropTrigger(object.triggerName, object.tableName)]),
+        ...restoreStatements(current),
+      ]);
     } else {
-      downGroups.push(dropStatements(object));
+      createDownGroups.push(dropStatements(object));
     }
   }
   const wantedNames = new Set(wanted.map((o) => o.functionName));
   const removed = [...installed.values()].filter((o) => !wantedNames.has(o.functionName));
   for (const object of removed) {
-    for (const t of object.triggers) dropUp.push(`drop trigger if exists "${t.triggerName}" on "${t.tableName}"`);
+    for (const t of object.triggers) dropUp.push(dropTrigger(t.triggerName, t.tableName));
     dropUp.push(`drop function if exists "${object.functionName}"()`);
-    downGroups.push([object.functionDef.trim(), ...object.triggers.map((t) => t.triggerDef)]);
+    dropDownGroups.push(restoreStatements(object));
   }
-  return { changed, removed, dropUp, createUp, down: downGroups.reverse().flat() };
+  return {
+    changed,
+    removed,
+    dropUp,
+    createUp,
+    createDown: createDownGroups.reverse().flat(),
+    dropDown: dropDownGroups.reverse().flat(),
+  };
+}
+
+const dropTrigger = (triggerName: string, tableName: string) =>
+  `drop trigger if exists "${triggerName.replace(/"/g, '""')}" on "${tableName.replace(/"/g, '""')}"`;
+
+/**
+ * Statements that re-create an installed object as it is, without naming its
+ * schema (unlike pg_get_functiondef), so a down migration runs wherever the
+ * up migration ran. A generated body carries its trigger's CREATE TRIGGER in
+ * its second comment line; other triggers fall back to pg_get_triggerdef.
+ */
+function restoreStatements(object: InstalledIntegrityObject): string[] {
+  const statements = [`create or replace function "${object.functionName}"() returns trigger language plpgsql as $cg$${object.body}$cg$`];
+  const embedded = object.body.split('\n').find((line) => line.startsWith('-- create trigger '))?.slice(3);
+  for (const t of object.triggers) {
+    const own = embedded && embedded.startsWith(`create trigger "${t.triggerName}" `) && embedded.includes(` on "${t.tableName}" `);
+    statements.push(dropTrigger(t.triggerName, t.tableName), own ? embedded : t.triggerDef);
+    if (!t.enabled) statements.push(`alter table "${t.tableName}" disable trigger "${t.triggerName}"`);
+  }
+  return statements;
 }

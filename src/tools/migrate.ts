@@ -16,21 +16,23 @@ import { initOrm, rootEm } from '../server/orm.js';
 import { diffIntegrity } from '../generic/integrity.inspect.js';
 import { acquireDataDirLock } from '../server/data-dir-lock.js';
 import { checkMigrationsCurrent } from './migration-check.js';
+import { composeMigration } from './migration-file.js';
 
 async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
   const config = loadConfig();
   const lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
   const registry = createAppRegistry();
-  let extra: { dropUp: string[]; createUp: string[]; down: string[] } = { dropUp: [], createUp: [], down: [] };
+  let extra: { dropUp: string[]; createUp: string[]; createDown: string[]; dropDown: string[] } = {
+    dropUp: [],
+    createUp: [],
+    createDown: [],
+    dropDown: [],
+  };
 
   class IntegrityMigrationGenerator extends TSMigrationGenerator {
     override generateMigrationFile(className: string, diff: MigrationDiff): string {
-      const strip = (list: string[]) => list.filter((s) => s !== 'select 1');
-      return super.generateMigrationFile(className, {
-        up: [...extra.dropUp, ...strip(diff.up), ...extra.createUp],
-        down: [...extra.down, ...strip(diff.down)],
-      });
+      return super.generateMigrationFile(className, composeMigration(diff, extra));
     }
   }
 
