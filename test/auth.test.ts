@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiToken, listApiTokens, revokeApiToken } from '../src/accounts/api-token.service.js';
+import { authenticateApiToken, hashApiToken, listApiTokens, revokeApiToken } from '../src/accounts/api-token.service.js';
+import { seedDemoData } from '../src/app/demo-data.js';
 import { rootEm } from '../src/server/orm.js';
 import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';
-import { databaseKind } from './helpers/database.js';
+import { databaseKind, openTestDatabase } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const ADD_TAGS = 'mutation($target: ID!, $names: [String!]!) { addTags(target: $target, names: $names) { changed } }';
@@ -109,5 +110,25 @@ describe(`API-token authentication (${databaseKind})`, () => {
     expect(await t.sql(`select name from tag where name = 'js'`)).toHaveLength(1);
     const admin = await t.gql('mutation { mergeTags(from: ["js"], into: "javascript") { merged } }', {}, { token: ada.token });
     expect(admin.data.mergeTags.merged).toEqual(['js']);
+  });
+});
+
+describe(`demo token (${databaseKind})`, () => {
+  it('is created with the demo data, printed once, and authenticates the demo admin', async () => {
+    const db = await openTestDatabase();
+    try {
+      const lines: string[] = [];
+      expect(await seedDemoData(db.em(), db.registry, (line) => lines.push(line))).toBe(true);
+      const token = /cg_[A-Za-z0-9_-]{43}/.exec(lines.join('\n'))?.[0];
+      expect(token).toBeDefined();
+      expect(lines.join('\n')).toContain(`Authorization = Bearer ${token}`);
+      const user = await authenticateApiToken(db.em(), token!);
+      expect({ username: user?.username, isAdmin: user?.isAdmin }).toEqual({ username: 'ada', isAdmin: true });
+      // A second start finds data and prints nothing.
+      expect(await seedDemoData(db.em(), db.registry, (line) => lines.push(line))).toBe(false);
+      expect(lines).toHaveLength(1);
+    } finally {
+      await db.close();
+    }
   });
 });

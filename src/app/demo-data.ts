@@ -119,7 +119,7 @@ export async function seedDemoData(
   log(
     `Demo API token of the admin user "ada" (shown once; create more with \`npm run cli -- tokens:create --user ada\`):\n` +
       `  ${demoToken}\n` +
-      `  In Apollo Sandbox: Connection settings → Shared headers → Authorization: Bearer ${demoToken}`,
+      `  In Apollo Sandbox, add it in the Headers tab below the operation (next to Variables): Authorization = Bearer ${demoToken}`,
   );
   return true;
 }
