@@ -1,3 +1,7 @@
+import type { EntityMetadata } from '@mikro-orm/core';
+import { ContentType } from './content-type.entity.js';
+import type { BoundGenericForeignKey, GenericForeignKeyDeclaration } from './generic-relation.js';
+
 /**
  * Start-up checks with stable codes, in the manner of Django's
  * `contenttypes.E001`. The server refuses to start when any of them fails.
@@ -61,3 +65,101 @@ export const INTEGER_KEY_TYPES = new Set([
   'bigserial',
   'smallserial',
 ]);
+
+/** The column type of a property, lower case, without its length: `varchar(255)` → `varchar`. */
+function columnTypeOf(prop: { columnTypes?: string[]; type?: unknown }): string {
+  return String(prop.columnTypes?.[0] ?? prop.type ?? '')
+    .toLowerCase()
+    .replace(/\(.*\)$/, '')
+    .trim();
+}
+
+/**
+ * E004, E007 and E001 for one registered class: it must be an entity of the
+ * ORM (`meta`) with exactly one integer primary key column. Returns the
+ * failure, or the table and key names the integrity SQL needs.
+ */
+export function checkContentTypeEntity(
+  cls: Function,
+  key: string,
+  meta: EntityMetadata | undefined,
+): { failure: ContentTypeCheckFailure } | { tableName: string; primaryKeyProperty: string; primaryKeyColumn: string } {
+  if (!meta) {
+    return {
+      failure: {
+        code: 'contenttypes.E004',
+        message: `${cls.name} (${key}) is registered as a content type but is not an entity known to the ORM; add it to the ORM's entities.`,
+      },
+    };
+  }
+  if (meta.primaryKeys.length !== 1) {
+    return {
+      failure: {
+        code: 'contenttypes.E007',
+        message: `${cls.name} has ${meta.primaryKeys.length === 0 ? 'no' : 'a composite'} primary key; a content type needs exactly one integer primary key column.`,
+      },
+    };
+  }
+  const pk = meta.properties[meta.primaryKeys[0] as keyof typeof meta.properties] as any;
+  const columnType = columnTypeOf(pk);
+  if (pk.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(columnType)) {
+    return {
+      failure: {
+        code: 'contenttypes.E001',
+        message: `${cls.name}.${pk.name} is of type "${columnType}", which does not fit object_id (bigint). Use an integer or bigint primary key, or do not register ${cls.name} as a content type.`,
+      },
+    };
+  }
+  return { tableName: meta.tableName, primaryKeyProperty: pk.name, primaryKeyColumn: pk.fieldNames[0] };
+}
+
+/**
+ * E006 and E005 for one generic foreign key declaration: a fresh
+ * lower-case name (added to `names`), a ManyToOne to ContentType and one
+ * integer object id column on an entity of the ORM, and registered targets.
+ * Returns the failures, and the declaration bound to its table and columns
+ * unless it is malformed.
+ */
+export function checkGenericForeignKey(
+  fk: GenericForeignKeyDeclaration,
+  meta: EntityMetadata | undefined,
+  names: Set<string>,
+  isRegistered: (cls: Function) => boolean,
+): { failures: ContentTypeCheckFailure[]; bound?: BoundGenericForeignKey } {
+  const malformed = (problem: string) => ({
+    failures: [{ code: 'contenttypes.E006' as const, message: `generic foreign key "${fk.name}" ${problem}` }],
+  });
+  if (!FOREIGN_KEY_NAME.test(fk.name)) {
+    return malformed('has a malformed name; use a lower-case identifier (a-z, 0-9, _): it becomes part of trigger names.');
+  }
+  if (names.has(fk.name)) return malformed('is declared twice; every generic foreign key needs its own name.');
+  names.add(fk.name);
+  const ctProp = meta?.properties[fk.contentTypeProperty as never] as any;
+  const idProp = meta?.properties[fk.objectIdProperty as never] as any;
+  if (!meta || !ctProp || !idProp) {
+    return malformed(`names ${fk.entity?.name}.${fk.contentTypeProperty}/${fk.objectIdProperty}, which the ORM does not know.`);
+  }
+  if (ctProp.kind !== 'm:1' || ctProp.targetMeta?.class !== ContentType) {
+    return malformed(`needs ${fk.entity.name}.${fk.contentTypeProperty} to be a ManyToOne to ContentType.`);
+  }
+  const idType = columnTypeOf(idProp);
+  if (idProp.kind !== 'scalar' || idProp.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(idType)) {
+    return malformed(`needs ${fk.entity.name}.${fk.objectIdProperty} to be one integer column (bigint); it is "${idType}".`);
+  }
+  const failures: ContentTypeCheckFailure[] = (fk.targets?.() ?? [])
+    .filter((target) => !isRegistered(target))
+    .map((target) => ({
+      code: 'contenttypes.E005',
+      message: `generic foreign key "${fk.name}" allows ${target.name} as a target, but ${target.name} is not a registered content type.`,
+    }));
+  return {
+    failures,
+    bound: {
+      ...fk,
+      tableName: meta.tableName,
+      contentTypeColumn: ctProp.fieldNames[0],
+      objectIdColumn: idProp.fieldNames[0],
+      primaryKeyColumn: (meta.properties[meta.primaryKeys[0] as never] as any).fieldNames[0],
+    },
+  };
+}

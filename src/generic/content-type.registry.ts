@@ -2,11 +2,11 @@ import type { EntityClass, EntityMetadata, MetadataStorage } from '@mikro-orm/co
 import type { EntityManager } from '@mikro-orm/sql';
 import { ContentType } from './content-type.entity.js';
 import {
+  checkContentTypeEntity,
+  checkGenericForeignKey,
   CONTENT_TYPE_NAME,
   ContentTypeCheckError,
   type ContentTypeCheckFailure,
-  FOREIGN_KEY_NAME,
-  INTEGER_KEY_TYPES,
   UnregisteredContentTypeError,
 } from './content-type.checks.js';
 import type { BoundGenericForeignKey, GenericForeignKeyDeclaration } from './generic-relation.js';
@@ -185,80 +185,19 @@ export class ContentTypeRegistry {
   bind(metadata: MetadataStorage): void {
     const failures = [...this.#pendingFailures];
     for (const entry of this.#types) {
-      const meta = findMeta(metadata, entry.cls);
-      if (!meta) {
-        failures.push({
-          code: 'contenttypes.E004',
-          message: `${entry.cls.name} (${entry.key}) is registered as a content type but is not an entity known to the ORM; add it to the ORM's entities.`,
-        });
+      const result = checkContentTypeEntity(entry.cls, entry.key, findMeta(metadata, entry.cls));
+      if ('failure' in result) {
+        failures.push(result.failure);
         continue;
       }
-      if (meta.primaryKeys.length !== 1) {
-        failures.push({
-          code: 'contenttypes.E007',
-          message: `${entry.cls.name} has ${meta.primaryKeys.length === 0 ? 'no' : 'a composite'} primary key; a content type needs exactly one integer primary key column.`,
-        });
-        continue;
-      }
-      const pk = meta.properties[meta.primaryKeys[0] as keyof typeof meta.properties] as any;
-      const columnType = columnTypeOf(pk);
-      if (pk.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(columnType)) {
-        failures.push({
-          code: 'contenttypes.E001',
-          message: `${entry.cls.name}.${pk.name} is of type "${columnType}", which does not fit object_id (bigint). Use an integer or bigint primary key, or do not register ${entry.cls.name} as a content type.`,
-        });
-        continue;
-      }
-      entry.tableName = meta.tableName;
-      entry.primaryKeyProperty = pk.name;
-      entry.primaryKeyColumn = pk.fieldNames[0];
+      Object.assign(entry, result);
     }
-
     const bound: BoundGenericForeignKey[] = [];
     const names = new Set<string>();
     for (const fk of this.#foreignKeys) {
-      const malformed = (problem: string) =>
-        failures.push({ code: 'contenttypes.E006', message: `generic foreign key "${fk.name}" ${problem}` });
-      if (!FOREIGN_KEY_NAME.test(fk.name)) {
-        malformed('has a malformed name; use a lower-case identifier (a-z, 0-9, _): it becomes part of trigger names.');
-        continue;
-      }
-      if (names.has(fk.name)) {
-        malformed('is declared twice; every generic foreign key needs its own name.');
-        continue;
-      }
-      names.add(fk.name);
-      const meta = findMeta(metadata, fk.entity);
-      const ctProp = meta?.properties[fk.contentTypeProperty as never] as any;
-      const idProp = meta?.properties[fk.objectIdProperty as never] as any;
-      if (!meta || !ctProp || !idProp) {
-        malformed(`names ${fk.entity?.name}.${fk.contentTypeProperty}/${fk.objectIdProperty}, which the ORM does not know.`);
-        continue;
-      }
-      if (ctProp.kind !== 'm:1' || ctProp.targetMeta?.class !== ContentType) {
-        malformed(`needs ${fk.entity.name}.${fk.contentTypeProperty} to be a ManyToOne to ContentType.`);
-        continue;
-      }
-      const idType = columnTypeOf(idProp);
-      if (idProp.kind !== 'scalar' || idProp.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(idType)) {
-        malformed(`needs ${fk.entity.name}.${fk.objectIdProperty} to be one integer column (bigint); it is "${idType}".`);
-        continue;
-      }
-      for (const target of fk.targets?.() ?? []) {
-        if (!this.#byClass.has(target)) {
-          failures.push({
-            code: 'contenttypes.E005',
-            message: `generic foreign key "${fk.name}" allows ${target.name} as a target, but ${target.name} is not a registered content type.`,
-          });
-        }
-      }
-      bound.push({
-        ...fk,
-        tableName: meta.tableName,
-        contentTypeColumn: ctProp.fieldNames[0],
-        objectIdColumn: idProp.fieldNames[0],
-        primaryKeyColumn: (meta.properties[meta.primaryKeys[0] as never] as any).fieldNames[0],
-      });
+      const result = checkGenericForeignKey(fk, findMeta(metadata, fk.entity), names, (cls) => this.#byClass.has(cls));
+      failures.push(...result.failures);
+      if (result.bound) bound.push(result.bound);
     }
     if (failures.length > 0) throw new ContentTypeCheckError(failures);
     this.#bound = bound;
@@ -307,14 +246,6 @@ export class ContentTypeRegistry {
     this.#idByKey = idByKey;
     this.#keyById = keyById;
   }
-}
-
-/** The column type of a property, lower case, without its length: `varchar(255)` → `varchar`. */
-function columnTypeOf(prop: { columnTypes?: string[]; type?: unknown }): string {
-  return String(prop.columnTypes?.[0] ?? prop.type ?? '')
-    .toLowerCase()
-    .replace(/\(.*\)$/, '')
-    .trim();
 }
 
 function findMeta(metadata: MetadataStorage, cls: EntityClass<any>): EntityMetadata | undefined {
