@@ -1,0 +1,67 @@
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AddCommentDocument,
+  AddTagsDocument,
+  CreateArticleDocument,
+  DeleteArticleDocument,
+  DeleteCommentDocument,
+  EditCommentDocument,
+  LinkObjectsDocument,
+  RecordActivityDocument,
+  RemoveTagsDocument,
+  RenameArticleDocument,
+  TagArticleDocument,
+  UnlinkObjectsDocument,
+  ViewerDocument,
+} from '../client/generated/graphql.js';
+import { createTestUser, type TestUser } from './helpers/accounts.js';
+import { databaseKind } from './helpers/database.js';
+import type { GraphQLResult } from './helpers/server.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/** The generated mutation documents (client/operations/mutations.graphql), run over HTTP with a token as a typed client would. */
+describe(`generated mutation operations (${databaseKind})`, () => {
+  let t: TestServer;
+  let grace: TestUser;
+  const run = async <R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V>, variables: V): Promise<R> => {
+    const res: GraphQLResult<R> = await t.gql<R>(print(document), variables, { token: grace.token });
+    expect(res.errors).toBeUndefined();
+    return res.data!;
+  };
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    grace = await createTestUser(t, 'grace', { name: 'Grace Hopper' });
+  });
+  afterAll(() => t?.stop());
+
+  it('runs the whole write API through the typed documents', async () => {
+    expect((await run(ViewerDocument, {})).viewer?.username).toBe('grace');
+    const { createArticle: article } = await run(CreateArticleDocument, { title: 'Typed', body: 'Client' });
+    expect(article.title).toBe('Typed');
+    const { updateArticle } = await run(RenameArticleDocument, { id: article.id, title: 'Typed client' });
+    expect(updateArticle.title).toBe('Typed client');
+
+    const { addTags } = await run(AddTagsDocument, { target: article.id, names: ['codegen'] });
+    expect(addTags.changed).toEqual(['codegen']);
+    expect(addTags.target.__typename === 'Article' && addTags.target.title).toBe('Typed client');
+    expect((await run(TagArticleDocument, { articleId: article.databaseId, names: ['typescript'] })).addTags.changed).toEqual(['typescript']);
+    expect((await run(RemoveTagsDocument, { target: article.id, names: ['typescript'] })).removeTags.tags.map((tag) => tag.name)).toEqual(['codegen']);
+
+    const { addComment } = await run(AddCommentDocument, { target: article.id, body: 'Typed all the way' });
+    expect(addComment.author.name).toBe('Grace Hopper');
+    expect((await run(EditCommentDocument, { id: addComment.id, body: 'Typed, all the way' })).editComment.body).toBe('Typed, all the way');
+    expect((await run(DeleteCommentDocument, { id: addComment.id })).deleteComment.deletedId).toBe(addComment.id);
+
+    const { recordActivity } = await run(RecordActivityDocument, { target: article.id, verb: 'viewed', data: { from: 'codegen' } });
+    expect(recordActivity).toMatchObject({ verb: 'viewed', objectRepr: 'Typed client', data: { from: 'codegen' } });
+
+    const { linkObjects } = await run(LinkObjectsDocument, { source: article.id, target: grace.globalId, kind: 'written_by' });
+    expect(linkObjects.target?.__typename).toBe('User');
+    expect((await run(UnlinkObjectsDocument, { id: linkObjects.id })).unlinkObjects.deletedId).toBe(linkObjects.id);
+
+    expect((await run(DeleteArticleDocument, { id: article.id })).deleteArticle).toEqual({ deletedId: article.id, objectRepr: 'Typed client' });
+  });
+});
