@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { ApiToken } from './api-token.entity.js';
-import { User } from './user.entity.js';
+import type { User } from './user.entity.js';
 
 /**
  * API tokens: `cg_` followed by 32 random bytes in base64url (256 bits).
@@ -94,4 +94,3 @@ export async function authenticateApiToken(em: EntityManager, token: string): Pr
   return apiToken.user;
 }
 
-export { User };

@@ -5,7 +5,7 @@ import { ContentObject } from '../../content/content-object.union.js';
 import { resolveContentTarget } from '../../content/target.js';
 import { NotFoundError } from '../../generic/errors.js';
 import { inTransaction } from '../../generic/transaction.js';
-import { invalid, requireListSize } from '../../generic/validation.js';
+import { invalid } from '../../generic/validation.js';
 import { Tag } from './tag.entity.js';
 import { addTags, mergeTags, removeTags } from './tags.service.js';
 import { MAX_NAMES_PER_CALL, normalizeTagName, normalizeTagNames, tagKey } from './tags.validation.js';
@@ -93,7 +93,6 @@ export class TagMutations {
     const actor = await ctx.auth.requireAdmin();
     const sources = normalizeTagNames(from, 'from');
     const target = normalizeTagName(into, 'into');
-    requireListSize(sources, 'from', 1, MAX_NAMES_PER_CALL);
     if (sources.some((name) => tagKey(name) === tagKey(target))) {
       throw invalid('from', `must not contain the tag merged into (\`into\`: ${JSON.stringify(target)}).`);
     }
