@@ -5,6 +5,7 @@ import {
   AddCommentDocument,
   AddTagsDocument,
   CreateArticleDocument,
+  CreateArticleFromInputDocument,
   DeleteArticleDocument,
   DeleteCommentDocument,
   EditCommentDocument,
@@ -13,6 +14,7 @@ import {
   RemoveTagsDocument,
   RenameArticleDocument,
   TagArticleDocument,
+  TagByRefDocument,
   UnlinkObjectsDocument,
   ViewerDocument,
 } from '../client/generated/graphql.js';
@@ -49,6 +51,12 @@ describe(`generated mutation operations (${databaseKind})`, () => {
     expect(addTags.target.__typename === 'Article' && addTags.target.title).toBe('Typed client');
     expect((await run(TagArticleDocument, { articleId: article.databaseId, names: ['typescript'] })).addTags.changed).toEqual(['typescript']);
     expect((await run(RemoveTagsDocument, { target: article.id, names: ['typescript'] })).removeTags.tags.map((tag) => tag.name)).toEqual(['codegen']);
+
+    // Input-type variables, as generated clients usually pass them.
+    const { createArticle: fromInput } = await run(CreateArticleFromInputDocument, { input: { title: 'From input', body: 'typed input' } });
+    expect(fromInput.title).toBe('From input');
+    const byRef = await run(TagByRefDocument, { ref: { article: article.databaseId }, names: ['by-ref'] });
+    expect(byRef.addTags.tags.map((tag) => tag.name)).toContain('by-ref');
 
     const { addComment } = await run(AddCommentDocument, { target: article.id, body: 'Typed all the way' });
     expect(addComment.author.name).toBe('Grace Hopper');
