@@ -81,6 +81,9 @@ describe(`start-up (${databaseKind})`, () => {
       PORT: '0',
       HOST: '127.0.0.1',
       SEED_DEMO_DATA: 'true',
+      // As `npm start` runs it: development mode, where Apollo Server would
+      // install signal handlers of its own unless told not to.
+      NODE_ENV: 'development',
     });
     beforeAll(async () => {
       server = spawnTsx('src/server.ts', [], env());

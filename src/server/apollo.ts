@@ -25,6 +25,9 @@ export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServe
     plugins,
     introspection: true,
     csrfPrevention: true,
+    // The process handles SIGINT/SIGTERM itself (src/server/start.ts): Apollo's own
+    // handlers would stop the server a second time and re-raise the signal.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, config),
   });
