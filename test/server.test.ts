@@ -31,6 +31,17 @@ describe(`server (${databaseKind})`, () => {
     expect(res.extensions?.sqlStatements).toBe(1);
   });
 
+  it('keeps nothing between requests: each gets its own EntityManager fork', async () => {
+    const rootIdentityMap = () => t.server.orm.em.getUnitOfWork(false).getIdentityMap().keys().length;
+    const before = rootIdentityMap();
+    for (let i = 0; i < 20; i++) {
+      const res = await t.gql('{ contentTypes { id } node(id: "Q29udGVudFR5cGU6MQ") { id } }');
+      expect(res.errors).toBeUndefined();
+    }
+    expect(rootIdentityMap()).toBe(before);
+    expect(before).toBe(0);
+  });
+
   it('rejects a malformed request body with a 400 and a code, not a 500', async () => {
     const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
     expect(response.status).toBe(400);
