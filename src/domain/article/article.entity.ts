@@ -1,15 +1,13 @@
 import type { Opt } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, Property } from '@mikro-orm/decorators/legacy';
 import { Field } from 'type-graphql';
+import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
 
 @ContentObjectType('Article', { description: 'A blog article.' })
 @Entity({ tableName: 'article' })
 @Index({ name: 'article_created_at_index', properties: ['createdAt', 'id'] })
-export class Article {
-  @PrimaryKey({ type: 'integer', autoincrement: true })
-  id!: number;
-
+export class Article extends ContentEntity {
   @Field(() => String)
   @Property({ type: 'string', length: 200 })
   title!: string;
@@ -17,12 +15,4 @@ export class Article {
   @Field(() => String)
   @Property({ type: 'text', default: '' })
   body: Opt<string> = '';
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Opt<Date> = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Opt<Date> = new Date();
 }

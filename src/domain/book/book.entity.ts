@@ -1,15 +1,12 @@
-import type { Opt } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, Property } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
+import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
 
 @ContentObjectType('Book', { description: 'A book in the library.' })
 @Entity({ tableName: 'book' })
 @Index({ name: 'book_created_at_index', properties: ['createdAt', 'id'] })
-export class Book {
-  @PrimaryKey({ type: 'integer', autoincrement: true })
-  id!: number;
-
+export class Book extends ContentEntity {
   @Field(() => String)
   @Property({ type: 'string', length: 200 })
   title!: string;
@@ -25,12 +22,4 @@ export class Book {
   @Field(() => Int, { nullable: true })
   @Property({ type: 'integer', nullable: true })
   publishedYear?: number | null;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Opt<Date> = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Opt<Date> = new Date();
 }

@@ -1,15 +1,13 @@
 import type { Opt } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
+import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
 
 @ContentObjectType('Product', { description: 'A product in the shop.' })
 @Entity({ tableName: 'product' })
 @Index({ name: 'product_created_at_index', properties: ['createdAt', 'id'] })
-export class Product {
-  @PrimaryKey({ type: 'integer', autoincrement: true })
-  id!: number;
-
+export class Product extends ContentEntity {
   @Field(() => String)
   @Property({ type: 'string', length: 200 })
   name!: string;
@@ -22,12 +20,4 @@ export class Product {
   @Field(() => Int, { description: 'Price in cents.' })
   @Property({ type: 'integer', default: 0 })
   priceCents: Opt<number> = 0;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Opt<Date> = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Opt<Date> = new Date();
 }

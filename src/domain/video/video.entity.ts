@@ -1,15 +1,13 @@
 import type { Opt } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, Property } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
+import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
 
 @ContentObjectType('Video', { description: 'A video.' })
 @Entity({ tableName: 'video' })
 @Index({ name: 'video_created_at_index', properties: ['createdAt', 'id'] })
-export class Video {
-  @PrimaryKey({ type: 'integer', autoincrement: true })
-  id!: number;
-
+export class Video extends ContentEntity {
   @Field(() => String)
   @Property({ type: 'string', length: 200 })
   title!: string;
@@ -21,12 +19,4 @@ export class Video {
   @Field(() => Int)
   @Property({ type: 'integer', default: 0 })
   durationSeconds: Opt<number> = 0;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Opt<Date> = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Opt<Date> = new Date();
 }
