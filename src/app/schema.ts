@@ -1,5 +1,5 @@
 import { GraphQLSchema, lexicographicSortSchema } from 'graphql';
-import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { ContentTypeResolver } from '../generic/content-type.resolver.js';
@@ -61,4 +61,3 @@ export function buildAppSchema(registry: ContentTypeRegistry): Promise<GraphQLSc
   return built;
 }
 
-export { GraphQLJSON };
