@@ -23,15 +23,6 @@ export function invalid(argumentName: string, message: string): BadUserInputErro
   return new BadUserInputError(`\`${argumentName}\` ${message}`, { argumentName });
 }
 
-/** A string of `min`..`max` characters; returns it unchanged. */
-export function requireLength(value: string, argumentName: string, min: number, max: number): string {
-  const length = charLength(value);
-  if (length < min || length > max) {
-    throw invalid(argumentName, `must be ${min}–${max} characters long (got ${length}).`);
-  }
-  return value;
-}
-
 // NUL and other C0/C1 controls (tab, newline and carriage return are fine), and lone UTF-16 surrogates:
 // PostgreSQL cannot store them in text or jsonb, so they are refused as input rather than failing in the database.
 const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\uD800-\uDFFF]/u;

@@ -16,11 +16,14 @@ class HttpError extends Error {
 
 /**
  * The HTTP front of the server: `/graphql` (Apollo Server, including the
- * Sandbox landing page on GET in development) and `/healthz`.
+ * Sandbox landing page on GET in development) and `/healthz`. With
+ * `countStatements`, each request runs in a scope that counts its SQL
+ * statements (reported by Apollo's statement-count plugin).
  */
 export function createHttpServer(
   getApollo: () => ApolloServer<AppContext>,
   createContext: (headers: { authorization?: string }) => Promise<AppContext>,
+  countStatements: boolean,
 ): http.Server {
   return http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -51,13 +54,12 @@ export function createHttpServer(
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
-    const { result } = runCountingStatements(() =>
+    const execute = () =>
       getApollo().executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: () => createContext({ authorization: headers.get('authorization') }),
-      }),
-    );
-    const response = await result;
+      });
+    const response = await (countStatements ? runCountingStatements(execute) : execute());
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -59,6 +59,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     const httpServer = createHttpServer(
       () => apollo!,
       async (headers) => createContext(services, headers),
+      config.statementCounts,
     );
     apollo = createApollo(schema, config, httpServer);
     await apollo.start();

@@ -8,17 +8,13 @@ import { DefaultLogger, type LogContext, type LoggerOptions } from '@mikro-orm/c
  */
 export interface StatementScope {
   count: number;
-  statements: string[];
-  /** Keep the SQL text of each statement (tests, development). */
-  keepText: boolean;
 }
 
 const storage = new AsyncLocalStorage<StatementScope>();
 
-export function runCountingStatements<T>(fn: () => T, keepText = false): { scope: StatementScope; result: T } {
-  const scope: StatementScope = { count: 0, statements: [], keepText };
-  const result = storage.run(scope, fn);
-  return { scope, result };
+/** Runs `fn` in a new scope; the statements it issues are counted in `currentStatementScope()`. */
+export function runCountingStatements<T>(fn: () => T): T {
+  return storage.run({ count: 0 }, fn);
 }
 
 export function currentStatementScope(): StatementScope | undefined {
@@ -33,10 +29,7 @@ export class CountingLogger extends DefaultLogger {
 
   override logQuery(context: LogContext): void {
     const scope = storage.getStore();
-    if (scope && context.query) {
-      scope.count++;
-      if (scope.keepText) scope.statements.push(context.query);
-    }
+    if (scope && context.query) scope.count++;
     if (this.isEnabled('query', context)) super.logQuery(context as LogContext & { query: string });
   }
 }
