@@ -5,7 +5,7 @@ import type { RegisteredContentType } from '../generic/content-type.registry.js'
 import { BadUserInputError } from '../generic/errors.js';
 import { carriesAllTagsSql } from '../features/tags/tags.filter.js';
 import { afterTimeKeySql, cursorTimestampSql, decodeTimeKey, timeKeyConnection } from './keyset.js';
-import { q } from './partition-page.sql.js';
+import { quoteIdentifier as q } from '../generic/sql.js';
 
 /**
  * One page of a content type's list query (`articles`, `books`, …), newest

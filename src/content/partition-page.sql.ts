@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { afterTimeKeySql, cursorTimestampSql, type SortDirection, type TimeKey, timeKeyOrderSql } from './keyset.js';
+import { placeholders, quoteIdentifier as q } from '../generic/sql.js';
 
 /** A table read in pages of `(time, id)` order, partitioned by some integer columns. */
 export interface PartitionPageSpec {
@@ -38,7 +39,7 @@ export async function firstRowsPerPartition(
   if (keys.length === 0) return [];
   const width = spec.partitionColumns.length;
   const keyColumns = spec.partitionColumns.map((_, i) => `k${i}`);
-  const values = keys.map(() => `(${keyColumns.map(() => '?::bigint').join(', ')})`).join(', ');
+  const values = placeholders(keys.length, `(${placeholders(width, '?::bigint')})`);
   const params: unknown[] = keys.flatMap((key) => {
     if (key.length !== width) throw new Error(`partition key ${JSON.stringify(key)} needs ${width} values`);
     return key.map(Number);
@@ -79,5 +80,3 @@ export async function firstRowsPerPartition(
 export function mapPageRows<T extends object>(em: EntityManager, cls: new (...args: any[]) => T, rows: PageRow[]): { node: T; at: string; id: number }[] {
   return rows.map(({ cg_at, ...columns }) => ({ node: em.map(cls, columns as never) as T, at: cg_at, id: Number(columns.id) }));
 }
-
-export const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;

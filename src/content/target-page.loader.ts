@@ -3,6 +3,7 @@ import type { RequestLoaders } from '../generic/request-loaders.js';
 import { type TargetKey, targetCacheKey } from './content-target.js';
 import type { TimeKey } from './keyset.js';
 import { firstRowsPerPartition, mapPageRows, type PartitionPageSpec } from './partition-page.sql.js';
+import { placeholders } from '../generic/sql.js';
 
 /** A page of a reverse generic relation: entities with their `(time, id)` keys, `first + 1` at most. */
 export type TargetPage<T> = { node: T; at: string; id: number }[];
@@ -47,7 +48,7 @@ export function countsPerTarget(loaders: RequestLoaders, name: string, table: st
   return loaders.named(name, () =>
     new DataLoader<TargetKey, number, string>(
       async (keys) => {
-        const values = keys.map(() => '(?::bigint, ?::bigint)').join(', ');
+        const values = placeholders(keys.length, '(?::bigint, ?::bigint)');
         const rows = await loaders.em.getConnection().execute<{ ct: number; oid: number; n: number }[]>(
           `select k.ct, k.oid, count(g.*)::int as n from (values ${values}) as k(ct, oid) ` +
             `join "${table}" g on g."${typeColumn}" = k.ct and g."${idColumn}" = k.oid group by k.ct, k.oid`,

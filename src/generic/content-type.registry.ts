@@ -11,6 +11,7 @@ import {
 } from './content-type.checks.js';
 import type { BoundGenericForeignKey, GenericForeignKeyDeclaration } from './generic-relation.js';
 import { invariant } from './invariant.js';
+import { placeholders } from './sql.js';
 
 export interface ContentTypeOptions<T = any> {
   /** Application label, e.g. `blog`. Lower case identifier. */
@@ -220,7 +221,7 @@ export class ContentTypeRegistry {
       // Sorted, so that processes with different registries insert in one
       // order and cannot deadlock on the unique index.
       const types = [...this.#types].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const values = types.map(() => '(?, ?)').join(', ');
+      const values = placeholders(types.length, '(?, ?)');
       const params = types.flatMap((t) => [t.appLabel, t.model]);
       await conn.execute(
         `insert into content_type (app_label, model) values ${values} on conflict (app_label, model) do nothing`,

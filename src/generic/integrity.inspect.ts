@@ -8,6 +8,7 @@ import {
   INTEGRITY_PREFIX,
   type IntegrityObject,
 } from './integrity.sql.js';
+import { quoteIdentifier as q } from './sql.js';
 
 export interface InstalledIntegrityObject {
   functionName: string;
@@ -118,7 +119,7 @@ export async function diffIntegrity(em: EntityManager, registry: ContentTypeRegi
 }
 
 const dropTrigger = (triggerName: string, tableName: string) =>
-  `drop trigger if exists "${triggerName.replace(/"/g, '""')}" on "${tableName.replace(/"/g, '""')}"`;
+  `drop trigger if exists ${q(triggerName)} on ${q(tableName)}`;
 
 /**
  * Statements that re-create an installed object as it is, without naming its

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BoundGenericForeignKey } from './generic-relation.js';
 import type { ContentTypeRegistry, RegisteredContentType } from './content-type.registry.js';
+import { quoteIdentifier as q } from './sql.js';
 
 /**
  * Generates the PostgreSQL functions and triggers that enforce generic
@@ -51,7 +52,6 @@ function functionNameFor(name: string): string {
   return `${Buffer.from(name).subarray(0, MAX_IDENTIFIER_BYTES - 11).toString('utf8').replace(/\uFFFD+$/, '')}_${hash}`;
 }
 
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const lit = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Every integrity object for the registry's current state; needs `registry.bind()`. */

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry } from './content-type.registry.js';
 import type { BoundGenericForeignKey, DeletePolicy } from './generic-relation.js';
+import { quoteIdentifier as q } from './sql.js';
 
 /** Why a generic row is an orphan. */
 export type OrphanReason =
@@ -31,8 +32,6 @@ export interface OrphanReport {
   /** Dangling rows of keep relations (e.g. activity): dangling by design, never removed. */
   kept: OrphanGroup[];
 }
-
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 /**
  * Finds generic rows whose target does not exist: rows that slipped past the

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry } from './content-type.registry.js';
+import { quoteIdentifier as q } from './sql.js';
 
 /** A table whose foreign key to `content_type` would take rows with a stale content type. */
 export interface StaleDependent {
@@ -28,8 +29,6 @@ const ON_DELETE: Record<string, StaleDependent['onDelete']> = {
   r: 'restrict',
   a: 'no action',
 };
-
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 /**
  * Lists the `content_type` rows of types that are no longer registered and,

@@ -1,5 +1,6 @@
 import { BadUserInputError } from '../../generic/errors.js';
 import { tagLookupName } from './tags.loaders.js';
+import { placeholders } from '../../generic/sql.js';
 
 export const MAX_TAGGED_FILTER = 10;
 
@@ -24,7 +25,7 @@ export function carriesAllTagsSql(
   return {
     sql:
       `${objectColumn} in (select ti.object_id from tagged_item ti join tag t on t.id = ti.tag_id ` +
-      `where ti.content_type_id = ? and lower(t.name) in (${lookup.map(() => '?').join(', ')}) ` +
+      `where ti.content_type_id = ? and lower(t.name) in (${placeholders(lookup.length)}) ` +
       `group by ti.object_id having count(*) = ?)`,
     params: [contentTypeId, ...lookup, lookup.length],
   };

@@ -4,13 +4,12 @@ import { type TargetKey, targetCacheKey } from '../../content/content-target.js'
 import { firstRowsPerPartition, type PageRow, partitionKey } from '../../content/partition-page.sql.js';
 import type { TimeKey } from '../../content/keyset.js';
 import { Tag } from './tag.entity.js';
+import { placeholders } from '../../generic/sql.js';
 
 /** Lookup form of a tag name: trimmed, inner whitespace collapsed, lower case. */
 export function tagLookupName(name: string): string {
   return name.trim().replace(/\s+/g, ' ').toLowerCase();
 }
-
-const placeholders = (n: number, each = '?') => Array.from({ length: n }, () => each).join(', ');
 
 /** Ids of the content types the registry knows (rows of stale types are never read). */
 export function registeredTypeIds(loaders: RequestLoaders): number[] {

@@ -4,6 +4,7 @@ import { BadUserInputError } from '../../generic/errors.js';
 import type { RequestLoaders } from '../../generic/request-loaders.js';
 import { Tag } from './tag.entity.js';
 import { registeredTypeIds, tagItemCounts, tagLookupName } from './tags.loaders.js';
+import { placeholders } from '../../generic/sql.js';
 
 /** Escapes LIKE wildcards; the escape character is `!`. */
 const likePrefix = (prefix: string) => `${prefix.replace(/[!%_]/g, (c) => `!${c}`)}%`;
@@ -37,7 +38,7 @@ export async function tagPage(loaders: RequestLoaders, first: number, after: str
   params.push(first + 1);
   const rows = await loaders.em.getConnection().execute<Record<string, unknown>[]>(
     `select * from (select t.*, lower(t.name) as cg_lower, ` +
-      `(select count(*) from tagged_item ti where ti.tag_id = t.id and ti.content_type_id in (${typeIds.map(() => '?').join(', ') || 'null'}))::int as cg_uses ` +
+      `(select count(*) from tagged_item ti where ti.tag_id = t.id and ti.content_type_id in (${placeholders(typeIds.length) || 'null'}))::int as cg_uses ` +
       `from tag t${where.length ? ` where ${where.join(' and ')}` : ''}) s${keyset} ` +
       `order by s.cg_uses desc, s.cg_lower collate "C", s.id limit ?`,
     params,

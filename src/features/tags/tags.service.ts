@@ -7,6 +7,7 @@ import { recordActivities, recordActivity } from '../activity/activity.service.j
 import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
 import { slugify, tagKey } from './tags.validation.js';
+import { placeholders } from '../../generic/sql.js';
 
 /**
  * The write paths of tags. Every function runs inside the caller's
@@ -40,7 +41,7 @@ export async function addTags(
   const ids = [...new Set(names.map((name) => tagIds.get(tagKey(name))!))].sort((a, b) => a - b);
   const contentTypeId = registry.idOf(target.type.cls);
   const inserted = await tx.execute<{ tag_id: number }[]>(
-    `insert into "tagged_item" ("tag_id", "content_type_id", "object_id", "tagged_by_id") values ${ids.map(() => '(?, ?, ?, ?)').join(', ')} ` +
+    `insert into "tagged_item" ("tag_id", "content_type_id", "object_id", "tagged_by_id") values ${placeholders(ids.length, '(?, ?, ?, ?)')} ` +
       `on conflict do nothing returning "tag_id"`,
     ids.flatMap((id) => [id, contentTypeId, target.id, actor.id]),
   );
@@ -62,7 +63,7 @@ export async function removeTags(
   const contentTypeId = registry.idOf(target.type.cls);
   const removed = await tx.execute<{ name: string }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ? ` +
-      `and lower(t."name") in (${names.map(() => 'lower(?)').join(', ')}) returning t."name"`,
+      `and lower(t."name") in (${placeholders(names.length, 'lower(?)')}) returning t."name"`,
     [contentTypeId, target.id, ...names],
   );
   const changed = removed.map((row) => row.name).sort(byName);
@@ -94,7 +95,7 @@ export async function mergeTags(
   into: string,
 ): Promise<MergeResult | { missing: string[] }> {
   const sources = await tx.execute<{ id: number; name: string }[]>(
-    `select "id", "name" from "tag" where lower("name") in (${from.map(() => 'lower(?)').join(', ')}) order by "id" for update`,
+    `select "id", "name" from "tag" where lower("name") in (${placeholders(from.length, 'lower(?)')}) order by "id" for update`,
     from,
   );
   const found = new Set(sources.map((tag) => tagKey(tag.name)));
@@ -144,12 +145,12 @@ export async function ensureTags(tx: EntityManager, names: string[]): Promise<Ma
   for (let attempt = 1; pending.length && attempt <= 20; attempt++) {
     const slug = (name: string) => (attempt === 1 ? slugify(name) : `${slugify(name)}-${attempt}`);
     await tx.execute(
-      `insert into "tag" ("name", "slug") values ${pending.map(() => '(?, ?)').join(', ')} on conflict do nothing`,
+      `insert into "tag" ("name", "slug") values ${placeholders(pending.length, '(?, ?)')} on conflict do nothing`,
       pending.flatMap((name) => [name, slug(name)]),
       'run',
     );
     const rows = await tx.execute<{ wanted: string; id: number }[]>(
-      `select w."name" as "wanted", t."id" from (values ${pending.map(() => '(?)').join(', ')}) as w("name") ` +
+      `select w."name" as "wanted", t."id" from (values ${placeholders(pending.length, '(?)')}) as w("name") ` +
         `join "tag" t on lower(t."name") = lower(w."name")`,
       pending,
     );
