@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../src/generic/global-id.js';
-import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';
+import { createContent, createTestUser, type TestUser } from './helpers/accounts.js';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

@@ -1,4 +1,4 @@
-import { Field, Int, InterfaceType } from 'type-graphql';
+import { Field, InterfaceType } from 'type-graphql';
 import { Node } from '../generic/node.interface.js';
 import { ContentType } from '../generic/content-type.entity.js';
 
@@ -13,9 +13,6 @@ import { ContentType } from '../generic/content-type.entity.js';
   description: 'Fields every content object has, whatever its type.',
 })
 export abstract class ContentNode extends Node {
-  @Field(() => Int, { description: 'The primary key in the database.' })
-  databaseId!: number;
-
   @Field(() => ContentType, { description: 'The registered content type of this object.' })
   contentType!: ContentType;
 }

@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Node } from './node.interface.js';
 
 /**
@@ -14,7 +14,6 @@ import { Node } from './node.interface.js';
 @Entity({ tableName: 'content_type' })
 @Unique({ name: 'content_type_app_label_model_unique', properties: ['appLabel', 'model'] })
 export class ContentType {
-  @Field(() => Int, { name: 'databaseId' })
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

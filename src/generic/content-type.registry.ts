@@ -172,11 +172,29 @@ export class ContentTypeRegistry {
     return key === undefined ? undefined : this.#byKey.get(key);
   }
 
-  /** Cached `content_type` rows of registered types. */
-  rows(): { id: number; appLabel: string; model: string }[] {
-    return this.#types
-      .filter((t) => this.#idByKey.has(t.key))
-      .map((t) => ({ id: this.#idByKey.get(t.key)!, appLabel: t.appLabel, model: t.model }));
+  /**
+   * The cached `content_type` rows of the registered types, as ContentType
+   * objects (new, unmanaged instances: no EntityManager tracks them).
+   */
+  rows(): ContentType[] {
+    return this.#types.filter((t) => this.#idByKey.has(t.key)).map((t) => this.#row(t));
+  }
+
+  /** The `content_type` row of a registered class or instance; needs `sync()`. */
+  contentTypeOf(clsOrInstance: Function | object): ContentType {
+    return this.#row(this.get(clsOrInstance));
+  }
+
+  /** The `content_type` row with this id when it belongs to a registered type; undefined for unknown or stale ids. */
+  contentTypeById(id: number): ContentType | undefined {
+    const type = this.byId(id);
+    return type && this.#row(type);
+  }
+
+  #row(type: RegisteredContentType): ContentType {
+    const id = this.#idByKey.get(type.key);
+    invariant(id !== undefined, `content type ${type.key} has no row yet; run registry.sync() at start-up`);
+    return Object.assign(new ContentType(), { id, appLabel: type.appLabel, model: type.model });
   }
 
   /**

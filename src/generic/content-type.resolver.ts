@@ -6,6 +6,6 @@ import { ContentType } from './content-type.entity.js';
 export class ContentTypeResolver {
   @Query(() => [ContentType], { description: 'Every registered content type.' })
   contentTypes(@Ctx() ctx: GenericContext): ContentType[] {
-    return ctx.registry.rows().map((row) => Object.assign(new ContentType(), row));
+    return ctx.registry.rows();
   }
 }

@@ -32,9 +32,14 @@ export class NodeTypes {
     return this.#byName.get(typeName);
   }
 
-  globalIdOf(obj: object): string {
+  /** The primary key of a Node object (its `databaseId`). */
+  databaseIdOf(obj: object): number {
     const pk = this.registry.find(obj)?.primaryKeyProperty || 'id';
-    return toGlobalId(this.typeNameOf(obj), (obj as Record<string, number>)[pk]);
+    return (obj as Record<string, number>)[pk];
+  }
+
+  globalIdOf(obj: object): string {
+    return toGlobalId(this.typeNameOf(obj), this.databaseIdOf(obj));
   }
 
   /** Loads the object a global ID names; null when malformed, unknown or missing. */

@@ -1,4 +1,4 @@
-import { Field, ID, InterfaceType } from 'type-graphql';
+import { Field, ID, Int, InterfaceType } from 'type-graphql';
 
 /**
  * The Relay `Node` interface. Implementing types are entity classes; the
@@ -11,4 +11,7 @@ import { Field, ID, InterfaceType } from 'type-graphql';
 export abstract class Node {
   @Field(() => ID, { description: 'Opaque global ID; pass it to `node(id:)`, `nodes(ids:)` or to mutations.' })
   id!: string;
+
+  @Field(() => Int, { description: 'The primary key in the database.' })
+  databaseId!: number;
 }

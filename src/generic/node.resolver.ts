@@ -1,16 +1,21 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { GenericContext } from './context.js';
 import { BadUserInputError } from './errors.js';
 import { Node } from './node.interface.js';
 
 const MAX_NODES = 100;
 
-/** `node(id)`, `nodes(ids)` and the `id` of every Node. */
+/** `node(id)`, `nodes(ids)` and the `id` and `databaseId` of every Node. */
 @Resolver(() => Node)
 export class NodeResolver {
   @FieldResolver(() => ID)
   id(@Root() obj: object, @Ctx() ctx: GenericContext): string {
     return ctx.nodeTypes.globalIdOf(obj);
+  }
+
+  @FieldResolver(() => Int)
+  databaseId(@Root() obj: object, @Ctx() ctx: GenericContext): number {
+    return ctx.nodeTypes.databaseIdOf(obj);
   }
 
   @Query(() => Node, {

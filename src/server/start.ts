@@ -14,7 +14,7 @@ import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabaseWith } from './database.js';
 import { createHttpServer } from './http.js';
-import { initOrm, rootEm } from './orm.js';
+import { initOrm } from './orm.js';
 
 export interface RunningServer {
   url: string;

@@ -40,11 +40,6 @@ export class ActivityEntryResolver {
     return timeKeyConnection(await feedPage(ctx.loaders, filter, size, key), size);
   }
 
-  @FieldResolver(() => Int, { description: 'The primary key in the database.' })
-  databaseId(@Root() entry: ActivityEntry): number {
-    return entry.id;
-  }
-
   @FieldResolver(() => User, { nullable: true, description: 'Who did it; null for the system or a deleted user.' })
   async actor(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): Promise<User | null> {
     return entry.actor ? ctx.loaders.entity(User).load(entry.actor.id) : null;
@@ -57,8 +52,7 @@ export class ActivityEntryResolver {
 
   @FieldResolver(() => ContentType, { nullable: true, description: 'The content type of the target, also after the target is deleted.' })
   targetType(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): ContentType | null {
-    const type = ctx.registry.byId(entry.contentType.id);
-    return type ? Object.assign(new ContentType(), { id: entry.contentType.id, appLabel: type.appLabel, model: type.model }) : null;
+    return ctx.registry.contentTypeById(entry.contentType.id) ?? null;
   }
 }
 

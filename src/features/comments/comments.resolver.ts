@@ -29,11 +29,6 @@ export class CommentResolver {
     return timeKeyConnection(rows, size);
   }
 
-  @FieldResolver(() => Int, { description: 'The primary key in the database.' })
-  databaseId(@Root() comment: Comment): number {
-    return comment.id;
-  }
-
   @FieldResolver(() => User, { description: 'Who wrote the comment.' })
   async author(@Root() comment: Comment, @Ctx() ctx: GenericContext): Promise<User> {
     const author = await ctx.loaders.entity(User).load(comment.author.id);

@@ -15,11 +15,6 @@ const AFTER = 'Return the links after this cursor (an `endCursor` or edge `curso
 /** The fields of `ContentLink`. */
 @Resolver(() => ContentLink)
 export class ContentLinkResolver {
-  @FieldResolver(() => Int, { description: 'The primary key in the database.' })
-  databaseId(@Root() link: ContentLink): number {
-    return link.id;
-  }
-
   @FieldResolver(() => ContentObject, { nullable: true, description: 'The object the link starts from.' })
   source(@Root() link: ContentLink, @Ctx() ctx: GenericContext): Promise<object | null> {
     return ctx.loaders.contentObject(link.sourceType.id, link.sourceId);

@@ -32,11 +32,6 @@ export class TagResolver {
     return lookup ? tagsByName(ctx.loaders).load(lookup) : null;
   }
 
-  @FieldResolver(() => Int, { description: 'The primary key in the database.' })
-  databaseId(@Root() tag: Tag): number {
-    return tag.id;
-  }
-
   @FieldResolver(() => Int, { description: 'How many objects carry this tag.' })
   itemCount(@Root() tag: Tag, @Ctx() ctx: GenericContext): Promise<number> {
     return tagItemCounts(ctx.loaders).load(tag.id);
