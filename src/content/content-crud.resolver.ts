@@ -1,7 +1,6 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { MutationContext } from '../accounts/authentication.js';
 import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
-import { toGlobalId } from '../generic/global-id.js';
 import { inTransaction } from '../generic/transaction.js';
 import { createContentInputTypes } from './content-crud.input.js';
 import { createContent, deleteContent, updateContent, validateContentInput } from './content-crud.service.js';
@@ -44,7 +43,7 @@ function createCrudResolver(type: RegisteredContentType): Function {
     async create(@Arg('input', () => CreateInput) input: Record<string, unknown>, @Ctx() ctx: MutationContext): Promise<object> {
       const actor = await ctx.auth.requireUser();
       const values = validateContentInput(fields, input);
-      return inTransaction(ctx.em, (tx) => createContent(tx, ctx.registry, actor, ctx.registry.get(type.cls), values));
+      return inTransaction(ctx.em, (tx) => createContent(tx, ctx.registry, actor, type, values));
     }
 
     @Mutation(() => type.cls, {
@@ -59,12 +58,8 @@ function createCrudResolver(type: RegisteredContentType): Function {
       const actor = await ctx.auth.requireUser();
       const values = validateContentInput(fields, input);
       return inTransaction(ctx.em, async (tx) => {
-        const registered = ctx.registry.get(type.cls);
-        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, name, id, 'id', {
-          forUpdate: true,
-          primaryKeyProperty: registered.primaryKeyProperty,
-        });
-        return updateContent(tx, ctx.registry, actor, { object, type: registered, id: idOf(registered, object) }, values);
+        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { forUpdate: true });
+        return updateContent(tx, ctx.registry, actor, { object, type, id: ctx.nodeTypes.databaseIdOf(object) }, values);
       });
     }
 
@@ -77,21 +72,13 @@ function createCrudResolver(type: RegisteredContentType): Function {
     async delete(@Arg('id', () => ID, { description: `Global ID of the ${name}.` }) id: string, @Ctx() ctx: MutationContext): Promise<DeleteContentPayload> {
       const actor = await ctx.auth.requireUser();
       return inTransaction(ctx.em, async (tx) => {
-        const registered = ctx.registry.get(type.cls);
-        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, name, id, 'id', {
-          forUpdate: true,
-          primaryKeyProperty: registered.primaryKeyProperty,
-        });
-        const objectId = idOf(registered, object);
-        const objectRepr = await deleteContent(tx, ctx.registry, actor, { object, type: registered, id: objectId });
-        return { deletedId: toGlobalId(name, objectId), objectRepr };
+        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { forUpdate: true });
+        const deletedId = ctx.nodeTypes.globalIdOf(object);
+        const objectRepr = await deleteContent(tx, ctx.registry, actor, { object, type, id: ctx.nodeTypes.databaseIdOf(object) });
+        return { deletedId, objectRepr };
       });
     }
   }
   Object.defineProperty(ContentCrudResolver, 'name', { value: `${name}CrudResolver` });
   return ContentCrudResolver;
-}
-
-function idOf(type: RegisteredContentType, object: object): number {
-  return (object as Record<string, number>)[type.primaryKeyProperty];
 }

@@ -21,16 +21,24 @@ export function targetKeyOf(ctx: GenericContext, obj: object): TargetKey {
 /**
  * Reads a global ID argument that must name a content object (any registered
  * content type). Throws BAD_USER_INPUT naming the argument when the ID is
- * malformed or names another kind of node; does not check that the object
- * exists.
+ * malformed, of an unknown type or of a node that is not a content object (a
+ * Tag, a Comment…); does not check that the object exists.
  */
-export function contentTargetArg(ctx: GenericContext, globalId: string, argumentName: string): TargetKey & { type: RegisteredContentType } {
+export function contentTargetArg(
+  ctx: Pick<GenericContext, 'registry' | 'nodeTypes'>,
+  globalId: string,
+  argumentName: string,
+): TargetKey & { type: RegisteredContentType } {
   const decoded = fromGlobalId(globalId);
-  const type = decoded && ctx.registry.byTypeName(decoded.typeName);
-  if (!decoded || !type) {
-    throw new BadUserInputError(`\`${argumentName}\` must be the global ID of a content object (${typeNames(ctx)}); got "${String(globalId).slice(0, 100)}".`, {
+  if (!decoded) {
+    throw new BadUserInputError(`\`${argumentName}\` is not a valid global ID (use the \`id\` of a content object, e.g. from \`node\` or a list).`, {
       argumentName,
     });
+  }
+  const type = ctx.registry.byTypeName(decoded.typeName);
+  if (!type) {
+    const what = ctx.nodeTypes.classOf(decoded.typeName) ? `a ${decoded.typeName}, which is not a content object` : `an unknown type "${decoded.typeName}"`;
+    throw new BadUserInputError(`\`${argumentName}\` is the ID of ${what}; give the ID of one of: ${typeNames(ctx)}.`, { argumentName });
   }
   return { type, contentTypeId: ctx.registry.idOf(type.cls), objectId: decoded.id };
 }
@@ -48,7 +56,7 @@ export function contentTypesArg(ctx: GenericContext, names: readonly string[], a
   });
 }
 
-function typeNames(ctx: GenericContext): string {
+function typeNames(ctx: Pick<GenericContext, 'registry'>): string {
   return ctx.registry
     .types()
     .map((t) => t.typeName)

@@ -1,6 +1,8 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { ContentTypeRegistry } from './content-type.registry.js';
+import { BadUserInputError } from './errors.js';
 import { fromGlobalId, toGlobalId } from './global-id.js';
+import { invariant } from './invariant.js';
 import type { RequestLoaders } from './request-loaders.js';
 
 /**
@@ -22,10 +24,17 @@ export class NodeTypes {
     return this;
   }
 
-  typeNameOf(obj: object): string {
-    const name = this.#byClass.get(obj.constructor);
-    if (!name) throw new Error(`${obj.constructor.name} is not a Node type`);
+  /** The GraphQL type name of a Node class or object. */
+  typeNameOf(clsOrObj: Function | object): string {
+    const cls = typeof clsOrObj === 'function' ? clsOrObj : clsOrObj.constructor;
+    const name = this.#byClass.get(cls);
+    invariant(name, `${cls.name} is not a Node type`);
     return name;
+  }
+
+  /** The primary key property of a Node class or object. */
+  primaryKeyPropertyOf(clsOrObj: Function | object): string {
+    return this.registry.find(clsOrObj)?.primaryKeyProperty || 'id';
   }
 
   classOf(typeName: string): EntityClass<any> | undefined {
@@ -34,8 +43,25 @@ export class NodeTypes {
 
   /** The primary key of a Node object (its `databaseId`). */
   databaseIdOf(obj: object): number {
-    const pk = this.registry.find(obj)?.primaryKeyProperty || 'id';
-    return (obj as Record<string, number>)[pk];
+    return (obj as Record<string, number>)[this.primaryKeyPropertyOf(obj)];
+  }
+
+  /**
+   * Reads a global ID argument that must name an object of `cls`; returns
+   * its database id without checking that it exists. BAD_USER_INPUT naming
+   * `argumentName` for a malformed ID or an ID of another type.
+   */
+  idArg(cls: EntityClass<any>, globalId: string, argumentName: string): number {
+    const typeName = this.typeNameOf(cls);
+    const decoded = fromGlobalId(globalId);
+    if (!decoded) {
+      throw new BadUserInputError(`\`${argumentName}\` is not a valid global ID (of a ${typeName}).`, { argumentName });
+    }
+    if (decoded.typeName !== typeName) {
+      const other = this.#byName.has(decoded.typeName) ? `a ${decoded.typeName}` : `an unknown type "${decoded.typeName}"`;
+      throw new BadUserInputError(`\`${argumentName}\` must be the global ID of a ${typeName}, not of ${other}.`, { argumentName });
+    }
+    return decoded.id;
   }
 
   globalIdOf(obj: object): string {

@@ -2,8 +2,6 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-gr
 import { type Connection, pageSize } from '../../generic/connection.js';
 import type { GenericContext } from '../../generic/context.js';
 import { ContentType } from '../../generic/content-type.entity.js';
-import { BadUserInputError } from '../../generic/errors.js';
-import { fromGlobalId } from '../../generic/global-id.js';
 import { User } from '../../accounts/user.entity.js';
 import { ContentObject } from '../../content/content-object.union.js';
 import { contentTargetArg, targetKeyOf } from '../../content/content-target.js';
@@ -31,7 +29,7 @@ export class ActivityEntryResolver {
     const size = pageSize(first);
     const key = decodeTimeKey(after);
     const filter: FeedFilter = {};
-    if (actor !== null && actor !== undefined) filter.actorId = userIdArg(ctx, actor, 'actor');
+    if (actor !== null && actor !== undefined) filter.actorId = ctx.nodeTypes.idArg(User, actor, 'actor');
     if (verb !== null && verb !== undefined) filter.verb = verb;
     if (target !== null && target !== undefined) {
       const { contentTypeId, objectId } = contentTargetArg(ctx, target, 'target');
@@ -70,12 +68,4 @@ export class HasActivityResolver {
     const rows = await activityPages(ctx.loaders, size, decodeTimeKey(after)).load(targetKeyOf(ctx, obj));
     return timeKeyConnection(rows, size);
   }
-}
-
-function userIdArg(ctx: GenericContext, globalId: string, argumentName: string): number {
-  const decoded = fromGlobalId(globalId);
-  if (!decoded || ctx.nodeTypes.classOf(decoded.typeName) !== User) {
-    throw new BadUserInputError(`\`${argumentName}\` must be the global ID of a User; got "${String(globalId).slice(0, 100)}".`, { argumentName });
-  }
-  return decoded.id;
 }

@@ -3,7 +3,6 @@ import type { MutationContext } from '../../accounts/authentication.js';
 import { ContentObjectRef } from '../../content/content-object-ref.input.js';
 import { ContentObject } from '../../content/content-object.union.js';
 import { resolveContentTarget, resolveNodeOfType } from '../../content/target.js';
-import { toGlobalId } from '../../generic/global-id.js';
 import { inTransaction } from '../../generic/transaction.js';
 import { Comment } from './comment.entity.js';
 import { addComment, deleteComment, editComment } from './comments.service.js';
@@ -54,7 +53,7 @@ export class CommentMutations {
     const actor = await ctx.auth.requireUser();
     const text = normalizeCommentBody(body);
     return inTransaction(ctx.em, async (tx) => {
-      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, 'Comment', id, 'id', { forUpdate: true });
+      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, id, 'id', { forUpdate: true });
       return editComment(tx, ctx.registry, actor, comment, text);
     });
   }
@@ -70,8 +69,8 @@ export class CommentMutations {
   ): Promise<DeleteCommentPayload> {
     const actor = await ctx.auth.requireUser();
     return inTransaction(ctx.em, async (tx) => {
-      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, 'Comment', id, 'id', { forUpdate: true });
-      const deletedId = toGlobalId('Comment', comment.id);
+      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, id, 'id', { forUpdate: true });
+      const deletedId = ctx.nodeTypes.globalIdOf(comment);
       const target = await deleteComment(tx, ctx.registry, actor, comment);
       return { deletedId, target };
     });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { User } from '../../accounts/user.entity.js';
-import type { ContentTarget } from '../../content/target.js';
+import { type ContentTarget, loadContentObject } from '../../content/target.js';
 import { ContentType } from '../../generic/content-type.entity.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { ForbiddenError, NotFoundError } from '../../generic/errors.js';
@@ -73,8 +73,7 @@ export async function deleteComment(tx: EntityManager, registry: ContentTypeRegi
 }
 
 async function targetOf(tx: EntityManager, registry: ContentTypeRegistry, comment: Comment): Promise<object> {
-  const type = registry.byId(comment.contentType.id);
-  const target = type && (await tx.findOne(type.cls, { [type.primaryKeyProperty]: comment.objectId } as never));
+  const target = await loadContentObject(tx, registry, comment.contentType.id, comment.objectId);
   if (!target) throw new NotFoundError('The object this comment is about no longer exists.');
   return target;
 }

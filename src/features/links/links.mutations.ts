@@ -3,7 +3,6 @@ import type { MutationContext } from '../../accounts/authentication.js';
 import { ContentObjectRef } from '../../content/content-object-ref.input.js';
 import { ContentObject } from '../../content/content-object.union.js';
 import { resolveContentTarget, resolveNodeOfType } from '../../content/target.js';
-import { toGlobalId } from '../../generic/global-id.js';
 import { inTransaction } from '../../generic/transaction.js';
 import { invalid } from '../../generic/validation.js';
 import { ContentLink } from './content-link.entity.js';
@@ -58,8 +57,8 @@ export class LinkMutations {
   ): Promise<UnlinkPayload> {
     const actor = await ctx.auth.requireUser();
     return inTransaction(ctx.em, async (tx) => {
-      const link = await resolveNodeOfType(tx, ctx.nodeTypes, ContentLink, 'ContentLink', id, 'id', { forUpdate: true });
-      const deletedId = toGlobalId('ContentLink', link.id);
+      const link = await resolveNodeOfType(tx, ctx.nodeTypes, ContentLink, id, 'id', { forUpdate: true });
+      const deletedId = ctx.nodeTypes.globalIdOf(link);
       const ends = await unlinkObjects(tx, ctx.registry, actor, link);
       return { deletedId, ...ends };
     });

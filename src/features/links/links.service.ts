@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { User } from '../../accounts/user.entity.js';
-import type { ContentTarget } from '../../content/target.js';
+import { type ContentTarget, loadContentObject } from '../../content/target.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { toGlobalId } from '../../generic/global-id.js';
 import { NotFoundError } from '../../generic/errors.js';
@@ -46,8 +46,8 @@ export async function unlinkObjects(
   actor: User,
   link: ContentLink,
 ): Promise<{ source: object; target: object | null }> {
-  const source = await load(tx, registry, link.sourceType.id, link.sourceId);
-  const target = await load(tx, registry, link.targetType.id, link.targetId);
+  const source = await loadContentObject(tx, registry, link.sourceType.id, link.sourceId);
+  const target = await loadContentObject(tx, registry, link.targetType.id, link.targetId);
   if (!source) throw new NotFoundError('The source of this link no longer exists.');
   await recordActivity(tx, registry, { actor, verb: 'unlinked', target: source, data: linkData(registry, link, target) });
   tx.remove(link);
@@ -62,9 +62,4 @@ function linkData(registry: ContentTypeRegistry, link: ContentLink, target: obje
     kind: link.kind,
     target: type ? { id: toGlobalId(type.typeName, link.targetId), repr: truncate(type.repr(target), OBJECT_REPR_LENGTH) } : null,
   };
-}
-
-async function load(tx: EntityManager, registry: ContentTypeRegistry, contentTypeId: number, objectId: number): Promise<object | null> {
-  const type = registry.byId(contentTypeId);
-  return type ? tx.findOne(type.cls, { [type.primaryKeyProperty]: objectId } as never) : null;
 }
