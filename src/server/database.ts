@@ -25,18 +25,12 @@ export interface PreparedDatabase {
 }
 
 /**
- * Applies pending migrations and syncs the content types, serialised across
- * processes by a PostgreSQL advisory lock (several instances may start at
- * once against one server). The embedded database is single-process (its
- * directory lock), so it needs no advisory lock. Returns the names of the
- * applied migrations; `prepareDatabaseWith` also reports `afterSync`.
+ * Applies pending migrations, syncs the content types and runs `afterSync`,
+ * serialised across processes by a PostgreSQL advisory lock (several
+ * instances may start at once against one server). The embedded database is
+ * single-process (its directory lock), so it needs no advisory lock.
  */
-export async function prepareDatabase(orm: MikroORM, registry: ContentTypeRegistry, config: AppConfig): Promise<string[]> {
-  return (await prepareDatabaseWith(orm, registry, config)).migrations;
-}
-
-/** `prepareDatabase` with a step that runs under the same lock after the sync. */
-export async function prepareDatabaseWith(
+export async function prepareDatabase(
   orm: MikroORM,
   registry: ContentTypeRegistry,
   config: AppConfig,

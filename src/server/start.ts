@@ -12,7 +12,7 @@ import type { AppConfig } from './config.js';
 import { createApollo } from './apollo.js';
 import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
-import { prepareDatabaseWith } from './database.js';
+import { prepareDatabase } from './database.js';
 import { createHttpServer } from './http.js';
 import { initOrm } from './orm.js';
 
@@ -49,7 +49,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   try {
     const registry = options.registry ?? createAppRegistry();
     orm = await initOrm(config, registry, { entities: options.entities });
-    const prepared = await prepareDatabaseWith(orm, registry, config, {
+    const prepared = await prepareDatabase(orm, registry, config, {
       afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
     });
     const { migrations, afterSync: seeded } = prepared;
