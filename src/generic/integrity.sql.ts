@@ -97,9 +97,44 @@ function withTrigger(triggerSql: string, body: string): string {
   return text;
 }
 
+/** The name of a generic foreign key's check trigger and function, and of the constraint its errors report. */
+function gfkName(fk: BoundGenericForeignKey): string {
+  return functionNameFor(`${INTEGRITY_PREFIX}gfk_${fk.name}`);
+}
+
+/** `if exists (…) then raise foreign_key_violation …`: how a restricting relation refuses a change. */
+function refuseIfExists(existsQuery: string, fk: BoundGenericForeignKey, message: string, args: string[]): string {
+  return (
+    `  if exists (${existsQuery}) then\n` +
+    `    raise exception using errcode = 'foreign_key_violation', constraint = ${lit(gfkName(fk))},\n` +
+    `      message = format(${lit(message)}, ${args.join(', ')});\n` +
+    `  end if;\n`
+  );
+}
+
+/**
+ * A trigger on a content-type table: its function looks up the type's
+ * `content_type.id` into `ct` (doing nothing while the type has no row), then
+ * runs `statements`.
+ */
+function contentTypeTrigger(type: RegisteredContentType, kind: string, triggerSqlFor: (triggerName: string, functionName: string) => string, statements: string): IntegrityObject {
+  const functionName = functionNameFor(`${INTEGRITY_PREFIX}${kind}_${type.tableName}`);
+  const triggerName = `${INTEGRITY_PREFIX}${kind}`;
+  const triggerSql = triggerSqlFor(q(triggerName), q(functionName));
+  const body = withTrigger(
+    triggerSql,
+    `declare\n  ct integer;\nbegin\n` +
+      `  select id into ct from content_type where ${typeKeyCondition(type)};\n` +
+      `  if ct is null then\n    return null;\n  end if;\n` +
+      statements +
+      `  return null;\nend;\n`,
+  );
+  return { functionName, body, triggerName, tableName: type.tableName, triggerSql };
+}
+
 function checkTrigger(registry: ContentTypeRegistry, fk: BoundGenericForeignKey): IntegrityObject {
-  const functionName = functionNameFor(`${INTEGRITY_PREFIX}gfk_${fk.name}`);
-  const triggerName = functionNameFor(`${INTEGRITY_PREFIX}gfk_${fk.name}`);
+  const functionName = gfkName(fk);
+  const triggerName = gfkName(fk);
   const ct = `new.${q(fk.contentTypeColumn)}`;
   const id = `new.${q(fk.objectIdColumn)}`;
   const branches = registry
@@ -138,8 +173,6 @@ function checkTrigger(registry: ContentTypeRegistry, fk: BoundGenericForeignKey)
 }
 
 function deleteTrigger(type: RegisteredContentType, relations: BoundGenericForeignKey[]): IntegrityObject {
-  const functionName = functionNameFor(`${INTEGRITY_PREFIX}delete_${type.tableName}`);
-  const triggerName = `${INTEGRITY_PREFIX}delete`;
   const match = (fk: BoundGenericForeignKey) =>
     `g.${q(fk.contentTypeColumn)} = ct and g.${q(fk.objectIdColumn)} = o.${q(type.primaryKeyColumn)}`;
   const statements = relations.map((fk) => {
@@ -149,82 +182,64 @@ function deleteTrigger(type: RegisteredContentType, relations: BoundGenericForei
     if (fk.onDelete === 'restrict') {
       return (
         `  -- ${fk.name}: restrict\n` +
-        `  if exists (select 1 from ${q(fk.tableName)} g join cg_old o on ${match(fk)}) then\n` +
-        `    raise exception using errcode = 'foreign_key_violation', constraint = ${lit(functionNameFor(`${INTEGRITY_PREFIX}gfk_${fk.name}`))},\n` +
-        `      message = format('delete from table "%s" violates generic foreign key "%s": rows of "%s" still point at it', ${lit(type.tableName)}, ${lit(fk.name)}, ${lit(fk.tableName)});\n` +
-        `  end if;\n`
+        refuseIfExists(
+          `select 1 from ${q(fk.tableName)} g join cg_old o on ${match(fk)}`,
+          fk,
+          'delete from table "%s" violates generic foreign key "%s": rows of "%s" still point at it',
+          [lit(type.tableName), lit(fk.name), lit(fk.tableName)],
+        )
       );
     }
     return `  -- ${fk.name}: keep (rows stay; their target reads as null)\n`;
   });
-  const triggerSql =
-    `create trigger ${q(triggerName)} after delete on ${q(type.tableName)} ` +
-    `referencing old table as cg_old for each statement execute function ${q(functionName)}()`;
-  const body = withTrigger(
-    triggerSql,
-    `declare\n  ct integer;\nbegin\n` +
-      `  select id into ct from content_type where ${typeKeyCondition(type)};\n` +
-      `  if ct is null then\n    return null;\n  end if;\n` +
-      statements.join('') +
-      `  return null;\nend;\n`,
+  return contentTypeTrigger(
+    type,
+    'delete',
+    (trigger, fn) => `create trigger ${trigger} after delete on ${q(type.tableName)} referencing old table as cg_old for each statement execute function ${fn}()`,
+    statements.join(''),
   );
-  return { functionName, body, triggerName, tableName: type.tableName, triggerSql };
 }
 
 function truncateTrigger(type: RegisteredContentType, relations: BoundGenericForeignKey[]): IntegrityObject {
-  const functionName = functionNameFor(`${INTEGRITY_PREFIX}truncate_${type.tableName}`);
-  const triggerName = `${INTEGRITY_PREFIX}truncate`;
   const where = (fk: BoundGenericForeignKey) => `${q(fk.contentTypeColumn)} = ct`;
   const statements = relations.map((fk) => {
     if (fk.onDelete === 'cascade') return `  delete from ${q(fk.tableName)} where ${where(fk)};\n`;
     if (fk.onDelete === 'restrict') {
-      return (
-        `  if exists (select 1 from ${q(fk.tableName)} where ${where(fk)}) then\n` +
-        `    raise exception using errcode = 'foreign_key_violation', constraint = ${lit(functionNameFor(`${INTEGRITY_PREFIX}gfk_${fk.name}`))},\n` +
-        `      message = format('truncate of table "%s" violates generic foreign key "%s": rows of "%s" still point at it', ${lit(type.tableName)}, ${lit(fk.name)}, ${lit(fk.tableName)});\n` +
-        `  end if;\n`
+      return refuseIfExists(
+        `select 1 from ${q(fk.tableName)} where ${where(fk)}`,
+        fk,
+        'truncate of table "%s" violates generic foreign key "%s": rows of "%s" still point at it',
+        [lit(type.tableName), lit(fk.name), lit(fk.tableName)],
       );
     }
     return `  -- ${fk.name}: keep\n`;
   });
-  const triggerSql =
-    `create trigger ${q(triggerName)} before truncate on ${q(type.tableName)} ` +
-    `for each statement execute function ${q(functionName)}()`;
-  const body = withTrigger(
-    triggerSql,
-    `declare\n  ct integer;\nbegin\n` +
-      `  select id into ct from content_type where ${typeKeyCondition(type)};\n` +
-      `  if ct is null then\n    return null;\n  end if;\n` +
-      statements.join('') +
-      `  return null;\nend;\n`,
+  return contentTypeTrigger(
+    type,
+    'truncate',
+    (trigger, fn) => `create trigger ${trigger} before truncate on ${q(type.tableName)} for each statement execute function ${fn}()`,
+    statements.join(''),
   );
-  return { functionName, body, triggerName, tableName: type.tableName, triggerSql };
 }
 
 function keyUpdateTrigger(type: RegisteredContentType, relations: BoundGenericForeignKey[]): IntegrityObject {
-  const functionName = functionNameFor(`${INTEGRITY_PREFIX}key_update_${type.tableName}`);
-  const triggerName = `${INTEGRITY_PREFIX}key_update`;
   const pk = q(type.primaryKeyColumn);
-  const guarded = relations.filter((fk) => fk.onDelete !== 'keep');
-  const checks = guarded
-    .map(
-      (fk) =>
-        `  if exists (select 1 from ${q(fk.tableName)} where ${q(fk.contentTypeColumn)} = ct and ${q(fk.objectIdColumn)} = old.${pk}) then\n` +
-        `    raise exception using errcode = 'foreign_key_violation', constraint = ${lit(functionNameFor(`${INTEGRITY_PREFIX}gfk_${fk.name}`))},\n` +
-        `      message = format('update of the primary key of "%s" #%s violates generic foreign key "%s": rows of "%s" still point at it', ${lit(type.tableName)}, old.${pk}, ${lit(fk.name)}, ${lit(fk.tableName)});\n` +
-        `  end if;\n`,
+  const checks = relations
+    .filter((fk) => fk.onDelete !== 'keep')
+    .map((fk) =>
+      refuseIfExists(
+        `select 1 from ${q(fk.tableName)} where ${q(fk.contentTypeColumn)} = ct and ${q(fk.objectIdColumn)} = old.${pk}`,
+        fk,
+        'update of the primary key of "%s" #%s violates generic foreign key "%s": rows of "%s" still point at it',
+        [lit(type.tableName), `old.${pk}`, lit(fk.name), lit(fk.tableName)],
+      ),
     )
     .join('');
-  const triggerSql =
-    `create trigger ${q(triggerName)} after update of ${pk} on ${q(type.tableName)} ` +
-    `for each row when (old.${pk} is distinct from new.${pk}) execute function ${q(functionName)}()`;
-  const body = withTrigger(
-    triggerSql,
-    `declare\n  ct integer;\nbegin\n` +
-      `  select id into ct from content_type where ${typeKeyCondition(type)};\n` +
-      `  if ct is null then\n    return null;\n  end if;\n` +
-      checks +
-      `  return null;\nend;\n`,
+  return contentTypeTrigger(
+    type,
+    'key_update',
+    (trigger, fn) =>
+      `create trigger ${trigger} after update of ${pk} on ${q(type.tableName)} for each row when (old.${pk} is distinct from new.${pk}) execute function ${fn}()`,
+    checks,
   );
-  return { functionName, body, triggerName, tableName: type.tableName, triggerSql };
 }
