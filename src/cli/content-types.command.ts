@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
 import { findStaleContentTypes, removeStaleContentTypes, type StaleContentType } from '../generic/stale-content-types.js';
-import { rootEm } from '../server/orm.js';
-import { type CliCommand, withDatabase } from './command.js';
+import { type CliCommand, parseOptions, withDatabase } from './command.js';
 
 const USAGE = 'usage: npm run cli -- contenttypes:stale [--remove]';
 
@@ -24,15 +22,10 @@ export const staleContentTypesCommand: CliCommand = {
   name: 'contenttypes:stale',
   summary: 'list content types no longer registered and their rows (--remove deletes them, rows included)',
   async run(args) {
-    let remove: boolean;
-    try {
-      remove = Boolean(parseArgs({ args, options: { remove: { type: 'boolean' } }, strict: true }).values.remove);
-    } catch (error) {
-      console.error(`${(error as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    return withDatabase(async (orm, registry) => {
-      const em = rootEm(orm).fork();
+    const parsed = parseOptions(args, { remove: { type: 'boolean' } }, USAGE);
+    if (!parsed) return 2;
+    const remove = Boolean(parsed.values.remove);
+    return withDatabase(async (em, registry) => {
       if (!remove) {
         const stale = await findStaleContentTypes(em, registry);
         if (stale.length === 0) {

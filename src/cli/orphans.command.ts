@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
 import { countRows, findOrphans, type OrphanGroup, removeOrphans } from '../generic/orphans.js';
-import { rootEm } from '../server/orm.js';
-import { type CliCommand, withDatabase } from './command.js';
+import { type CliCommand, parseOptions, withDatabase } from './command.js';
 
 const USAGE = 'usage: npm run cli -- orphans [--remove]';
 
@@ -30,15 +28,10 @@ export const orphansCommand: CliCommand = {
   name: 'orphans',
   summary: 'report generic rows whose target is gone (--remove deletes those of cascade/restrict relations)',
   async run(args) {
-    let remove: boolean;
-    try {
-      remove = Boolean(parseArgs({ args, options: { remove: { type: 'boolean' } }, strict: true }).values.remove);
-    } catch (error) {
-      console.error(`${(error as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    return withDatabase(async (orm, registry) => {
-      const em = rootEm(orm).fork();
+    const parsed = parseOptions(args, { remove: { type: 'boolean' } }, USAGE);
+    if (!parsed) return 2;
+    const remove = Boolean(parsed.values.remove);
+    return withDatabase(async (em, registry) => {
       const report = remove ? await removeOrphans(em, registry) : await findOrphans(em, registry);
       const found = countRows(report.orphans);
       if (found === 0) {

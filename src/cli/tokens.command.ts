@@ -1,18 +1,7 @@
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { AccountError, createApiToken, listApiTokens, revokeApiToken } from '../accounts/api-token.service.js';
 import type { ApiToken } from '../accounts/api-token.entity.js';
 import { findUserByUsername } from '../accounts/user.service.js';
-import { rootEm } from '../server/orm.js';
-import { type CliCommand, withDatabase } from './command.js';
-
-function parse(args: string[], options: ParseArgsOptionsConfig, usage: string) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    return undefined;
-  }
-}
+import { type CliCommand, parseOptions, withDatabase } from './command.js';
 
 const CREATE_USAGE = 'usage: npm run cli -- tokens:create --user <username> [--name <token name>]';
 
@@ -21,15 +10,14 @@ export const tokensCreateCommand: CliCommand = {
   name: 'tokens:create',
   summary: 'create an API token for a user (--user, --name) and print it once',
   async run(args) {
-    const parsed = parse(args, { user: { type: 'string' }, name: { type: 'string' } }, CREATE_USAGE);
+    const parsed = parseOptions(args, { user: { type: 'string' }, name: { type: 'string' } }, CREATE_USAGE);
     const username = parsed?.values.user;
     if (!parsed || typeof username !== 'string') {
       if (parsed) console.error(CREATE_USAGE);
       return 2;
     }
     const name = typeof parsed.values.name === 'string' ? parsed.values.name : 'cli';
-    return withDatabase(async (orm) => {
-      const em = rootEm(orm).fork();
+    return withDatabase(async (em) => {
       const user = await findUserByUsername(em, username);
       if (!user) {
         console.error(`No user "${username}". Create one with: npm run cli -- users:create --username ${username}`);
@@ -63,10 +51,10 @@ export const tokensListCommand: CliCommand = {
   name: 'tokens:list',
   summary: 'list API tokens (--user to filter): id, name, prefix, last use, status',
   async run(args) {
-    const parsed = parse(args, { user: { type: 'string' } }, 'usage: npm run cli -- tokens:list [--user <username>]');
+    const parsed = parseOptions(args, { user: { type: 'string' } }, 'usage: npm run cli -- tokens:list [--user <username>]');
     if (!parsed) return 2;
     const username = typeof parsed.values.user === 'string' ? parsed.values.user : undefined;
-    const tokens = await withDatabase((orm) => listApiTokens(rootEm(orm).fork(), { username }));
+    const tokens = await withDatabase((em) => listApiTokens(em, { username }));
     for (const line of formatTokenList(tokens)) console.log(line);
     return 0;
   },
@@ -79,13 +67,13 @@ export const tokensRevokeCommand: CliCommand = {
   name: 'tokens:revoke',
   summary: 'revoke an API token by id; it stops working at once',
   async run(args) {
-    const parsed = parse(args, {}, REVOKE_USAGE);
+    const parsed = parseOptions(args, {}, REVOKE_USAGE, true);
     const id = Number(parsed?.positionals[0]);
     if (!parsed || parsed.positionals.length !== 1 || !Number.isSafeInteger(id) || id < 1) {
       if (parsed) console.error(REVOKE_USAGE);
       return 2;
     }
-    const token = await withDatabase((orm) => revokeApiToken(rootEm(orm).fork(), id));
+    const token = await withDatabase((em) => revokeApiToken(em, id));
     if (!token) {
       console.error(`No API token #${id}.`);
       return 1;

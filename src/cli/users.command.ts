@@ -1,12 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/sql';
 import { AccountError, createApiToken } from '../accounts/api-token.service.js';
 import { createUser, type NewUser } from '../accounts/user.service.js';
 import type { User } from '../accounts/user.entity.js';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { recordActivity } from '../features/activity/activity.service.js';
-import { rootEm } from '../server/orm.js';
-import { type CliCommand, withDatabase } from './command.js';
+import { type CliCommand, parseOptions, withDatabase } from './command.js';
 
 /**
  * Creates a user and a first API token in one transaction, and records the
@@ -34,23 +32,20 @@ export const usersCreateCommand: CliCommand = {
   name: 'users:create',
   summary: 'create a user (--username, --name, --admin) and print its first API token',
   async run(args) {
-    let options;
-    try {
-      options = parseArgs({
-        args,
-        options: { username: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' }, 'token-name': { type: 'string' } },
-      }).values;
-    } catch (error) {
-      console.error(`${(error as Error).message}\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseOptions(
+      args,
+      { username: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' }, 'token-name': { type: 'string' } },
+      USAGE,
+    );
+    if (!parsed) return 2;
+    const options = parsed.values;
     if (!options.username) {
       console.error(USAGE);
       return 2;
     }
     const input = { username: options.username, name: options.name, isAdmin: options.admin ?? false, tokenName: options['token-name'] ?? 'cli' };
     try {
-      const { user, token } = await withDatabase((orm, registry) => createUserWithToken(rootEm(orm).fork(), registry, input));
+      const { user, token } = await withDatabase((em, registry) => createUserWithToken(em, registry, input));
       console.log(`Created ${user.isAdmin ? 'admin ' : ''}user "${user.username}" (id ${user.id}).`);
       console.log(`API token "${input.tokenName}" (shown once, store it now):\n  ${token}`);
       console.log(`Send it as: Authorization: Bearer ${token}`);
