@@ -51,13 +51,7 @@ export class TagMutations {
     @Arg('names', () => [String]) names: string[],
     @Ctx() ctx: MutationContext,
   ): Promise<TaggingPayload> {
-    const actor = await ctx.auth.requireUser();
-    const normalized = normalizeTagNames(names, 'names');
-    return inTransaction(ctx.em, async (tx) => {
-      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
-      const result = await addTags(tx, ctx.registry, actor, resolved, normalized);
-      return { target: resolved.object, ...result };
-    });
+    return changeTags(ctx, { id: target, ref: targetRef }, names, addTags);
   }
 
   @Mutation(() => TaggingPayload, {
@@ -71,13 +65,7 @@ export class TagMutations {
     @Arg('names', () => [String]) names: string[],
     @Ctx() ctx: MutationContext,
   ): Promise<TaggingPayload> {
-    const actor = await ctx.auth.requireUser();
-    const normalized = normalizeTagNames(names, 'names');
-    return inTransaction(ctx.em, async (tx) => {
-      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
-      const result = await removeTags(tx, ctx.registry, actor, resolved, normalized);
-      return { target: resolved.object, ...result };
-    });
+    return changeTags(ctx, { id: target, ref: targetRef }, names, removeTags);
   }
 
   @Mutation(() => MergeTagsPayload, {
@@ -104,4 +92,19 @@ export class TagMutations {
       return { tag: result.tag, merged: result.merged, retaggedCount: result.retagged };
     });
   }
+}
+
+/** addTags/removeTags: authenticate, normalise the names, then resolve the target and apply `change` in one transaction. */
+async function changeTags(
+  ctx: MutationContext,
+  target: { id: string | null; ref: ContentObjectRef | null },
+  names: string[],
+  change: typeof addTags,
+): Promise<TaggingPayload> {
+  const actor = await ctx.auth.requireUser();
+  const normalized = normalizeTagNames(names, 'names');
+  return inTransaction(ctx.em, async (tx) => {
+    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef']);
+    return { target: resolved.object, ...(await change(tx, ctx.registry, actor, resolved, normalized)) };
+  });
 }
