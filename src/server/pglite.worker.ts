@@ -1,0 +1,163 @@
+/**
+ * The thread that runs the embedded database. PGlite executes PostgreSQL
+ * (WebAssembly) synchronously on the thread that calls it; run on the main
+ * thread, every statement stops the HTTP server, GraphQL execution and every
+ * other request. Here it runs on a worker thread of its own and the main
+ * thread talks to it through `pglite-worker.client.ts`: one message per
+ * statement, rows parsed here and structured-cloned across.
+ *
+ * The protocol mirrors PGlite's own API one to one (query, exec, transaction
+ * with query/exec/rollback inside it, close), so PGlite's own locking decides
+ * what waits for what, exactly as on the main thread.
+ *
+ * This file is loaded by the worker without the main thread's TypeScript
+ * loader (Node strips its types; `dist/` has it compiled): it must use only
+ * erasable TypeScript and import nothing of ours at run time.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import postgresArray from 'postgres-array';
+import type { PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
+
+/**
+ * The type parsers MikroORM's PGlite connection installs
+ * (`createPostgreSqlTypeParsers` in @mikro-orm/sql): dates, timestamps and
+ * intervals stay text (MikroORM converts them), and so do their arrays.
+ */
+export const MIKRO_ORM_PARSERS: Record<number, (value: string) => unknown> = {
+  1082: (value) => value, // date
+  1114: (value) => value, // timestamp
+  1184: (value) => value, // timestamptz
+  1186: (value) => value, // interval
+  1182: (value) => postgresArray.parse(value), // date[]
+  1115: (value) => postgresArray.parse(value), // timestamp[]
+  1185: (value) => postgresArray.parse(value), // timestamptz[]
+  1187: (value) => postgresArray.parse(value), // interval[]
+};
+
+/** An error as it crosses threads: structured clone would drop `code`, `constraint`, `detail`, … */
+export function toPortableError(error: unknown): PortableError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error), properties: {} };
+  const properties: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(error)) {
+    if (key === 'message' || key === 'stack') continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'function') continue;
+    try {
+      properties[key] = structuredClone(value);
+    } catch {
+      // not cloneable: left out
+    }
+  }
+  return { name: error.name, message: error.message, stack: error.stack, properties };
+}
+
+interface OpenTransaction {
+  tx: Transaction;
+  /** Ends the transaction's callback: true commits, false rolls back. */
+  finish(commit: boolean): void;
+  /** Settles when PGlite has committed or rolled back (rejects when COMMIT failed). */
+  done: Promise<void>;
+}
+
+/** Thrown out of a transaction callback to make PGlite roll back. */
+const ROLLBACK = Symbol('rollback');
+
+async function serve(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('pglite.worker.ts runs as a worker thread (see pglite-worker.client.ts)');
+  const { dataDir } = workerData as PgliteWorkerData;
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir, parsers: MIKRO_ORM_PARSERS });
+  } catch (error) {
+    port.postMessage({ ready: false, error: toPortableError(error) });
+    return;
+  }
+  const open = new Map<number, OpenTransaction>();
+  const inFlight = new Set<Promise<unknown>>();
+  let lastTx = 0;
+
+  const transaction = (id: number): OpenTransaction => {
+    const entry = open.get(id);
+    if (!entry) throw new Error(`Transaction ${id} is closed`);
+    return entry;
+  };
+
+  const begin = () =>
+    new Promise<{ tx: number }>((resolve, reject) => {
+      const id = ++lastTx;
+      let finish!: (commit: boolean) => void;
+      const ended = new Promise<boolean>((resolveEnd) => (finish = resolveEnd));
+      const run = db.transaction(async (tx) => {
+        open.set(id, { tx, finish, done });
+        resolve({ tx: id });
+        if (!(await ended)) throw ROLLBACK;
+      });
+      const done = run.then(
+        () => undefined,
+        (error) => {
+          if (error !== ROLLBACK) throw error;
+        },
+      );
+      // BEGIN itself failed: the callback never ran.
+      done.catch((error) => {
+        if (!open.has(id)) reject(error);
+      });
+    });
+
+  const end = async (id: number, commit: boolean) => {
+    const entry = transaction(id);
+    entry.finish(commit);
+    try {
+      await entry.done;
+    } finally {
+      open.delete(id);
+    }
+  };
+
+  const close = async () => {
+    for (const entry of open.values()) entry.finish(false);
+    await Promise.allSettled([...inFlight, ...[...open.values()].map((entry) => entry.done)]);
+    await db.close();
+  };
+
+  const run = (request: PgliteRequest): Promise<unknown> => {
+    switch (request.op) {
+      case 'query':
+        return (request.tx === undefined ? db : transaction(request.tx).tx).query(request.sql, request.params, request.options);
+      case 'exec':
+        return (request.tx === undefined ? db : transaction(request.tx).tx).exec(request.sql);
+      case 'begin':
+        return begin();
+      case 'rollback':
+        return transaction(request.tx).tx.rollback();
+      case 'end':
+        return end(request.tx, request.commit);
+      case 'close':
+        return close();
+    }
+  };
+
+  port.on('message', (request: PgliteRequest) => {
+    const operation = (async () => run(request))();
+    if (request.op !== 'close') {
+      inFlight.add(operation);
+      void operation.finally(() => inFlight.delete(operation)).catch(() => undefined);
+    }
+    operation.then(
+      (result) => {
+        const reply: PgliteReply = { id: request.id, ok: true, result: result ?? null };
+        port.postMessage(reply);
+        if (request.op === 'close') port.close();
+      },
+      (error) => {
+        const reply: PgliteReply = { id: request.id, ok: false, error: toPortableError(error) };
+        port.postMessage(reply);
+      },
+    );
+  });
+  port.postMessage({ ready: true });
+}
+
+if (parentPort) await serve();

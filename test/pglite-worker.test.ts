@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgresArray from 'postgres-array';
+import { createPostgreSqlTypeParsers, UniqueConstraintViolationException } from '@mikro-orm/sql';
+import { PgliteWorkerClient } from '../src/server/pglite-worker.client.js';
+import { Tag } from '../src/features/tags/tag.entity.js';
+import { MIKRO_ORM_PARSERS } from '../src/server/pglite.worker.js';
+import { createTestDatabase, onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+
+/**
+ * PGlite on its worker thread, through the client the ORM uses: the same
+ * answers, errors and transaction semantics as PGlite in process, while the
+ * main thread's event loop keeps turning.
+ */
+describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
+  let db: TestDatabase;
+  let client: PgliteWorkerClient;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    client = await PgliteWorkerClient.start(path.join(db.config.dataDir, 'pgdata'));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await db?.drop();
+  });
+  const count = async (prefix: string) =>
+    (await client.query<{ n: number }>(`select count(*)::int as n from tag where name like $1`, [`${prefix}%`])).rows[0].n;
+
+  it('parses like MikroORM’s own PGlite connection: timestamps stay text, arrays are arrays', async () => {
+    const mikro = createPostgreSqlTypeParsers((value) => postgresArray.parse(value));
+    expect(Object.keys(MIKRO_ORM_PARSERS).sort()).toEqual(Object.keys(mikro).sort());
+    const { rows } = await client.query<Record<string, unknown>>(
+      `select timestamptz '2026-01-02 03:04:05.123456+00' as at, array[timestamptz '2026-01-02 00:00:00+00'] as ats, 42::bigint as big, '{"a":[1]}'::jsonb as doc`,
+      [],
+      { rowMode: 'object' },
+    );
+    expect(rows).toEqual([{ at: '2026-01-02 03:04:05.123456+00', ats: ['2026-01-02 00:00:00+00'], big: 42, doc: { a: [1] } }]);
+  });
+
+  it('passes parameters of every kind and answers with rows, fields and affected rows', async () => {
+    const huge = 'x'.repeat(5_000_000);
+    const { rows } = await client.query<{ len: number; u: string; d: string; n: null }>(
+      `select length($1::text) as len, $2::text as u, $3::timestamptz::text as d, $4::int as n`,
+      [huge, 'İ ß ς \u202e 🏳️‍🌈', new Date('2026-01-02T03:04:05Z'), null],
+    );
+    expect(rows).toEqual([{ len: 5_000_000, u: 'İ ß ς \u202e 🏳️‍🌈', d: '2026-01-02 03:04:05+00', n: null }]);
+    const insert = await client.query(`insert into tag (name, slug) values ('w-1', 'w-1'), ('w-2', 'w-2')`);
+    expect(insert.affectedRows).toBe(2);
+  });
+
+  it('carries PostgreSQL errors across with their fields, and stays usable', async () => {
+    await client.query(`insert into tag (name, slug) values ('dup', 'dup')`);
+    const error = await client.query(`insert into tag (name, slug) values ('DUP', 'dup-2')`).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: '23505', constraint: 'tag_name_lower_unique', table: 'tag', severity: 'ERROR' });
+    expect(error.message).toMatch(/duplicate key value/);
+    await expect(client.query('selec 1')).rejects.toMatchObject({ code: '42601' });
+    await expect(client.query(`select $1::text`, ['a\u0000b'])).rejects.toThrow();
+    expect((await client.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('commits a transaction, rolls back one whose callback throws, and one rolled back explicitly', async () => {
+    await client.transaction(async (tx) => {
+      await tx.query(`insert into tag (name, slug) values ('tx-commit', 'tx-commit')`);
+    });
+    const failure = new Error('callback failed');
+    await expect(
+      client.transaction(async (tx) => {
+        await tx.query(`insert into tag (name, slug) values ('tx-throw', 'tx-throw')`);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    await client.transaction(async (tx) => {
+      await tx.query(`insert into tag (name, slug) values ('tx-rollback', 'tx-rollback')`);
+      await tx.rollback();
+      expect(tx.closed).toBe(true);
+    });
+    expect([await count('tx-commit'), await count('tx-throw'), await count('tx-rollback')]).toEqual([1, 0, 0]);
+  });
+
+  it('fails a transaction whose COMMIT fails and keeps nothing of it', async () => {
+    await client.query(`create table deferred_check (id int primary key, parent int references deferred_check deferrable initially deferred)`);
+    await expect(
+      client.transaction(async (tx) => {
+        await tx.query(`insert into deferred_check values (1, 99)`);
+      }),
+    ).rejects.toMatchObject({ code: '23503' });
+    expect((await client.query<{ n: number }>('select count(*)::int as n from deferred_check')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('makes statements outside a transaction wait for it, as PGlite does', async () => {
+    let release!: () => void;
+    const inside = new Promise<void>((resolve) => (release = resolve));
+    const transaction = client.transaction(async (tx) => {
+      await tx.query(`insert into tag (name, slug) values ('tx-wait', 'tx-wait')`);
+      await inside;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const outside = count('tx-wait'); // queued behind the transaction
+    release();
+    await transaction;
+    expect(await outside).toBe(1);
+  });
+
+  it('keeps the event loop turning while a statement executes', async () => {
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    try {
+      await client.query(`select count(*) from generate_series(1, 3000000) a, lateral (select a * 2) b`);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(turns).toBeGreaterThan(0);
+  });
+
+  it('rolls back an open transaction on close, and refuses calls once closed', async () => {
+    const other = await createTestDatabase();
+    try {
+      const dir = path.join(other.config.dataDir, 'pgdata');
+      const first = await PgliteWorkerClient.start(dir);
+      let entered!: () => void;
+      const open = new Promise<void>((resolve) => (entered = resolve));
+      const abandoned = first.transaction(async (tx) => {
+        await tx.query(`insert into tag (name, slug) values ('open-at-close', 'open-at-close')`);
+        entered();
+        await new Promise(() => undefined); // never finishes by itself
+      });
+      abandoned.catch(() => undefined);
+      await open;
+      await first.close();
+      expect(first.closed).toBe(true);
+      await expect(first.query('select 1')).rejects.toThrow('PGlite is closed');
+      const second = await PgliteWorkerClient.start(dir);
+      try {
+        expect((await second.query(`select count(*)::int as n from tag where name = 'open-at-close'`)).rows).toEqual([{ n: 0 }]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('gives the ORM the same exceptions as PGlite in process', async () => {
+    const open = await openTestDatabase();
+    try {
+      await open.em().insert(Tag, { name: 'orm-dup', slug: 'orm-dup' });
+      await expect(open.em().insert(Tag, { name: 'ORM-DUP', slug: 'orm-dup-2' })).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    } finally {
+      await open.close();
+    }
+  });
+});
