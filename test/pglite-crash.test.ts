@@ -40,7 +40,7 @@ describe.skipIf(onPostgres)('the embedded database after its process is killed (
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ tag(name: "committed-before-crash") { name itemCount } }' }),
       });
-      expect((await response.json()).data).toEqual({ tag: { name: 'committed-before-crash', itemCount: 0 } });
+      expect(((await response.json()) as { data: unknown }).data).toEqual({ tag: { name: 'committed-before-crash', itemCount: 0 } });
     } finally {
       await server.stop();
     }
