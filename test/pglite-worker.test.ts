@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgresArray from 'postgres-array';
+import { PGlite } from '@electric-sql/pglite';
 import { createPostgreSqlTypeParsers, UniqueConstraintViolationException } from '@mikro-orm/sql';
 import { PgliteWorkerClient } from '../src/server/pglite-worker.client.js';
 import { Tag } from '../src/features/tags/tag.entity.js';
@@ -35,6 +38,38 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
       { rowMode: 'object' },
     );
     expect(rows).toEqual([{ at: '2026-01-02 03:04:05.123456+00', ats: ['2026-01-02 00:00:00+00'], big: 42, doc: { a: [1] } }]);
+  });
+
+  it('answers exactly what PGlite in process answers, for values of every kind, in both row modes', async () => {
+    const local = await PGlite.create({ parsers: MIKRO_ORM_PARSERS });
+    try {
+      const queries = [
+        `select 1 as a, 'x' as a, true as t, false as f, null::text as n, -1::int2 as i2, 7::oid as o`,
+        `select 'NaN'::float8 as nan, 'Infinity'::float8 as inf, '-Infinity'::float4 as ninf, 1.5::numeric as num, 'NaN'::numeric as nnum, 0.1::float8 as tenth`,
+        `select 9007199254740993::bigint as big, 42::bigint as small, array[9007199254740993::bigint] as bigs`,
+        `select '\\x00ff'::bytea as bytes, 'a1b2c3d4-0000-4000-8000-000000000000'::uuid as id`,
+        `select date '2026-01-02' as d, time '12:34:56.5' as t, interval '1 day 02:00' as i, timestamp '2026-01-02 03:04:05' as ts,
+           timestamptz '2026-01-02 03:04:05.123456+00' as at, array[timestamptz '2026-01-02 00:00:00+00', null] as ats`,
+        `select '{"a":[1,"x",null,{"b":true}],"__proto__":{"p":1}}'::jsonb as doc, '"s"'::json as s, 'null'::jsonb as jnull, '[1e400]'::json as huge`,
+        `select 'İ ß ς ‮ 🏳️‍🌈 "quoted" \\ back' as text, repeat('é', 10000) as long, array['a', null, 'c'] as texts, '{{1,2},{3,4}}'::int[] as matrix`,
+        `select 1 as one where false`,
+        `select g as id, 'row ' || g as label, now() - g * interval '1 minute' as at from generate_series(1, 500) g order by g`,
+      ];
+      for (const sql of queries) {
+        for (const rowMode of ['object', 'array'] as const) {
+          const [expected, actual] = [await local.query(sql, [], { rowMode }), await client.query(sql, [], { rowMode })];
+          if (sql.includes('now()')) {
+            expect(actual.rows.length, sql).toBe(expected.rows.length);
+            continue;
+          }
+          expect(actual.rows, `${rowMode}: ${sql}`).toStrictEqual(expected.rows);
+          expect(actual.fields, sql).toStrictEqual(expected.fields);
+          expect(actual.affectedRows, sql).toBe(expected.affectedRows);
+        }
+      }
+    } finally {
+      await local.close();
+    }
   });
 
   it('passes parameters of every kind and answers with rows, fields and affected rows', async () => {
@@ -148,6 +183,20 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
       await expect(open.em().insert(Tag, { name: 'ORM-DUP', slug: 'orm-dup-2' })).rejects.toBeInstanceOf(UniqueConstraintViolationException);
     } finally {
       await open.close();
+    }
+  });
+});
+
+describe.skipIf(onPostgres)('PGlite on a worker thread: a data directory that cannot be opened (pglite)', () => {
+  it('rejects with a message naming the directory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-bad-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'pgdata'), 'not a directory');
+      const error = await PgliteWorkerClient.start(path.join(dir, 'pgdata')).catch((e) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toMatch(new RegExp(`^Could not open the embedded database in ${path.join(dir, 'pgdata')}: ErrnoError`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

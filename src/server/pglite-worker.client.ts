@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { PGliteQueryOptions, PGliteQueryResults } from 'kysely';
-import type { PgliteReadyMessage, PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
+import type { PackedResult, PgliteReadyMessage, PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
 
 type Request = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -60,7 +60,9 @@ export class PgliteWorkerClient {
     }).finally(() => worker.off('exit', onExit));
     if (!ready.ready) {
       await worker.terminate();
-      throw fromPortableError(ready.error);
+      const error = fromPortableError(ready.error);
+      error.message = `Could not open the embedded database in ${dataDir}: ${error.message}`;
+      throw error;
     }
     return new PgliteWorkerClient(worker);
   }
@@ -74,7 +76,12 @@ export class PgliteWorkerClient {
   }
 
   query<T>(sql: string, params?: unknown[], options?: PGliteQueryOptions): Promise<PGliteQueryResults<T>> {
-    return this.#call({ op: 'query', sql, params, options: portableOptions(options) }) as Promise<PGliteQueryResults<T>>;
+    return this.#query(sql, params, options);
+  }
+
+  async #query<T>(sql: string, params: unknown[] | undefined, options: PGliteQueryOptions | undefined, tx?: number): Promise<PGliteQueryResults<T>> {
+    const packed = (await this.#call({ op: 'query', sql, params, options: portableOptions(options), tx })) as PackedResult;
+    return unpackResult(packed, options?.rowMode ?? 'object') as PGliteQueryResults<T>;
   }
 
   /** Runs a script of several statements (PGlite's `exec`). */
@@ -91,8 +98,7 @@ export class PgliteWorkerClient {
     const { tx: id } = (await this.#call({ op: 'begin' })) as { tx: number };
     let rolledBack = false;
     const tx: PgliteWorkerTransaction = {
-      query: <R>(sql: string, params?: unknown[], options?: PGliteQueryOptions) =>
-        this.#call({ op: 'query', sql, params, options: portableOptions(options), tx: id }) as Promise<PGliteQueryResults<R>>,
+      query: <R>(sql: string, params?: unknown[], options?: PGliteQueryOptions) => this.#query<R>(sql, params, options, id),
       exec: (sql: string) => this.#call({ op: 'exec', sql, tx: id }),
       rollback: async () => {
         await this.#call({ op: 'rollback', tx: id });
@@ -154,6 +160,23 @@ function portableOptions(options: PGliteQueryOptions | undefined) {
     throw new Error('PGlite on a worker thread: blob, onNotice, parsers and serializers cannot cross threads.');
   }
   return { rowMode: options.rowMode, paramTypes: options.paramTypes };
+}
+
+/** PGlite's result from a `PackedResult`: rows parsed back, as objects keyed by column name unless arrays were asked for. */
+function unpackResult({ json, rows: cloned, ...rest }: PackedResult, rowMode: 'array' | 'object') {
+  const arrays = (json === undefined ? (cloned ?? []) : JSON.parse(json)) as unknown[][];
+  const { fields } = rest;
+  let rows: unknown[] = arrays;
+  if (rowMode === 'object') {
+    rows = new Array(arrays.length);
+    for (let r = 0; r < arrays.length; r++) {
+      const values = arrays[r];
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < fields.length; i++) row[fields[i].name] = values[i]; // a repeated name: the last wins, as in PGlite
+      rows[r] = row;
+    }
+  }
+  return { ...rest, rows };
 }
 
 /** The worker's error, re-created on this thread with its properties (`code`, `constraint`, `detail`, …). */

@@ -38,5 +38,21 @@ export interface PortableError {
 
 export type PgliteReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: PortableError };
 
+/**
+ * A query's result as it crosses threads: rows as arrays (the column names
+ * travel once, in `fields`), as JSON text when every column's type parses to
+ * JSON-safe values (the cheapest to clone and to parse back), otherwise as
+ * structured-cloneable arrays. `pglite-worker.client.ts` rebuilds PGlite's result.
+ */
+export interface PackedResult {
+  fields: { name: string; dataTypeID: number }[];
+  /** And the rest of PGlite's result (`affectedRows`, `command`, …) as it is. */
+  [property: string]: unknown;
+  /** Rows as arrays, when not sent as `json`. */
+  rows?: unknown[][];
+  /** `JSON.stringify` of the rows as arrays. */
+  json?: string;
+}
+
 /** The worker's first message: PGlite is open (or could not be opened). */
 export type PgliteReadyMessage = { ready: true } | { ready: false; error: PortableError };

@@ -17,7 +17,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import postgresArray from 'postgres-array';
-import type { PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
+import type { PackedResult, PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
 
 /**
  * The type parsers MikroORM's PGlite connection installs
@@ -35,9 +35,36 @@ export const MIKRO_ORM_PARSERS: Record<number, (value: string) => unknown> = {
   1187: (value) => postgresArray.parse(value), // interval[]
 };
 
+/**
+ * Types whose parsed values JSON carries without loss: text-like strings,
+ * booleans, int2/int4/oid, and the date types MikroORM keeps as text. int8
+ * parses to a number or, beyond 2^53, a BigInt, which JSON.stringify refuses
+ * (then the rows are cloned instead). Not: floats and numeric (NaN,
+ * Infinity), json/jsonb (a number like 1e400 parses to Infinity), bytea,
+ * arrays, the rest.
+ */
+const JSON_SAFE_TYPES = new Set([16, 19, 20, 21, 23, 25, 26, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 2950]);
+
+/** Packs a result (rows as arrays) for the trip to the main thread; see `PackedResult`. */
+export function packResult({ rows, ...rest }: { rows: unknown[][]; fields: { name: string; dataTypeID: number }[] }): PackedResult {
+  if (rows.length > 0 && rest.fields.every((field) => JSON_SAFE_TYPES.has(field.dataTypeID))) {
+    try {
+      return { ...rest, json: JSON.stringify(rows) };
+    } catch {
+      // a BigInt: clone the rows instead
+    }
+  }
+  return { ...rest, rows };
+}
+
 /** An error as it crosses threads: structured clone would drop `code`, `constraint`, `detail`, … */
 export function toPortableError(error: unknown): PortableError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), properties: {} };
+  if (!(error instanceof Error)) {
+    // e.g. Emscripten's file system errors: { name: 'ErrnoError', errno: 54 }
+    const { name, errno } = (error ?? {}) as { name?: unknown; errno?: unknown };
+    const message = typeof name === 'string' ? `${name}${typeof errno === 'number' ? ` (errno ${errno})` : ''}` : String(error);
+    return { name: typeof name === 'string' ? name : 'Error', message, properties: typeof errno === 'number' ? { errno } : {} };
+  }
   const properties: Record<string, unknown> = {};
   for (const key of Object.getOwnPropertyNames(error)) {
     if (key === 'message' || key === 'stack') continue;
@@ -125,7 +152,9 @@ async function serve(): Promise<void> {
   const run = (request: PgliteRequest): Promise<unknown> => {
     switch (request.op) {
       case 'query':
-        return (request.tx === undefined ? db : transaction(request.tx).tx).query(request.sql, request.params, request.options);
+        return (request.tx === undefined ? db : transaction(request.tx).tx)
+          .query<unknown[]>(request.sql, request.params, { ...request.options, rowMode: 'array' })
+          .then(packResult);
       case 'exec':
         return (request.tx === undefined ? db : transaction(request.tx).tx).exec(request.sql);
       case 'begin':
