@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     });
     const ctx: BenchContext = { knobs, db, server: () => server!, exclusive, sql, token, shared: {} };
     console.log(`contentgraph bench on ${db.kind === 'postgresql' ? 'PostgreSQL' : 'embedded PGlite'}, node ${process.version}, ${machineLoad()}`);
-    console.log(`server under test: ${DIST_SERVER} (NODE_ENV=production, statement counts on), a process of its own`);
+    console.log(`server under test: ${DIST_SERVER} (NODE_ENV=production), a process of its own`);
     console.log(`data: ${data} (generated in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s)`);
     for (const section of sections) {
       const started = performance.now();

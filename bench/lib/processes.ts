@@ -82,14 +82,13 @@ export async function spawnProcess(options: SpawnOptions): Promise<BenchProcess>
   };
 }
 
-/** The compiled contentgraph server in production mode (statement counts on, for the figures). */
+/** The compiled contentgraph server as production runs it (`env` adds to or overrides its environment). */
 export function startContentgraph(database: Record<string, string>, options: { server?: string; env?: Record<string, string> } = {}): Promise<BenchProcess> {
   return spawnProcess({
     args: [options.server ?? DIST_SERVER],
     env: {
       ...database,
       NODE_ENV: 'production',
-      STATEMENT_COUNTS: 'true',
       SEED_DEMO_DATA: 'false',
       PORT: '0',
       HOST: '127.0.0.1',
