@@ -10,11 +10,25 @@ import type { AppConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { currentStatementScope } from './statement-counter.js';
 import { toGraphQLError } from './error-mapping.js';
+import type { CostBudget } from './pipeline/cost-budget.js';
+import { tooManyTokens } from './pipeline/operation-cost.js';
+import { requestPipelinePlugin } from './pipeline/pipeline.plugin.js';
 
-/** Apollo Server with the landing page, error masking and statement counts. */
-export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServer: http.Server): ApolloServer<AppContext> {
+/**
+ * Apollo Server with the request pipeline (token limit at parse time, cost
+ * and budget before execution), the landing page, error masking and
+ * statement counts.
+ */
+export function createApollo(
+  schema: GraphQLSchema,
+  config: AppConfig,
+  httpServer: http.Server,
+  budget: CostBudget | undefined,
+): ApolloServer<AppContext> {
   const plugins: ApolloServerPlugin<AppContext>[] = [
-    ApolloServerPluginDrainHttpServer({ httpServer }),
+    // On stop: refuse new connections, wait for in-flight requests, then close what is left.
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: drainGraceMs(config) }),
+    requestPipelinePlugin(config, budget),
     config.development
       ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
       : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -23,7 +37,13 @@ export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServe
   return new ApolloServer<AppContext>({
     schema,
     plugins,
-    introspection: true,
+    introspection: config.introspection,
+    // "Did you mean …?" in validation errors; the schema is public in schema.graphql, but
+    // a production server need not help someone probing it (GRAPHQL_SUGGESTIONS).
+    hideSchemaDetailsFromClientErrors: !config.suggestions,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    // One operation per request: a batch would multiply every limit above.
+    allowBatchedHttpRequests: false,
     csrfPrevention: true,
     // The process handles SIGINT/SIGTERM itself (src/server/start.ts): Apollo's own
     // handlers would stop the server a second time and re-raise the signal.
@@ -31,6 +51,11 @@ export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServe
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, config),
   });
+}
+
+/** Of the shutdown time, what in-flight requests get; the database gets the rest (start.ts). */
+export function drainGraceMs(config: AppConfig): number {
+  return Math.floor((config.shutdownTimeoutMs * 2) / 3);
 }
 
 /** Adds `extensions.sqlStatements` (statements this request issued) to every response. */
@@ -59,6 +84,11 @@ function statementCountPlugin(): ApolloServerPlugin<AppContext> {
  */
 function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig): GraphQLFormattedError {
   const code = formatted.extensions?.code;
+  if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more than \d+ tokens/.test(formatted.message)) {
+    const refused = tooManyTokens(config.limits.maxTokens);
+    const { http: _http, ...extensions } = refused.extensions;
+    return { message: refused.message, extensions };
+  }
   if (code && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };

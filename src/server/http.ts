@@ -1,6 +1,11 @@
 import http from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type { AppContext } from './context.js';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import type { AppConfig } from './config.js';
+import type { AppContext, RequestInfo } from './context.js';
+import { clientKey } from './pipeline/client-key.js';
+import { CorsPolicy } from './pipeline/cors.js';
+import type { DatabaseHealth } from './pipeline/database-health.js';
+import { RequestDeadline, runWithDeadline } from './pipeline/request-deadline.js';
 import { runCountingStatements } from './statement-counter.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -9,23 +14,41 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code = 'BAD_REQUEST',
   ) {
     super(message);
   }
 }
 
+export interface HttpFront {
+  server: http.Server;
+  /** Requests received and not yet answered (or abandoned by their client). */
+  inFlight(): number;
+}
+
+export interface HttpServerOptions {
+  getApollo: () => ApolloServer<AppContext>;
+  createContext: (request: RequestInfo) => Promise<AppContext>;
+  config: AppConfig;
+  health: DatabaseHealth;
+}
+
 /**
  * The HTTP front of the server: `/graphql` (Apollo Server, including the
- * Sandbox landing page on GET in development) and `/healthz`. With
- * `countStatements`, each request runs in a scope that counts its SQL
- * statements (reported by Apollo's statement-count plugin).
+ * Sandbox landing page on GET in development), `/healthz` (liveness: the
+ * process serves) and `/readyz` (readiness: the database answers). Every
+ * GraphQL request gets CORS handling, a client key for its budget and a
+ * deadline: at the deadline it is answered TIMEOUT (HTTP 504), or
+ * SERVICE_UNAVAILABLE (503) when the database has stopped answering. While
+ * the database is known to be down, requests get 503 at once.
  */
-export function createHttpServer(
-  getApollo: () => ApolloServer<AppContext>,
-  createContext: (headers: { authorization?: string }) => Promise<AppContext>,
-  countStatements: boolean,
-): http.Server {
-  return http.createServer((req, res) => {
+export function createHttpServer(options: HttpServerOptions): HttpFront {
+  const { config, health } = options;
+  const cors = new CorsPolicy(config.corsOrigins);
+  let inFlight = 0;
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
     handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof HttpError ? error.message : 'Internal server error';
@@ -33,15 +56,25 @@ export function createHttpServer(
       if (!res.headersSent) {
         res.writeHead(status, { 'content-type': 'application/json' });
       }
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] }));
+      res.end(JSON.stringify({ errors: [{ message, extensions: { code: error instanceof HttpError ? error.code : 'INTERNAL_SERVER_ERROR' } }] }));
     });
   });
+  // A client that trickles its request in holds a socket, not the database: bound it anyway.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = Math.max(30_000, config.requestTimeoutMs + 5_000);
+  return { server, inFlight: () => inFlight };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end('{"ok":true}');
+      return;
+    }
+    if (url.pathname === '/readyz') {
+      const state = await health.check();
+      res.writeHead(state.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ ok: state.ok, database: config.databaseUrl ? 'postgresql' : 'pglite', latencyMs: state.latencyMs, ...(state.error ? { error: state.error } : {}) }));
       return;
     }
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
@@ -49,26 +82,76 @@ export function createHttpServer(
       res.end('Not found. The GraphQL endpoint is /graphql.\n');
       return;
     }
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      cors.preflight(req, res);
+      return;
+    }
+    cors.decorate(req, res);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
-    const execute = () =>
-      getApollo().executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: () => createContext({ authorization: headers.get('authorization') }),
-      });
-    const response = await (countStatements ? runCountingStatements(execute) : execute());
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+    if (health.knownDown() && !(await health.check()).ok) {
+      await send(res, unavailableResponse());
       return;
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    const deadline = new RequestDeadline(config.requestTimeoutMs);
+    const request: RequestInfo = { authorization: headers.get('authorization'), clientKey: clientKey(req, config.trustProxy), deadline };
+    const execute = () =>
+      options.getApollo().executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: () => options.createContext(request),
+      });
+    const execution = runWithDeadline(deadline, () => (config.statementCounts ? runCountingStatements(execute) : execute()));
+    const response = await deadline.race(
+      execution,
+      () => (health.knownDown(config.requestTimeoutMs) ? unavailableResponse() : timeoutResponse(config.requestTimeoutMs)),
+      // Halfway through, ask whether the database still answers, so that the
+      // deadline can tell a dead database (503) from a slow request (504).
+      () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))),
+    );
+    await send(res, response);
   }
+}
+
+async function send(res: http.ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function errorResponse(status: number, error: { message: string; extensions: Record<string, unknown> }, headers: [string, string][] = []): HTTPGraphQLResponse {
+  return {
+    status,
+    headers: new HeaderMap([['content-type', 'application/json; charset=utf-8'], ...headers]),
+    body: { kind: 'complete', string: JSON.stringify({ errors: [error] }) },
+  };
+}
+
+function unavailableResponse(): HTTPGraphQLResponse {
+  return errorResponse(
+    503,
+    {
+      message: 'The database is not reachable right now; nothing was changed. Try again in a few seconds.',
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 },
+    },
+    [['retry-after', '5']],
+  );
+}
+
+function timeoutResponse(timeoutMs: number): HTTPGraphQLResponse {
+  return errorResponse(504, {
+    message:
+      `The request did not finish within its deadline of ${timeoutMs} ms and was stopped; nothing it was writing was saved. ` +
+      'Ask for less (smaller `first`, fewer nested fields) or try again later.',
+    extensions: { code: 'TIMEOUT', timeoutMs },
+  });
 }
 
 async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
@@ -76,7 +159,7 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes; send a smaller operation.`, 'PAYLOAD_TOO_LARGE');
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

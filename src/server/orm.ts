@@ -11,6 +11,7 @@ import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { appEntities } from '../app/entities.js';
 import type { AppConfig } from './config.js';
 import { CountingLogger } from './statement-counter.js';
+import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
@@ -38,6 +39,11 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
     loggerFactory: (loggerOptions) => new CountingLogger(loggerOptions),
     debug: config.debugSql ? ['query', 'query-params'] : false,
     allowGlobalContext: false,
+    // Request deadlines (src/server/pipeline/request-deadline.ts): no statement starts
+    // after its request's deadline, no transaction commits after it, and on
+    // PostgreSQL each request transaction runs under SET LOCAL statement_timeout.
+    onQuery: refuseStatementsPastDeadline,
+    subscribers: [new DeadlineSubscriber(Boolean(config.databaseUrl))],
     migrations: {
       path: MIGRATIONS_DIR,
       pathTs: MIGRATIONS_DIR,
@@ -58,7 +64,12 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
     },
   };
   if (config.databaseUrl) {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } } as Options;
+    return {
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: config.databaseUrl,
+      pool: { min: 0, max: 10 },
+    } as Options;
   }
   if (options.pglite) {
     return {
@@ -71,6 +82,25 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
   const dataPath = pgliteDataPath(config);
   fs.mkdirSync(path.dirname(dataPath), { recursive: true });
   return { ...common, driver: PgliteDriver, dbName: dataPath } as Options;
+}
+
+/**
+ * pg pool settings of a serving server (start.ts reconnects with them after
+ * the migrations, which keep the driver's defaults): taking a pooled
+ * connection (or opening one) gives up after the request deadline
+ * (`connectionTimeoutMillis`), each statement runs under `statement_timeout`
+ * = the request deadline (request transactions set their own, the time
+ * left), sessions left idle inside a transaction are ended by the server, and
+ * TCP keepalive finds dead peers.
+ */
+export function postgresPoolOptions(config: AppConfig): Record<string, unknown> {
+  return {
+    connectionTimeoutMillis: config.requestTimeoutMs,
+    statement_timeout: config.requestTimeoutMs,
+    idle_in_transaction_session_timeout: Math.max(60_000, 2 * config.requestTimeoutMs),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
 }
 
 /**

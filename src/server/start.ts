@@ -9,12 +9,14 @@ import { buildAppSchema } from '../app/schema.js';
 import { seedDemoData } from '../app/demo-data.js';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import type { AppConfig } from './config.js';
-import { createApollo } from './apollo.js';
+import { createApollo, drainGraceMs } from './apollo.js';
 import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabase } from './database.js';
 import { createHttpServer } from './http.js';
-import { initOrm } from './orm.js';
+import { initOrm, postgresPoolOptions } from './orm.js';
+import { CostBudget } from './pipeline/cost-budget.js';
+import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
 
 export interface RunningServer {
   url: string;
@@ -25,8 +27,21 @@ export interface RunningServer {
   httpServer: http.Server;
   /** What start-up did: migrations applied, demo data loaded. */
   startup: { migrations: string[]; seeded: boolean };
-  /** Stops accepting, finishes in-flight requests, closes the database. Idempotent. */
-  stop(): Promise<void>;
+  /** Whether the database answers (/readyz). */
+  health: DatabaseHealth;
+  /**
+   * Stops accepting, finishes in-flight requests, closes the database, within
+   * `config.shutdownTimeoutMs`: what did not finish by then is abandoned and
+   * reported. The embedded database's lock is released either way. Idempotent.
+   */
+  stop(): Promise<StopReport>;
+}
+
+export interface StopReport {
+  /** True when every request finished and the database closed in time. */
+  clean: boolean;
+  /** What was left behind, for the log. */
+  abandoned: string[];
 }
 
 export interface StartOptions {
@@ -53,15 +68,21 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
     });
     const { migrations, afterSync: seeded } = prepared;
+    // Serving connections are bounded by the request deadline; migrations above were not.
+    if (config.databaseUrl) await orm.reconnect({ driverOptions: postgresPoolOptions(config) });
     const services: AppServices = { config, orm, registry, nodeTypes: createNodeTypes(registry) };
     const schema = await buildAppSchema(registry);
+    const health = new DatabaseHealth(databaseProbe(orm, config.databaseUrl));
+    const budget = config.rateLimitPoints > 0 ? new CostBudget(config.rateLimitPoints, config.rateLimitWindowSeconds) : undefined;
     let apollo: ApolloServer<AppContext> | undefined;
-    const httpServer = createHttpServer(
-      () => apollo!,
-      async (headers) => createContext(services, headers),
-      config.statementCounts,
-    );
-    apollo = createApollo(schema, config, httpServer);
+    const front = createHttpServer({
+      getApollo: () => apollo!,
+      createContext: async (request) => createContext(services, request),
+      config,
+      health,
+    });
+    const httpServer = front.server;
+    apollo = createApollo(schema, config, httpServer, budget);
     await apollo.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -69,7 +90,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     });
     const address = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    let stopping: Promise<void> | undefined;
+    let stopping: Promise<StopReport> | undefined;
     const openOrm = orm;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`,
@@ -79,17 +100,65 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       apollo,
       httpServer,
       startup: { migrations, seeded },
-      stop: () =>
-        (stopping ??= (async () => {
-          await apollo!.stop(); // drains: stops accepting, waits for in-flight requests
-          await openOrm.close();
-          lock?.release();
-        })()),
+      health,
+      stop: () => (stopping ??= stopServer(config, apollo!, openOrm, front.inFlight, lock)),
     };
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
     lock?.release();
     throw error;
+  }
+}
+
+/** The bounded shutdown behind RunningServer.stop(). */
+async function stopServer(
+  config: AppConfig,
+  apollo: ApolloServer<AppContext>,
+  orm: MikroORM,
+  inFlight: () => number,
+  lock: DataDirLock | undefined,
+): Promise<StopReport> {
+  const abandoned: string[] = [];
+  const started = Date.now();
+  try {
+    // Drains: stops accepting, waits up to drainGraceMs for in-flight requests, closes the rest.
+    const pending = inFlight();
+    await apollo.stop();
+    const left = Math.min(pending, inFlight());
+    if (Date.now() - started >= drainGraceMs(config) && left > 0) {
+      abandoned.push(`${left} request(s) still running after ${drainGraceMs(config)} ms (their connections were closed)`);
+    }
+    const remaining = Math.max(1000, config.shutdownTimeoutMs - (Date.now() - started));
+    const closed = await withTimeout(orm.close(), remaining);
+    if (!closed) abandoned.push(`database connections still busy after ${remaining} ms (${await poolSummary(orm)})`);
+  } finally {
+    lock?.release();
+  }
+  return { clean: abandoned.length === 0, abandoned };
+}
+
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function poolSummary(orm: MikroORM): Promise<string> {
+  try {
+    const pool = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<unknown> }).getNativeClient()) as {
+      totalCount?: number;
+      idleCount?: number;
+      waitingCount?: number;
+    };
+    if (typeof pool?.totalCount !== 'number') return 'embedded database busy';
+    return `${pool.totalCount - (pool.idleCount ?? 0)} in use, ${pool.waitingCount ?? 0} waiting`;
+  } catch {
+    return 'pool state unknown';
   }
 }
 
@@ -123,9 +192,13 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
     firstSignalAt = Date.now();
     console.log(`${signal} received: finishing in-flight requests, then closing the database…`);
     server.stop().then(
-      () => {
-        console.log('Stopped cleanly.');
-        process.exit(0);
+      (report) => {
+        if (report.clean) {
+          console.log('Stopped cleanly.');
+          process.exit(0);
+        }
+        console.error(`Stopped within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}, abandoning: ${report.abandoned.join('; ')}.`);
+        process.exit(1);
       },
       (error) => {
         console.error(error);

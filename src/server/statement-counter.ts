@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DefaultLogger, type LogContext, type LoggerOptions } from '@mikro-orm/core';
+import { DEADLINE_LABEL } from './pipeline/request-deadline.js';
 
 /**
  * Counts the SQL statements issued within an async scope (one GraphQL
@@ -29,7 +30,8 @@ export class CountingLogger extends DefaultLogger {
 
   override logQuery(context: LogContext): void {
     const scope = storage.getStore();
-    if (scope && context.query) scope.count++;
+    // The deadline's `SET LOCAL statement_timeout` is bookkeeping of the server, not of the query.
+    if (scope && context.query && context.label !== DEADLINE_LABEL) scope.count++;
     if (this.isEnabled('query', context)) super.logQuery(context as LogContext & { query: string });
   }
 }
