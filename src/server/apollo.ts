@@ -84,7 +84,7 @@ function statementCountPlugin(): ApolloServerPlugin<AppContext> {
  */
 function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more than \d+ tokens/.test(formatted.message)) {
+  if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th(?:an|at) \d+ tokens/.test(formatted.message)) {
     const refused = tooManyTokens(config.limits.maxTokens);
     const { http: _http, ...extensions } = refused.extensions;
     return { message: refused.message, extensions };

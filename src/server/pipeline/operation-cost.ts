@@ -94,7 +94,7 @@ export function analyzeOperation(
 
 function refuseAbove(limit: string, measured: number, maximum: number): void {
   if (measured <= maximum) return;
-  const shown = Number.isFinite(measured) ? measured : Number.MAX_SAFE_INTEGER;
+  const shown = Math.min(measured, Number.MAX_SAFE_INTEGER);
   throw new QueryTooComplexError(
     `The operation is too complex: its ${limit} is ${shown.toLocaleString('en-US')}, the limit is ${maximum.toLocaleString('en-US')}. ${ADVICE[limit]}`,
     { limit, measured: shown, maximum },
@@ -104,7 +104,7 @@ function refuseAbove(limit: string, measured: number, maximum: number): void {
 /** The refusal of a document with more tokens than the parser accepts (graphql-js `maxTokens`). */
 export function tooManyTokens(maximum: number): QueryTooComplexError {
   return new QueryTooComplexError(
-    `The document is too large: it has more than ${maximum.toLocaleString('en-US')} tokens. Send a smaller operation (fewer fields, aliases and fragments).`,
+    `The document is too large: it has more than ${maximum.toLocaleString('en-US')} tokens, the limit is ${maximum.toLocaleString('en-US')}. Send a smaller operation (fewer fields, aliases and fragments).`,
     { limit: 'tokens', measured: maximum + 1, maximum },
   );
 }
