@@ -111,6 +111,9 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       // deadline can tell a dead database (503) from a slow request (504).
       () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))),
     );
+    // A request that found the database gone: look again now, so /readyz and the
+    // next requests know (and see it come back) without waiting for the cache.
+    if (response.status === 503) void health.check(0);
     await send(res, response);
   }
 }

@@ -39,6 +39,7 @@ export class DatabaseHealth {
   }
 
   check(maxAgeMs = 500, timeoutMs = this.timeoutMs): Promise<HealthState> {
+    if (this.#inFlight) return this.#inFlight;
     if (this.#last && Date.now() - this.#last.checkedAt < maxAgeMs) return Promise.resolve(this.#last);
     this.#inFlight ??= this.#run(timeoutMs).finally(() => (this.#inFlight = undefined));
     return this.#inFlight;
