@@ -95,11 +95,9 @@ describe.skipIf(!onPostgres)('database outages (postgresql)', () => {
 
   it('leaks no connection: after the outages, no session of the server sits in a transaction and the pool is within its size', async () => {
     await eventually(healthy, 'healthy');
-    const rows = await server.orm.em
+    const rows: { state: string; n: number }[] = await server.orm.em
       .getConnection()
-      .execute<{ state: string; n: number }[]>(
-        `select state, count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() group by state`,
-      );
+      .execute(`select state, count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() group by state`);
     const byState = Object.fromEntries(rows.map((row) => [row.state, row.n]));
     expect(byState['idle in transaction'] ?? 0).toBe(0);
     expect(byState['active'] ?? 0).toBe(0);

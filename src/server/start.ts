@@ -163,35 +163,20 @@ async function poolSummary(orm: MikroORM): Promise<string> {
 }
 
 /**
- * The server process (`npm start`): starts, logs where it listens, and on
- * SIGINT/SIGTERM stops accepting, finishes in-flight requests, closes the
- * database and exits 0. When start-up fails (a content-type check, the data
- * directory lock, the database) it prints the message and exits 1.
+ * The server process (`npm start`, `npm run start:prod`): starts, logs where
+ * it listens, and on SIGINT/SIGTERM stops accepting, finishes in-flight
+ * requests, closes the database and exits 0; what does not finish within
+ * SHUTDOWN_TIMEOUT_MS is abandoned, listed, and the exit code is 1. A signal
+ * during start-up stops the server as soon as it has started (or exits 1
+ * after SHUTDOWN_TIMEOUT_MS if start-up hangs, e.g. on an unreachable
+ * database). When start-up fails (a content-type check, the data directory
+ * lock, the database) it prints the message and exits 1.
  */
 export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
-  let server: RunningServer;
-  try {
-    server = await startServer(config, options);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  }
-  const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
-  if (server.startup.migrations.length) console.log(`Applied migrations: ${server.startup.migrations.join(', ')}`);
-  if (server.startup.seeded) console.log('Loaded demo data into the empty database.');
-  console.log(`contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`);
-  let firstSignalAt = 0;
-  const shutdown = (signal: string) => {
-    // Ctrl-C reaches npm, tsx and this process alike, and tsx forwards it: the
-    // same press can arrive twice. Only a signal a while after the first forces an exit.
-    if (firstSignalAt) {
-      if (Date.now() - firstSignalAt < 2000) return;
-      console.error(`${signal} again: exiting without waiting for the database to close.`);
-      process.exit(1);
-    }
-    firstSignalAt = Date.now();
-    console.log(`${signal} received: finishing in-flight requests, then closing the database…`);
-    server.stop().then(
+  let server: RunningServer | undefined;
+  let firstSignal: { name: string; at: number } | undefined;
+  const stop = (running: RunningServer) =>
+    running.stop().then(
       (report) => {
         if (report.clean) {
           console.log('Stopped cleanly.');
@@ -205,7 +190,40 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
         process.exit(1);
       },
     );
+  const onSignal = (signal: string) => {
+    // Ctrl-C reaches npm and this process alike: the same press can arrive
+    // twice. Only a signal a while after the first forces an exit.
+    if (firstSignal) {
+      if (Date.now() - firstSignal.at < 2000) return;
+      console.error(`${signal} again: exiting without waiting for the database to close.`);
+      process.exit(1);
+    }
+    firstSignal = { name: signal, at: Date.now() };
+    if (!server) {
+      console.log(`${signal} received while starting: stopping once started…`);
+      setTimeout(() => {
+        console.error(`Start-up did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting, abandoning the start-up.`);
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+      return;
+    }
+    console.log(`${signal} received: finishing in-flight requests, then closing the database…`);
+    void stop(server);
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  try {
+    server = await startServer(config, options);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  if (server.startup.migrations.length) console.log(`Applied migrations: ${server.startup.migrations.join(', ')}`);
+  if (server.startup.seeded) console.log('Loaded demo data into the empty database.');
+  if (firstSignal) {
+    void stop(server);
+    return;
+  }
+  console.log(`contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`);
 }
