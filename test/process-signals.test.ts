@@ -77,7 +77,7 @@ function spawnNpm(args: string[], env: Record<string, string>) {
         if (child.exitCode !== null) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      if (!pattern.test(output)) throw new Error(`never saw ${pattern}: ${output}`);
+      if (!pattern.test(output)) throw new Error(`never saw ${pattern} (exit code ${child.exitCode}, signal ${child.signalCode}): ${output}`);
     },
   };
 }
