@@ -22,7 +22,7 @@ class HttpError extends Error {
 
 export interface HttpFront {
   server: http.Server;
-  /** Requests received and not yet answered (or abandoned by their client). */
+  /** Requests whose handling has not finished (answered or not: a request past its deadline may still run). */
   inFlight(): number;
 }
 
@@ -48,8 +48,8 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   let inFlight = 0;
   const server = http.createServer((req, res) => {
     inFlight++;
-    res.once('close', () => inFlight--);
-    handle(req, res).catch((error: unknown) => {
+    handle(req, res)
+      .catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof HttpError ? error.message : 'Internal server error';
       if (!(error instanceof HttpError)) console.error(error);
@@ -57,7 +57,8 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
         res.writeHead(status, { 'content-type': 'application/json' });
       }
       res.end(JSON.stringify({ errors: [{ message, extensions: { code: error instanceof HttpError ? error.code : 'INTERNAL_SERVER_ERROR' } }] }));
-    });
+      })
+      .finally(() => inFlight--);
   });
   // A client that trickles its request in holds a socket, not the database: bound it anyway.
   server.headersTimeout = 15_000;
