@@ -140,5 +140,22 @@ describe.skipIf(!onPostgres)('SIGTERM during an outage (postgresql)', () => {
     expect(child.stderr()).toContain('abandoning:');
     expect(child.stderr()).toMatch(/request\(s\) still running|database connections still busy/);
     await Promise.all(hanging);
+    proxy.resume();
+  });
+
+  it('exits within the shutdown timeout when SIGTERM arrives while start-up waits for a stalled database', async () => {
+    proxy.pause();
+    try {
+      child = spawnTsx('src/server.ts', [], { DATABASE_URL: proxy.proxied(db.config.databaseUrl!), PORT: '0', HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '1500' });
+      await child.waitFor(/Starting contentgraph/);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // start-up is waiting for its first connection
+      child.child.kill('SIGTERM');
+      expect(await child.exited).toBe(1);
+      expect(child.stdout()).toContain('SIGTERM received while starting');
+      expect(child.stderr()).toContain('Start-up did not finish within SHUTDOWN_TIMEOUT_MS=1500; exiting, abandoning the start-up.');
+      expect(child.stdout()).not.toContain('ready at');
+    } finally {
+      proxy.resume();
+    }
   });
 });

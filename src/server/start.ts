@@ -9,7 +9,7 @@ import { buildAppSchema } from '../app/schema.js';
 import { seedDemoData } from '../app/demo-data.js';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import type { AppConfig } from './config.js';
-import { createApollo, drainGraceMs } from './apollo.js';
+import { createApollo } from './apollo.js';
 import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabase } from './database.js';
@@ -17,6 +17,7 @@ import { createHttpServer } from './http.js';
 import { initOrm, postgresPoolOptions } from './orm.js';
 import { CostBudget } from './pipeline/cost-budget.js';
 import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
+import { type StopReport, stopServer } from './shutdown.js';
 
 export interface RunningServer {
   url: string;
@@ -35,13 +36,6 @@ export interface RunningServer {
    * reported. The embedded database's lock is released either way. Idempotent.
    */
   stop(): Promise<StopReport>;
-}
-
-export interface StopReport {
-  /** True when every request finished and the database closed in time. */
-  clean: boolean;
-  /** What was left behind, for the log. */
-  abandoned: string[];
 }
 
 export interface StartOptions {
@@ -110,54 +104,6 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   }
 }
 
-/** The bounded shutdown behind RunningServer.stop(). */
-async function stopServer(
-  config: AppConfig,
-  apollo: ApolloServer<AppContext>,
-  orm: MikroORM,
-  inFlight: () => number,
-  lock: DataDirLock | undefined,
-): Promise<StopReport> {
-  const abandoned: string[] = [];
-  const started = Date.now();
-  try {
-    // Drains: stops accepting, waits up to drainGraceMs for in-flight requests, closes the rest.
-    await apollo.stop();
-    if (inFlight() > 0) abandoned.push(`${inFlight()} request(s) still running after ${drainGraceMs(config)} ms (their connections were closed)`);
-    const remaining = Math.max(1000, config.shutdownTimeoutMs - (Date.now() - started));
-    const closed = await withTimeout(orm.close(), remaining);
-    if (!closed) abandoned.push(`database connections still busy after ${remaining} ms (${await poolSummary(orm)})`);
-  } finally {
-    lock?.release();
-  }
-  return { clean: abandoned.length === 0, abandoned };
-}
-
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work.then(() => true, () => true), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function poolSummary(orm: MikroORM): Promise<string> {
-  try {
-    const pool = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<unknown> }).getNativeClient()) as {
-      totalCount?: number;
-      idleCount?: number;
-      waitingCount?: number;
-    };
-    if (typeof pool?.totalCount !== 'number') return 'embedded database busy';
-    return `${pool.totalCount - (pool.idleCount ?? 0)} in use, ${pool.waitingCount ?? 0} waiting`;
-  } catch {
-    return 'pool state unknown';
-  }
-}
-
 /**
  * The server process (`npm start`, `npm run start:prod`): starts, logs where
  * it listens, and on SIGINT/SIGTERM stops accepting, finishes in-flight
@@ -170,7 +116,7 @@ async function poolSummary(orm: MikroORM): Promise<string> {
  */
 export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
   let server: RunningServer | undefined;
-  let firstSignal: { name: string; at: number } | undefined;
+  let firstSignalAt = 0;
   const stop = (running: RunningServer) =>
     running.stop().then(
       (report) => {
@@ -189,12 +135,12 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
   const onSignal = (signal: string) => {
     // Ctrl-C reaches npm and this process alike: the same press can arrive
     // twice. Only a signal a while after the first forces an exit.
-    if (firstSignal) {
-      if (Date.now() - firstSignal.at < 2000) return;
+    if (firstSignalAt) {
+      if (Date.now() - firstSignalAt < 2000) return;
       console.error(`${signal} again: exiting without waiting for the database to close.`);
       process.exit(1);
     }
-    firstSignal = { name: signal, at: Date.now() };
+    firstSignalAt = Date.now();
     if (!server) {
       console.log(`${signal} received while starting: stopping once started…`);
       setTimeout(() => {
@@ -208,6 +154,7 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  console.log(`Starting contentgraph (pid ${process.pid}, Node ${process.versions.node})…`);
   try {
     server = await startServer(config, options);
   } catch (error) {
@@ -217,7 +164,7 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
   const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
   if (server.startup.migrations.length) console.log(`Applied migrations: ${server.startup.migrations.join(', ')}`);
   if (server.startup.seeded) console.log('Loaded demo data into the empty database.');
-  if (firstSignal) {
+  if (firstSignalAt) {
     void stop(server);
     return;
   }
