@@ -39,12 +39,14 @@ export interface HttpServerOptions {
  * process serves) and `/readyz` (readiness: the database answers). Every
  * GraphQL request gets CORS handling, a client key for its budget and a
  * deadline: at the deadline it is answered TIMEOUT (HTTP 504), or
- * SERVICE_UNAVAILABLE (503) when the database has stopped answering. While
- * the database is known to be down, requests get 503 at once.
+ * SERVICE_UNAVAILABLE (503) when the database server has stopped answering.
+ * While the database server is known to be down, requests get 503 at once.
  */
 export function createHttpServer(options: HttpServerOptions): HttpFront {
   const { config, health } = options;
   const cors = new CorsPolicy(config.corsOrigins);
+  // Only a database server can be unreachable; the embedded PGlite is at worst busy (504 TIMEOUT).
+  const remoteDatabase = Boolean(config.databaseUrl);
   let inFlight = 0;
   const server = http.createServer((req, res) => {
     inFlight++;
@@ -93,7 +95,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
-    if (health.knownDown() && !(await health.check()).ok) {
+    if (remoteDatabase && health.knownDown() && !(await health.check()).ok) {
       await send(res, unavailableResponse());
       return;
     }
@@ -107,14 +109,14 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     const execution = runWithDeadline(deadline, () => (config.statementCounts ? runCountingStatements(execute) : execute()));
     const response = await deadline.race(
       execution,
-      () => (health.knownDown(config.requestTimeoutMs) ? unavailableResponse() : timeoutResponse(config.requestTimeoutMs)),
-      // Halfway through, ask whether the database still answers, so that the
-      // deadline can tell a dead database (503) from a slow request (504).
-      () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))),
+      () => (remoteDatabase && health.knownDown(config.requestTimeoutMs) ? unavailableResponse() : timeoutResponse(config.requestTimeoutMs)),
+      // Halfway through, ask whether the database server still answers, so that
+      // the deadline can tell a dead database (503) from a slow request (504).
+      remoteDatabase ? () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))) : undefined,
     );
     // A request that found the database gone: look again now, so /readyz and the
     // next requests know (and see it come back) without waiting for the cache.
-    if (response.status === 503) void health.check(0);
+    if (remoteDatabase && response.status === 503) void health.check(0);
     await send(res, response);
   }
 }
