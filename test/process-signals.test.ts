@@ -42,7 +42,7 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
         await npm.waitFor(/contentgraph ready at/);
         const health = await fetch(`http://127.0.0.1:${port}/readyz`);
         expect(health.status).toBe(200);
-        const children = execFileSync('pgrep', ['-P', String(npm.child.pid)]).toString().trim().split('\n').map(Number);
+        const children = childrenOf(npm.child.pid!);
         expect(children).toHaveLength(1); // npm → node (the script execs node: no shell, no loader process in between)
         if (!onPostgres) expect(fs.readFileSync(path.join(db.config.dataDir, 'server.lock'), 'utf8').trim()).toBe(String(children[0]));
         npm.child.kill(signal);
@@ -80,6 +80,23 @@ function spawnNpm(args: string[], env: Record<string, string>) {
       if (!pattern.test(output)) throw new Error(`never saw ${pattern} (exit code ${child.exitCode}, signal ${child.signalCode}): ${output}`);
     },
   };
+}
+
+/** Pids whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // stat: "pid (comm) state ppid …"; comm may contain spaces and parentheses.
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 function alive(pid: number): boolean {

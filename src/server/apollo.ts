@@ -94,7 +94,11 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, config: A
     return { ...formatted, extensions };
   }
   const mapped = toGraphQLError(error);
-  if (mapped) return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions: mapped.extensions };
+  if (mapped) {
+    // Status and headers of mapped errors are set by the pipeline plugin from their code.
+    const { http: _http, ...extensions } = mapped.extensions;
+    return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions };
+  }
   console.error('Unexpected error in a resolver:', (error as { originalError?: unknown })?.originalError ?? error);
   return {
     message: config.development ? `Internal server error: ${formatted.message}` : 'Internal server error',

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { ServiceUnavailableError } from '../generic/errors.js';
 
 /** Network errors of a database connection (Node's and pg's). */
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -17,11 +18,7 @@ const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying 
  *   response becomes HTTP 503, see pipeline.plugin.ts).
  */
 export function toGraphQLError(error: unknown): GraphQLError | undefined {
-  if (isDatabaseUnavailable(error)) {
-    return new GraphQLError('The database is not reachable right now; nothing was changed. Try again in a few seconds.', {
-      extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 },
-    });
-  }
+  if (isDatabaseUnavailable(error)) return new ServiceUnavailableError();
   const original = unwrap(error);
   const code = original?.code;
   if (code === '23503') {

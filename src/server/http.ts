@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
+import { ServiceUnavailableError, TimeoutError } from '../generic/errors.js';
 import type { AppConfig } from './config.js';
 import type { AppContext, RequestInfo } from './context.js';
 import { clientKey } from './pipeline/client-key.js';
@@ -96,7 +98,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     }
     const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
     if (remoteDatabase && health.knownDown() && !(await health.check()).ok) {
-      await send(res, unavailableResponse());
+      await send(res, errorResponse(new ServiceUnavailableError()));
       return;
     }
     const deadline = new RequestDeadline(config.requestTimeoutMs);
@@ -109,7 +111,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     const execution = runWithDeadline(deadline, () => (config.statementCounts ? runCountingStatements(execute) : execute()));
     const response = await deadline.race(
       execution,
-      () => (remoteDatabase && health.knownDown(config.requestTimeoutMs) ? unavailableResponse() : timeoutResponse(config.requestTimeoutMs)),
+      () => (remoteDatabase && health.knownDown(config.requestTimeoutMs) ? errorResponse(new ServiceUnavailableError()) : errorResponse(new TimeoutError(config.requestTimeoutMs))),
       // Halfway through, ask whether the database server still answers, so that
       // the deadline can tell a dead database (503) from a slow request (504).
       remoteDatabase ? () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))) : undefined,
@@ -132,32 +134,14 @@ async function send(res: http.ServerResponse, response: HTTPGraphQLResponse): Pr
   res.end();
 }
 
-function errorResponse(status: number, error: { message: string; extensions: Record<string, unknown> }, headers: [string, string][] = []): HTTPGraphQLResponse {
+/** A complete GraphQL error response for one of the pipeline's errors (its `http` extension becomes status and headers). */
+function errorResponse(error: GraphQLError): HTTPGraphQLResponse {
+  const { http: head, ...extensions } = error.extensions as { http?: { status: number; headers?: Map<string, string> } };
   return {
-    status,
-    headers: new HeaderMap([['content-type', 'application/json; charset=utf-8'], ...headers]),
-    body: { kind: 'complete', string: JSON.stringify({ errors: [error] }) },
+    status: head?.status ?? 500,
+    headers: new HeaderMap([['content-type', 'application/json; charset=utf-8'], ...(head?.headers ?? [])]),
+    body: { kind: 'complete', string: JSON.stringify({ errors: [{ message: error.message, extensions }] }) },
   };
-}
-
-function unavailableResponse(): HTTPGraphQLResponse {
-  return errorResponse(
-    503,
-    {
-      message: 'The database is not reachable right now; nothing was changed. Try again in a few seconds.',
-      extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 },
-    },
-    [['retry-after', '5']],
-  );
-}
-
-function timeoutResponse(timeoutMs: number): HTTPGraphQLResponse {
-  return errorResponse(504, {
-    message:
-      `The request did not finish within its deadline of ${timeoutMs} ms and was stopped; nothing it was writing was saved. ` +
-      'Ask for less (smaller `first`, fewer nested fields) or try again later.',
-    extensions: { code: 'TIMEOUT', timeoutMs },
-  });
 }
 
 async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
