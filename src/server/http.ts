@@ -54,13 +54,13 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     inFlight++;
     handle(req, res)
       .catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
-      const message = error instanceof HttpError ? error.message : 'Internal server error';
-      if (!(error instanceof HttpError)) console.error(error);
-      if (!res.headersSent) {
-        res.writeHead(status, { 'content-type': 'application/json' });
-      }
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code: error instanceof HttpError ? error.code : 'INTERNAL_SERVER_ERROR' } }] }));
+        const status = error instanceof HttpError ? error.status : 500;
+        const message = error instanceof HttpError ? error.message : 'Internal server error';
+        if (!(error instanceof HttpError)) console.error(error);
+        if (!res.headersSent) {
+          res.writeHead(status, { 'content-type': 'application/json' });
+        }
+        res.end(JSON.stringify({ errors: [{ message, extensions: { code: error instanceof HttpError ? error.code : 'INTERNAL_SERVER_ERROR' } }] }));
       })
       .finally(() => inFlight--);
   });
@@ -111,7 +111,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     const execution = runWithDeadline(deadline, () => (config.statementCounts ? runCountingStatements(execute) : execute()));
     const response = await deadline.race(
       execution,
-      () => (remoteDatabase && health.knownDown(config.requestTimeoutMs) ? errorResponse(new ServiceUnavailableError()) : errorResponse(new TimeoutError(config.requestTimeoutMs))),
+      () => errorResponse(remoteDatabase && health.knownDown(config.requestTimeoutMs) ? new ServiceUnavailableError() : new TimeoutError(config.requestTimeoutMs)),
       // Halfway through, ask whether the database server still answers, so that
       // the deadline can tell a dead database (503) from a slow request (504).
       remoteDatabase ? () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))) : undefined,

@@ -64,12 +64,7 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
     },
   };
   if (config.databaseUrl) {
-    return {
-      ...common,
-      driver: PostgreSqlDriver,
-      clientUrl: config.databaseUrl,
-      pool: { min: 0, max: 10 },
-    } as Options;
+    return { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } } as Options;
   }
   if (options.pglite) {
     return {
