@@ -105,6 +105,24 @@ describe(`operation cost before execution (${databaseKind})`, () => {
     expect(res.extensions?.sqlStatements).toBe(0);
   });
 
+  it('refuses absurd page sizes by cost before the resolver sees them; negative ones are the resolver\'s BAD_USER_INPUT', async () => {
+    const huge = await t.gql('query($n: Int) { articles(first: $n) { edges { node { id } } } }', { n: 2_147_483_647 });
+    expect(huge.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
+    expect(huge.extensions?.sqlStatements).toBe(0);
+    const negative = await t.gql('{ articles(first: -1) { edges { node { id } } } }');
+    expect(negative.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'first' });
+  });
+
+  it('costs introspection like any query: one copy of the schema passes, thirty are refused', async () => {
+    const copy = (i: number) =>
+      `s${i}: __schema { types { name fields { name args { name type { name } } type { name ofType { name } } } interfaces { name } possibleTypes { name } } }`;
+    expect((await t.gql(`{ ${copy(0)} }`)).errors).toBeUndefined();
+    const res = await t.gql(`{ ${Array.from({ length: 30 }, (_, i) => copy(i)).join(' ')} }`);
+    expect(res.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
+    const nested = await t.gql('{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }');
+    expect(nested.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED'); // graphql-js MaxIntrospectionDepthRule
+  });
+
   it('answers a body above 1 MiB with 413 and a code, before parsing it', async () => {
     const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: hugeDocument(1_100_000) }) });
     expect(response.status).toBe(413);

@@ -39,6 +39,17 @@ export const MUTATION_COST = 10;
  * tags × 100 items is 200,000 objects, however few SQL statements serve them.
  */
 export function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
+  let estimator = estimators.get(schema);
+  if (!estimator) {
+    estimator = createEstimator(schema);
+    estimators.set(schema, estimator);
+  }
+  return estimator;
+}
+
+const estimators = new WeakMap<GraphQLSchema, ComplexityEstimator>();
+
+function createEstimator(schema: GraphQLSchema): ComplexityEstimator {
   const introspection = introspectionListSizes(schema);
   const mutationType = schema.getMutationType();
   return ({ type, field, args, childComplexity }) => {
