@@ -63,6 +63,11 @@ describe(`request deadline (${databaseKind})`, () => {
     expect(sleeping[0].n).toBe(0);
   });
 
+  it.skipIf(!onPostgres)('serves from a pool whose connections carry the deadline as statement_timeout', async () => {
+    expect(await t.sql('show statement_timeout')).toEqual([{ statement_timeout: '1s' }]);
+    expect(await t.sql('show idle_in_transaction_session_timeout')).toEqual([{ idle_in_transaction_session_timeout: '1min' }]);
+  });
+
   async function counts() {
     const [row] = await t.sql<Record<string, number>>(
       'select (select count(*)::int from tag) as tags, (select count(*)::int from tagged_item) as items, (select count(*)::int from activity_entry) as activity',
