@@ -68,6 +68,28 @@ describe(`request deadline (${databaseKind})`, () => {
     expect(await t.sql('show idle_in_transaction_session_timeout')).toEqual([{ idle_in_transaction_session_timeout: '1min' }]);
   });
 
+  it('keeps what an earlier mutation field committed and reports TIMEOUT for the field that outlived the deadline', async () => {
+    const slow = await startTestServer({ requestTimeoutMs: 3000 });
+    try {
+      const { token: slowToken } = await createTestUser(slow, 'deadline-two-fields');
+      await slow.sql(
+        `create function cg_test_slow_second() returns trigger language plpgsql as $$ begin if (select name from tag where id = new.tag_id) = 'slow-second' then perform pg_sleep(${onPostgres ? 30 : 5}); end if; return new; end $$`,
+      );
+      await slow.sql('create trigger cg_test_slow_second before insert on tagged_item for each row execute function cg_test_slow_second()');
+      const res = await slow.gql(
+        'mutation { first: addTags(targetRef: { user: 1 }, names: ["fast-first"]) { changed } second: addTags(targetRef: { user: 1 }, names: ["slow-second"]) { changed } }',
+        {},
+        { token: slowToken },
+      );
+      await slow.sql('drop trigger cg_test_slow_second on tagged_item');
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0]).toMatchObject({ path: ['second'], extensions: { code: 'TIMEOUT' } });
+      expect(await slow.sql(`select name from tag where name in ('fast-first', 'slow-second')`)).toEqual([{ name: 'fast-first' }]);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   async function counts() {
     const [row] = await t.sql<Record<string, number>>(
       'select (select count(*)::int from tag) as tags, (select count(*)::int from tagged_item) as items, (select count(*)::int from activity_entry) as activity',

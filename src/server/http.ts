@@ -98,7 +98,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     }
     const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
     if (remoteDatabase && health.knownDown() && !(await health.check()).ok) {
-      await send(res, errorResponse(new ServiceUnavailableError()));
+      await send(res, errorResponse(503, new ServiceUnavailableError()));
       return;
     }
     const deadline = new RequestDeadline(config.requestTimeoutMs);
@@ -111,7 +111,10 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     const execution = runWithDeadline(deadline, () => (config.statementCounts ? runCountingStatements(execute) : execute()));
     const response = await deadline.race(
       execution,
-      () => errorResponse(remoteDatabase && health.knownDown(config.requestTimeoutMs) ? new ServiceUnavailableError() : new TimeoutError(config.requestTimeoutMs)),
+      () =>
+        remoteDatabase && health.knownDown(config.requestTimeoutMs)
+          ? errorResponse(503, new ServiceUnavailableError())
+          : errorResponse(504, new TimeoutError(config.requestTimeoutMs)),
       // Halfway through, ask whether the database server still answers, so that
       // the deadline can tell a dead database (503) from a slow request (504).
       remoteDatabase ? () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))) : undefined,
@@ -134,11 +137,11 @@ async function send(res: http.ServerResponse, response: HTTPGraphQLResponse): Pr
   res.end();
 }
 
-/** A complete GraphQL error response for one of the pipeline's errors (its `http` extension becomes status and headers). */
-function errorResponse(error: GraphQLError): HTTPGraphQLResponse {
-  const { http: head, ...extensions } = error.extensions as { http?: { status: number; headers?: Map<string, string> } };
+/** A complete GraphQL error response for one of the pipeline's errors (headers from its `http` extension). */
+function errorResponse(status: number, error: GraphQLError): HTTPGraphQLResponse {
+  const { http: head, ...extensions } = error.extensions as { http?: { headers?: Map<string, string> } };
   return {
-    status: head?.status ?? 500,
+    status,
     headers: new HeaderMap([['content-type', 'application/json; charset=utf-8'], ...(head?.headers ?? [])]),
     body: { kind: 'complete', string: JSON.stringify({ errors: [{ message: error.message, extensions }] }) },
   };

@@ -9,7 +9,7 @@ import { budgetHeaders, type CostBudget } from './cost-budget.js';
  * cost (refused above the limits: QUERY_TOO_COMPLEX, no SQL issued), then
  * the client's budget (RATE_LIMITED). The cost is kept on the context as
  * `ctx.cost`. Responses carry the budget headers (X-RateLimit-*), HTTP 503
- * for SERVICE_UNAVAILABLE and 504 for TIMEOUT, and with `statementCounts`
+ * for SERVICE_UNAVAILABLE and 504 for TIMEOUT (when no data came back), and with `statementCounts`
  * the cost in `extensions.cost` next to `extensions.sqlStatements`.
  */
 export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | undefined): ApolloServerPlugin<AppContext> {
@@ -26,12 +26,16 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
           }
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
+          // Without any data to show, the response is the error's: 503 or 504. With
+          // partial data it stays 200, as GraphQL answers partial successes.
           const codes = new Set(result.errors?.map((error) => error.extensions?.code));
-          if (codes.has('SERVICE_UNAVAILABLE')) {
-            response.http.status = 503;
-            response.http.headers.set('retry-after', '5');
-          } else if (codes.has('TIMEOUT') && (response.http.status ?? 200) < 400) {
-            response.http.status = 504;
+          if (result.data == null && (response.http.status ?? 200) < 400) {
+            if (codes.has('SERVICE_UNAVAILABLE')) {
+              response.http.status = 503;
+              response.http.headers.set('retry-after', '5');
+            } else if (codes.has('TIMEOUT')) {
+              response.http.status = 504;
+            }
           }
           if (config.statementCounts && contextValue.cost) {
             const { cost, depth, aliases, fields, maxCost } = contextValue.cost;
