@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-const QUERY = '{ articles(first: 10) { edges { node { id } } } }'; // costs 30
+const QUERY = '{ articles(first: 100) { edges { node { id } } } }'; // costs 300
 
 async function post(t: TestServer, headers: Record<string, string> = {}, query = QUERY) {
   const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
@@ -12,7 +12,7 @@ async function post(t: TestServer, headers: Record<string, string> = {}, query =
 describe(`cost budget per client (${databaseKind})`, () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ rateLimitPoints: 100, rateLimitWindowSeconds: 2 });
+    t = await startTestServer({ rateLimitPoints: 1000, rateLimitWindowSeconds: 2 });
   });
   afterAll(() => t?.stop());
 
@@ -20,9 +20,9 @@ describe(`cost budget per client (${databaseKind})`, () => {
     const headers = { 'x-forwarded-for': '203.0.113.1' }; // ignored: TRUST_PROXY is 0
     const first = await post(t, headers);
     expect(first.response.status).toBe(200);
-    expect(first.response.headers.get('x-ratelimit-limit')).toBe('100');
-    expect(first.response.headers.get('x-ratelimit-used')).toBe('30');
-    expect(first.response.headers.get('x-ratelimit-remaining')).toBe('70');
+    expect(first.response.headers.get('x-ratelimit-limit')).toBe('1000');
+    expect(first.response.headers.get('x-ratelimit-used')).toBe('300');
+    expect(first.response.headers.get('x-ratelimit-remaining')).toBe('700');
     const reset = Number(first.response.headers.get('x-ratelimit-reset'));
     expect(reset).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
     await post(t, headers);
@@ -30,34 +30,36 @@ describe(`cost budget per client (${databaseKind})`, () => {
     const refused = await post(t, headers);
     expect(refused.response.status).toBe(429);
     expect(Number(refused.response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(refused.response.headers.get('x-ratelimit-remaining')).toBe('10');
+    expect(refused.response.headers.get('x-ratelimit-remaining')).toBe('100');
     expect(refused.body.data).toBeUndefined();
-    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', cost: 30, remaining: 10, limit: 100 });
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', cost: 300, remaining: 100, limit: 1000 });
     expect(refused.body.errors[0].message).toMatch(/Retry after \d+ s/);
-    // A cheaper operation still fits what is left: refused operations charge nothing.
+    // A cheaper operation still fits what is left: refused operations charge nothing,
+    // and every operation is charged at least MIN_CHARGE (100).
     const cheap = await post(t, headers, '{ health { ok } }');
     expect(cheap.response.status).toBe(200);
-    expect(cheap.response.headers.get('x-ratelimit-remaining')).toBe('9');
+    expect(cheap.response.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect((await post(t, headers, '{ __typename }')).response.status).toBe(429);
     // Another token has a budget of its own, whatever address it comes from.
     const other = await post(t, { authorization: 'Bearer cg_some-other-client' });
     expect(other.response.status).toBe(200);
-    expect(other.response.headers.get('x-ratelimit-remaining')).toBe('70');
+    expect(other.response.headers.get('x-ratelimit-remaining')).toBe('700');
     // The window ends and the budget is whole again.
     let recovered: Awaited<ReturnType<typeof post>> | undefined;
     for (let attempt = 0; attempt < 100; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       recovered = await post(t, headers, '{ __typename }');
-      if (recovered.response.status === 200 && recovered.response.headers.get('x-ratelimit-remaining') === '99') break;
+      if (recovered.response.status === 200 && recovered.response.headers.get('x-ratelimit-remaining') === '900') break;
     }
-    expect(recovered!.response.headers.get('x-ratelimit-remaining')).toBe('99');
+    expect(recovered!.response.headers.get('x-ratelimit-remaining')).toBe('900');
   });
 
   it('refuses an operation costing more than the whole budget with advice, charging nothing', async () => {
-    const res = await post(t, { authorization: 'Bearer cg_big-spender' }, '{ articles(first: 50) { edges { node { id } } } }');
+    const res = await post(t, { authorization: 'Bearer cg_big-spender' }, '{ articles(first: 100) { edges { node { comments(first: 5) { edges { node { id } } } } } } }');
     expect(res.response.status).toBe(429);
-    expect(res.body.errors[0].message).toContain('more than the whole budget of 100 points');
+    expect(res.body.errors[0].message).toContain('costs 1800 points, more than the whole budget of 1000 points');
     const after = await post(t, { authorization: 'Bearer cg_big-spender' });
-    expect(after.response.headers.get('x-ratelimit-remaining')).toBe('70');
+    expect(after.response.headers.get('x-ratelimit-remaining')).toBe('700');
   });
 
   it('shares one budget among concurrent requests of a client: no more are served than it pays for', async () => {
@@ -71,14 +73,14 @@ describe(`cost budget per client (${databaseKind})`, () => {
 describe(`client address behind proxies (${databaseKind})`, () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ rateLimitPoints: 50, rateLimitWindowSeconds: 60, trustProxy: 1 });
+    t = await startTestServer({ rateLimitPoints: 500, rateLimitWindowSeconds: 60, trustProxy: 1 });
   });
   afterAll(() => t?.stop());
 
   it('with TRUST_PROXY=1 charges the address our proxy appended, not what the client wrote before it', async () => {
     const spoofed = (fake: string) => ({ 'x-forwarded-for': `${fake}, 198.51.100.7` });
     expect((await post(t, spoofed('1.1.1.1'))).response.status).toBe(200);
-    // Same real client, a different made-up address in front: same budget (30 + 30 > 50).
+    // Same real client, a different made-up address in front: same budget (300 + 300 > 500).
     expect((await post(t, spoofed('2.2.2.2'))).response.status).toBe(429);
     expect((await post(t, { 'x-forwarded-for': '198.51.100.8' })).response.status).toBe(200);
     // Hostile header values fall back to the peer address instead of failing.

@@ -10,10 +10,17 @@ export interface BudgetState {
 }
 
 /**
+ * What every operation is charged at least: the work of receiving, parsing,
+ * validating and answering a request is about that of serving 100 objects,
+ * so a flood of trivial operations (`{ __typename }`) spends the budget too.
+ */
+export const MIN_CHARGE = 100;
+
+/**
  * Cost points per client per fixed window (rate-limiter-flexible's memory
- * store, per process). Each operation is charged its cost (at least 1)
- * before it runs; an operation the remaining budget cannot pay is refused
- * with RATE_LIMITED and charges nothing.
+ * store, per process). Each operation is charged its cost (at least
+ * MIN_CHARGE) before it runs; an operation the remaining budget cannot pay
+ * is refused with RATE_LIMITED and charges nothing.
  */
 export class CostBudget {
   readonly #limiter: RateLimiterMemory;
@@ -27,7 +34,7 @@ export class CostBudget {
 
   /** Charges `cost` to `key`; throws RateLimitedError (with the headers) when the budget cannot pay it. */
   async charge(key: string, cost: number): Promise<BudgetState> {
-    const points = Math.max(1, Math.ceil(cost));
+    const points = Math.max(MIN_CHARGE, Math.ceil(cost));
     try {
       return this.#state(await this.#limiter.consume(key, points));
     } catch (rejected) {
