@@ -51,8 +51,8 @@ export interface LimitExceeded {
 
 /** QUERY_TOO_COMPLEX: refused before execution (no SQL issued), HTTP 400. */
 export class QueryTooComplexError extends AppError {
-  constructor(message: string, exceeded: LimitExceeded, extensions: Record<string, unknown> = {}) {
-    super(message, 'QUERY_TOO_COMPLEX', { ...exceeded, ...extensions, http: { status: 400 } });
+  constructor(message: string, exceeded: LimitExceeded) {
+    super(message, 'QUERY_TOO_COMPLEX', { ...exceeded, http: { status: 400 } });
   }
 }
 

@@ -1,9 +1,4 @@
-import {
-  type DocumentNode,
-  type GraphQLSchema,
-  GraphQLError,
-  getOperationAST,
-} from 'graphql';
+import { type DocumentNode, type GraphQLSchema, GraphQLError, getOperationAST } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
 import { QueryTooComplexError } from '../../generic/errors.js';
 import { costEstimator } from './cost.estimator.js';

@@ -55,21 +55,16 @@ export class RequestDeadline {
         settled = true;
         Promise.resolve().then(onExpire).then(resolve, reject);
       }, Math.max(0, this.remainingMs));
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        clearTimeout(half);
+        if (settled) return;
+        settled = true;
+        settle();
+      };
       work.then(
-        (value) => {
-          clearTimeout(timer);
-          clearTimeout(half);
-          if (settled) return;
-          settled = true;
-          resolve(value);
-        },
-        (error) => {
-          clearTimeout(timer);
-          clearTimeout(half);
-          if (settled) return;
-          settled = true;
-          reject(error);
-        },
+        (value) => finish(() => resolve(value)),
+        (error) => finish(() => reject(error)),
       );
     });
   }
