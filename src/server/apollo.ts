@@ -10,9 +10,15 @@ import type { AppConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { currentStatementScope } from './statement-counter.js';
 import { toGraphQLError } from './error-mapping.js';
+import type { Observability } from '../observability/observability.js';
 
 /** Apollo Server with the landing page, error masking and statement counts. */
-export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServer: http.Server): ApolloServer<AppContext> {
+export function createApollo(
+  schema: GraphQLSchema,
+  config: AppConfig,
+  httpServer: http.Server,
+  observability: Observability,
+): ApolloServer<AppContext> {
   const plugins: ApolloServerPlugin<AppContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer }),
     config.development
@@ -20,6 +26,7 @@ export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServe
       : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
   ];
   if (config.statementCounts) plugins.push(statementCountPlugin());
+  plugins.push(observability.apolloPlugin()); // operation, errors, cost, user and phase spans for the request log and metrics
   return new ApolloServer<AppContext>({
     schema,
     plugins,
@@ -29,7 +36,8 @@ export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServe
     // handlers would stop the server a second time and re-raise the signal.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => formatError(formatted, error, config),
+    formatError: (formatted, error) => formatError(formatted, error, config, observability),
+    logger: observability.apolloLogger(),
   });
 }
 
@@ -57,7 +65,7 @@ function statementCountPlugin(): ApolloServerPlugin<AppContext> {
  * understand (see error-mapping.ts); masks everything else as
  * INTERNAL_SERVER_ERROR without internals.
  */
-function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig): GraphQLFormattedError {
+function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig, observability: Observability): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
@@ -65,7 +73,7 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, config: A
   }
   const mapped = toGraphQLError(error);
   if (mapped) return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions: mapped.extensions };
-  console.error('Unexpected error in a resolver:', (error as { originalError?: unknown })?.originalError ?? error);
+  observability.log.error({ err: (error as { originalError?: unknown })?.originalError ?? error, path: formatted.path }, 'unexpected error in a resolver');
   return {
     message: config.development ? `Internal server error: ${formatted.message}` : 'Internal server error',
     path: formatted.path,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/observability.config.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -16,6 +17,8 @@ export interface AppConfig {
   debugSql: boolean;
   /** Add `extensions.sqlStatements` to responses (on in development and tests). */
   statementCounts: boolean;
+  /** Logs, metrics, traces and the slow-operation threshold (src/observability). */
+  observability: ObservabilityConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -33,5 +36,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemoData: env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA !== 'false' : !production,
     debugSql: env.DEBUG_SQL === 'true',
     statementCounts: env.STATEMENT_COUNTS ? env.STATEMENT_COUNTS === 'true' : !production,
+    observability: loadObservabilityConfig(env),
   };
 }

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { AppContext } from './context.js';
+import type { Observability } from '../observability/observability.js';
+import { noteHttpErrorCode } from '../observability/request.observation.js';
 import { runCountingStatements } from './statement-counter.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,17 +26,20 @@ export function createHttpServer(
   getApollo: () => ApolloServer<AppContext>,
   createContext: (headers: { authorization?: string }) => Promise<AppContext>,
   countStatements: boolean,
+  observability: Observability,
 ): http.Server {
   return http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    // Observability: request id, span, log line and metrics around the whole request.
+    void observability.http.observe(req, res, () => handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof HttpError ? error.message : 'Internal server error';
-      if (!(error instanceof HttpError)) console.error(error);
+      if (!(error instanceof HttpError)) observability.log.error({ err: error }, 'unexpected error answering a request');
+      noteHttpErrorCode(status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
       if (!res.headersSent) {
         res.writeHead(status, { 'content-type': 'application/json' });
       }
       res.end(JSON.stringify({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] }));
-    });
+    }));
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -44,6 +49,7 @@ export function createHttpServer(
       res.end('{"ok":true}');
       return;
     }
+    if (observability.handleMetricsRequest(req, res, url.pathname)) return;
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found. The GraphQL endpoint is /graphql.\n');

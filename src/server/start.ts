@@ -15,6 +15,8 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabase } from './database.js';
 import { createHttpServer } from './http.js';
 import { initOrm } from './orm.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { Observability } from '../observability/observability.js';
 
 export interface RunningServer {
   url: string;
@@ -23,6 +25,8 @@ export interface RunningServer {
   registry: ContentTypeRegistry;
   apollo: ApolloServer<AppContext>;
   httpServer: http.Server;
+  /** Its logger, metrics and tracer. */
+  observability: Observability;
   /** What start-up did: migrations applied, demo data loaded. */
   startup: { migrations: string[]; seeded: boolean };
   /** Stops accepting, finishes in-flight requests, closes the database. Idempotent. */
@@ -34,6 +38,8 @@ export interface StartOptions {
   registry?: ContentTypeRegistry;
   /** The ORM's entity classes; the application's when omitted. */
   entities?: EntityClass<any>[];
+  /** Log through this logger instead of the configured output (tests read the lines). */
+  logger?: Logger;
 }
 
 /**
@@ -44,15 +50,18 @@ export interface StartOptions {
  * `config.port` (0 for any free port).
  */
 export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const lock: DataDirLock | undefined = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
+  const observability = await Observability.start(config.observability, { logger: options.logger });
+  let lock: DataDirLock | undefined;
   let orm: MikroORM | undefined;
   try {
+    lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
     const registry = options.registry ?? createAppRegistry();
-    orm = await initOrm(config, registry, { entities: options.entities });
+    orm = await initOrm(config, registry, { entities: options.entities, observability });
     const prepared = await prepareDatabase(orm, registry, config, {
       afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
     });
     const { migrations, afterSync: seeded } = prepared;
+    await observability.observeDatabase(orm, Boolean(config.databaseUrl));
     const services: AppServices = { config, orm, registry, nodeTypes: createNodeTypes(registry) };
     const schema = await buildAppSchema(registry);
     let apollo: ApolloServer<AppContext> | undefined;
@@ -60,17 +69,20 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       () => apollo!,
       async (headers) => createContext(services, headers),
       config.statementCounts,
+      observability,
     );
-    apollo = createApollo(schema, config, httpServer);
+    apollo = createApollo(schema, config, httpServer, observability);
     await apollo.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
+    await observability.listen();
     const address = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     let stopping: Promise<void> | undefined;
     const openOrm = orm;
+    const heldLock = lock;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`,
       services,
@@ -78,17 +90,20 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       registry,
       apollo,
       httpServer,
+      observability,
       startup: { migrations, seeded },
       stop: () =>
         (stopping ??= (async () => {
           await apollo!.stop(); // drains: stops accepting, waits for in-flight requests
           await openOrm.close();
-          lock?.release();
+          heldLock?.release();
+          await observability.stop();
         })()),
     };
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
     lock?.release();
+    await observability.stop().catch(() => undefined);
     throw error;
   }
 }
@@ -100,35 +115,40 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
  * directory lock, the database) it prints the message and exits 1.
  */
 export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
+  const logger = options.logger ?? createLogger(config.observability.log);
   let server: RunningServer;
   try {
-    server = await startServer(config, options);
+    server = await startServer(config, { ...options, logger });
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
+    logger.fatal(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
   const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
-  if (server.startup.migrations.length) console.log(`Applied migrations: ${server.startup.migrations.join(', ')}`);
-  if (server.startup.seeded) console.log('Loaded demo data into the empty database.');
-  console.log(`contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`);
+  if (server.startup.migrations.length) logger.info(`Applied migrations: ${server.startup.migrations.join(', ')}`);
+  if (server.startup.seeded) logger.info('Loaded demo data into the empty database.');
+  const metricsUrl = server.observability.metricsUrl ?? (server.observability.metrics ? server.url.replace(/\/graphql$/, '/metrics') : undefined);
+  logger.info(
+    { metrics: metricsUrl },
+    `contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`,
+  );
   let firstSignalAt = 0;
   const shutdown = (signal: string) => {
     // Ctrl-C reaches npm, tsx and this process alike, and tsx forwards it: the
     // same press can arrive twice. Only a signal a while after the first forces an exit.
     if (firstSignalAt) {
       if (Date.now() - firstSignalAt < 2000) return;
-      console.error(`${signal} again: exiting without waiting for the database to close.`);
+      logger.error(`${signal} again: exiting without waiting for the database to close.`);
       process.exit(1);
     }
     firstSignalAt = Date.now();
-    console.log(`${signal} received: finishing in-flight requests, then closing the database…`);
+    logger.info(`${signal} received: finishing in-flight requests, then closing the database…`);
     server.stop().then(
       () => {
-        console.log('Stopped cleanly.');
+        logger.info('Stopped cleanly.');
         process.exit(0);
       },
       (error) => {
-        console.error(error);
+        logger.fatal({ err: error }, 'stopping failed');
         process.exit(1);
       },
     );
