@@ -74,7 +74,9 @@ export class PoolMetrics {
     pool.connect = function (this: Pool, ...args: unknown[]) {
       if (args.length) return (original as (...a: unknown[]) => unknown).apply(this, args);
       const started = performance.now();
-      if (this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10)) metrics.waits.inc();
+      // The requests queued ahead of this one take the idle connections and the ones the pool may
+      // still open; when they use them all, this one waits for a connection to be released.
+      if (this.waitingCount >= this.idleCount + (this.options.max ?? 10) - this.totalCount) metrics.waits.inc();
       return ((original as () => Promise<PoolClient>).call(this)).then((client) => {
         metrics.acquireDuration.observe((performance.now() - started) / 1000);
         return client;

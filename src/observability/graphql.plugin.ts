@@ -51,11 +51,13 @@ export function observabilityPlugin(): ApolloServerPlugin<ObservedContext> {
           };
         },
         async didResolveOperation({ operationName, operation }) {
+          // Also called when `operationName` names no operation of the document (then undefined).
+          if (!operation) return;
           graphql.resolved = true;
           graphql.operationName = operationName;
-          graphql.operationType = operation?.operation;
+          graphql.operationType = operation.operation;
           observation.span?.setAttributes({
-            'graphql.operation.type': operation?.operation ?? 'unknown',
+            'graphql.operation.type': operation.operation,
             ...(operationName ? { 'graphql.operation.name': operationName } : {}),
           });
         },
