@@ -77,12 +77,19 @@ export function observabilityPlugin(): ApolloServerPlugin<ObservedContext> {
         async willSendResponse({ response, contextValue }) {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           graphql.errorCodes = errors?.map((error) => error.extensions?.code) ?? [];
-          graphql.cost = contextValue.cost;
+          graphql.cost = numericFields(contextValue.cost);
           graphql.userId = contextValue.auth?.userId;
         },
       };
     },
   };
+}
+
+/** The numbers of the cost analysis (cost, depth, aliases, …), nothing else: it goes to the log line as it is. */
+function numericFields(cost: OperationCost | undefined): OperationCost | undefined {
+  if (!cost || typeof cost !== 'object') return undefined;
+  const numbers = Object.entries(cost).filter(([, value]) => typeof value === 'number' && Number.isFinite(value));
+  return numbers.length ? Object.fromEntries(numbers.slice(0, 10)) : undefined;
 }
 
 /** For the log line of a document that fails validation: the name of its one operation, if it has one. */
