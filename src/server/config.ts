@@ -13,8 +13,6 @@ export interface AppConfig {
   development: boolean;
   /** Load demo data into an empty database at start-up. */
   seedDemoData: boolean;
-  /** Print SQL statements. */
-  debugSql: boolean;
   /** Add `extensions.sqlStatements` to responses (on in development and tests). */
   statementCounts: boolean;
   /** Logs, metrics, traces and the slow-operation threshold (src/observability). */
@@ -34,7 +32,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST || 'localhost',
     development: !production && env.NODE_ENV !== 'test',
     seedDemoData: env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA !== 'false' : !production,
-    debugSql: env.DEBUG_SQL === 'true',
     statementCounts: env.STATEMENT_COUNTS ? env.STATEMENT_COUNTS === 'true' : !production,
     observability: loadObservabilityConfig(env),
   };

@@ -38,7 +38,7 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
     extensions: [Migrator],
     preferTs: true,
     loggerFactory: () => options.observability?.sqlLogger() ?? standaloneSqlLogger(config.observability),
-    debug: config.debugSql ? ['query', 'query-params'] : false,
+    debug: false, // SQL lines come from the SQL logger (DEBUG_SQL, LOG_LEVEL), never with parameters
     allowGlobalContext: false,
     migrations: {
       path: MIGRATIONS_DIR,
