@@ -130,6 +130,13 @@ describe(`request log (${databaseKind})`, () => {
     expect(logs.text()).not.toContain('cg_not-a-real-token');
   });
 
+  it("logs a client's operationName as printable ASCII, at most 100 characters", async () => {
+    const res = await post(t, { query: '{ __typename }', operationName: `\u202eevil\nline\u0000${'x'.repeat(500)}` });
+    const line = await requestLine(logs, res.requestId);
+    expect(line.operationName).toBe(`?evil?line?${'x'.repeat(89)}`);
+    expect(line.errorCodes).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+  });
+
   it('names the operation of a document that does not validate in the log line', async () => {
     const res = await post(t, { query: 'query Broken { noSuchField }' });
     const line = await requestLine(logs, res.requestId);

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { type DocumentNode, Kind } from 'graphql';
+import { printable } from './log-redaction.js';
 import { currentObservation, type GraphQLObservation, type OperationCost, type RequestObservation } from './request.observation.js';
 import type { Span } from './tracing.js';
 
@@ -25,7 +26,7 @@ export function observabilityPlugin(): ApolloServerPlugin<ObservedContext> {
     async requestDidStart({ request }) {
       const observation = currentObservation();
       if (!observation) return;
-      const clientName = typeof request.operationName === 'string' ? request.operationName.slice(0, MAX_CLIENT_NAME) : null;
+      const clientName = typeof request.operationName === 'string' ? printable(request.operationName.slice(0, MAX_CLIENT_NAME)) : null;
       const graphql: GraphQLObservation = {
         operationName: clientName,
         operationType: undefined,

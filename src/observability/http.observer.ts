@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
+import { printable } from './log-redaction.js';
 import { routeLabel } from './metric-labels.js';
 import type { ServerMetrics } from './metrics.js';
 import { acceptRequestId, REQUEST_ID_HEADER } from './request-id.js';
@@ -124,10 +125,13 @@ export class HttpObserver {
   }
 }
 
-/** The path without the query string (a GET request's query string holds the operation and its variables), at most 200 characters. */
+/**
+ * The path without the query string (a GET request's query string holds the
+ * operation and its variables), printable ASCII, at most 200 characters.
+ */
 function pathOf(url: string | undefined): string {
   const raw = url ?? '/';
   const end = raw.indexOf('?');
-  const path = end >= 0 ? raw.slice(0, end) : raw;
-  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  const path = printable(end >= 0 ? raw.slice(0, end) : raw);
+  return path.length > 200 ? `${path.slice(0, 200)}...` : path;
 }

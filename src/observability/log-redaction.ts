@@ -51,6 +51,11 @@ export function redactErrorText(text: string): string {
     .replace(/`[^`\n]*`/g, '`…`');
 }
 
+/** Client text for a log line: printable ASCII only (no control characters, no bidi overrides or look-alikes). */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
 /** Fields of an error that are safe to log (pino's `err` serializer). */
 export function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: redactErrorText(String(error)) };
