@@ -11,7 +11,9 @@
  * its log lines written to /dev/null. Rounds alternate the variants (the
  * order rotates) so that drift in the machine's load hits them alike; the
  * figures are medians over rounds, reported as ratios to `off` with the load
- * average before and after.
+ * average before and after. The server's CPU time per request (from /proc)
+ * is the figure the machine's load moves least; latency and throughput on a
+ * busy machine move by more than the overhead.
  *
  *   npx tsx bench/observability.bench.ts                      # BENCH_OBS_ROUNDS=5 BENCH_OBS_REQUESTS=200
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/observability.bench.ts
@@ -37,6 +39,8 @@ interface RoundResult {
   meanMs: number;
   p50Ms: number;
   throughput: number;
+  /** CPU time the server process spent per request (user + system), the figure least moved by the machine's load. */
+  cpuMs: number;
 }
 
 export async function observabilityBench(options: { rounds?: number; requests?: number; concurrency?: number } = {}): Promise<void> {
@@ -57,14 +61,20 @@ export async function observabilityBench(options: { rounds?: number; requests?: 
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < servers.length; k++) {
         const server = servers[(round + k) % servers.length];
-        results.get(server.name)!.push(await measure(server.url, requests, concurrency));
+        results.get(server.name)!.push(await measure(server, requests, concurrency));
       }
     }
     const loadAfter = os.loadavg();
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const summary = variants.map((v) => {
       const r = results.get(v.name)!;
-      return { name: v.name, meanMs: median(r.map((x) => x.meanMs)), p50Ms: median(r.map((x) => x.p50Ms)), throughput: median(r.map((x) => x.throughput)) };
+      return {
+        name: v.name,
+        meanMs: median(r.map((x) => x.meanMs)),
+        p50Ms: median(r.map((x) => x.p50Ms)),
+        throughput: median(r.map((x) => x.throughput)),
+        cpuMs: median(r.map((x) => x.cpuMs)),
+      };
     });
     const off = summary[0];
     console.log(
@@ -72,11 +82,12 @@ export async function observabilityBench(options: { rounds?: number; requests?: 
         `${rounds} rounds × ${requests} sequential + ${requests} at concurrency ${concurrency}; query: articles(first: 20) with tags and commentCount`,
     );
     console.log(`load average (1/5/15 min) before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)}\n`);
-    console.log(`${'variant'.padEnd(14)} ${'mean ms'.padStart(8)} ${'p50 ms'.padStart(8)} ${'req/s'.padStart(7)} ${'latency ×off'.padStart(13)} ${'req/s ×off'.padStart(11)}`);
+    const columns = ['mean ms', 'p50 ms', 'req/s', 'CPU ms/req', 'p50 ×off', 'req/s ×off', 'CPU ×off'];
+    console.log(`${'variant'.padEnd(14)} ${columns.map((c) => c.padStart(11)).join(' ')}`);
     for (const s of summary) {
-      console.log(
-        `${s.name.padEnd(14)} ${s.meanMs.toFixed(2).padStart(8)} ${s.p50Ms.toFixed(2).padStart(8)} ${s.throughput.toFixed(0).padStart(7)} ${(s.meanMs / off.meanMs).toFixed(3).padStart(13)} ${(s.throughput / off.throughput).toFixed(3).padStart(11)}`,
-      );
+      const cells = [s.meanMs, s.p50Ms, s.throughput, s.cpuMs].map((n, i) => n.toFixed(i === 2 ? 0 : 2));
+      cells.push(...[s.p50Ms / off.p50Ms, s.throughput / off.throughput, s.cpuMs / off.cpuMs].map((n) => n.toFixed(3)));
+      console.log(`${s.name.padEnd(14)} ${cells.map((c) => c.padStart(11)).join(' ')}`);
     }
     console.log(`\nspans received by the local OTLP receiver: ${receiver.exports()} export requests`);
   } finally {
@@ -85,7 +96,9 @@ export async function observabilityBench(options: { rounds?: number; requests?: 
   }
 }
 
-async function measure(url: string, requests: number, concurrency: number): Promise<RoundResult> {
+async function measure(server: ServerProcess, requests: number, concurrency: number): Promise<RoundResult> {
+  const url = server.url;
+  const cpuBefore = server.cpuMs();
   const latencies: number[] = [];
   for (let i = 0; i < requests; i++) {
     const started = performance.now();
@@ -107,11 +120,30 @@ async function measure(url: string, requests: number, concurrency: number): Prom
     meanMs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
     p50Ms: latencies[Math.floor(latencies.length / 2)],
     throughput: (requests / (performance.now() - started)) * 1000,
+    cpuMs: (server.cpuMs() - cpuBefore) / (2 * requests),
   };
 }
 
+/** User + system CPU time of a process in ms (Linux /proc; NaN elsewhere). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
+const CLOCK_TICKS = 100;
+
 async function query(url: string): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: HOT_READ }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: HOT_READ }),
+    signal: AbortSignal.timeout(30_000),
+  });
   const body = (await response.json()) as { errors?: unknown; data?: { articles: { edges: unknown[] } } };
   if (body.errors || !body.data?.articles.edges.length) throw new Error(`the hot read failed: ${JSON.stringify(body)}`);
 }
@@ -119,6 +151,7 @@ async function query(url: string): Promise<void> {
 interface ServerProcess {
   name: string;
   url: string;
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -130,6 +163,10 @@ async function startServerProcess(variant: Variant): Promise<ServerProcess> {
     cwd: ROOT,
     env: { ...process.env, ...database.env, ...variant.env, NODE_ENV: 'production', SEED_DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`the ${variant.name} server (pid ${child.pid}) ended unexpectedly: ${signal ?? `exit ${code}`}`);
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   for (let waited = 0; ; waited += 100) {
@@ -145,10 +182,14 @@ async function startServerProcess(variant: Variant): Promise<ServerProcess> {
   return {
     name: variant.name,
     url,
+    cpuMs: () => processCpuMs(child.pid!),
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      stopping = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
       await database.drop();
     },
   };

@@ -130,6 +130,20 @@ describe(`request log (${databaseKind})`, () => {
     expect(logs.text()).not.toContain('cg_not-a-real-token');
   });
 
+  it('keeps concurrent requests apart: each line has its own id, operation and statement count', async () => {
+    const queries = ['query OneStatement { health { ok } }', 'query NoStatement { __typename }', 'query TwoStatements { health { ok } tags(first: 1) { edges { cursor } } }'];
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => post(t, { query: queries[i % 3] }, { 'x-request-id': `concurrent-${i}` })),
+    );
+    for (const [i, res] of results.entries()) {
+      expect(res.requestId).toBe(`concurrent-${i}`);
+      const line = await requestLine(logs, `concurrent-${i}`);
+      expect(line.operationName).toBe(['OneStatement', 'NoStatement', 'TwoStatements'][i % 3]);
+      expect(line.statements).toBe(res.body.extensions.sqlStatements);
+    }
+    expect(new Set(results.map((res) => res.body.extensions.sqlStatements)).size).toBe(3);
+  });
+
   it("logs a client's operationName as printable ASCII, at most 100 characters", async () => {
     const res = await post(t, { query: '{ __typename }', operationName: `\u202eevil\nline\u0000${'x'.repeat(500)}` });
     const line = await requestLine(logs, res.requestId);

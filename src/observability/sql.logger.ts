@@ -39,6 +39,8 @@ export class SqlLogger implements OrmLogger {
     this.options.metrics?.recordStatement(sql, tookMs / 1000, failed);
     const parent = observation?.phaseSpan ?? observation?.span;
     if (observation?.tracing && parent) {
+      // MikroORM reports the statement once it ran: its span ends now and started `took` ms ago (one clock for both).
+      const endTime = Date.now();
       const command = sqlCommand(sql);
       const span = observation.tracing.startSpan(
         command === 'other' ? 'SQL' : command.toUpperCase(),
@@ -49,11 +51,11 @@ export class SqlLogger implements OrmLogger {
           'db.query.text': redactSql(sql),
           ...(context.results !== undefined ? { 'db.response.returned_rows': context.results } : {}),
         },
-        Date.now() - tookMs,
+        endTime - tookMs,
         'client',
       );
       if (failed) observation.tracing.fail(span, 'statement failed');
-      span.end();
+      span.end(endTime);
     }
     if (this.options.logStatements) {
       const log = observation?.log ?? this.logger;
