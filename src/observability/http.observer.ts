@@ -30,7 +30,7 @@ export class HttpObserver {
 
   observe<T>(req: http.IncomingMessage, res: http.ServerResponse, handle: () => Promise<T>): Promise<T> {
     const { logger, metrics, tracing } = this.options;
-    const { id: requestId } = acceptRequestId(req.headers[REQUEST_ID_HEADER]);
+    const requestId = acceptRequestId(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const path = pathOf(req.url);
     const observation: RequestObservation = {

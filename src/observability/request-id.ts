@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-/** What a client may send as its request id: 1 to 128 characters of URL-safe ASCII. */
+/** What a client may send as its request id: 1 to 128 characters of URL-safe ASCII (UUIDs, hex trace ids, `Root=1-…`). */
 const ACCEPTED = /^[A-Za-z0-9._~:@+=/-]{1,128}$/;
 
 /**
@@ -12,7 +12,6 @@ const ACCEPTED = /^[A-Za-z0-9._~:@+=/-]{1,128}$/;
  * values, control characters, Unicode look-alikes, quotes) is never echoed or
  * logged; it is replaced.
  */
-export function acceptRequestId(header: string | string[] | undefined): { id: string; fromClient: boolean } {
-  if (typeof header === 'string' && ACCEPTED.test(header)) return { id: header, fromClient: true };
-  return { id: randomUUID(), fromClient: false };
+export function acceptRequestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && ACCEPTED.test(header) ? header : randomUUID();
 }
