@@ -10,6 +10,7 @@ import type { AppConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { currentStatementScope } from './statement-counter.js';
 import { toGraphQLError } from './error-mapping.js';
+import type { Observability } from '../observability/observability.js';
 import type { CostBudget } from './pipeline/cost-budget.js';
 import { tooManyTokens } from './pipeline/operation-cost.js';
 import { requestPipelinePlugin } from './pipeline/pipeline.plugin.js';
@@ -24,6 +25,7 @@ export function createApollo(
   config: AppConfig,
   httpServer: http.Server,
   budget: CostBudget | undefined,
+  observability: Observability,
 ): ApolloServer<AppContext> {
   const plugins: ApolloServerPlugin<AppContext>[] = [
     // On stop: refuse new connections, wait for in-flight requests, then close what is left.
@@ -34,6 +36,7 @@ export function createApollo(
       : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
   ];
   if (config.statementCounts) plugins.push(statementCountPlugin());
+  plugins.push(observability.apolloPlugin()); // operation, errors, cost, user and phase spans for the request log and metrics
   return new ApolloServer<AppContext>({
     schema,
     plugins,
@@ -49,7 +52,8 @@ export function createApollo(
     // handlers would stop the server a second time and re-raise the signal.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => formatError(formatted, error, config),
+    formatError: (formatted, error) => formatError(formatted, error, config, observability),
+    logger: observability.apolloLogger(),
   });
 }
 
@@ -82,7 +86,7 @@ function statementCountPlugin(): ApolloServerPlugin<AppContext> {
  * understand (see error-mapping.ts); masks everything else as
  * INTERNAL_SERVER_ERROR without internals.
  */
-function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig): GraphQLFormattedError {
+function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig, observability: Observability): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th(?:an|at) \d+ tokens/.test(formatted.message)) {
     const refused = tooManyTokens(config.limits.maxTokens);
@@ -99,7 +103,7 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, config: A
     const { http: _http, ...extensions } = mapped.extensions;
     return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions };
   }
-  console.error('Unexpected error in a resolver:', (error as { originalError?: unknown })?.originalError ?? error);
+  observability.log.error({ err: (error as { originalError?: unknown })?.originalError ?? error, path: formatted.path }, 'unexpected error in a resolver');
   return {
     message: config.development ? `Internal server error: ${formatted.message}` : 'Internal server error',
     path: formatted.path,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { OperationLimits } from './pipeline/operation-cost.js';
+import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/observability.config.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -13,8 +14,6 @@ export interface AppConfig {
   development: boolean;
   /** Load demo data into an empty database at start-up. */
   seedDemoData: boolean;
-  /** Print SQL statements. */
-  debugSql: boolean;
   /** Add `extensions.sqlStatements` and `extensions.cost` to responses (on in development and tests). */
   statementCounts: boolean;
   /** What one operation may ask for before it runs (docs/security.md). */
@@ -34,6 +33,8 @@ export interface AppConfig {
   introspection: boolean;
   /** "Did you mean …?" suggestions in validation errors. */
   suggestions: boolean;
+  /** Logs, metrics, traces and the slow-operation threshold (src/observability). */
+  observability: ObservabilityConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -51,7 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST || 'localhost',
     development: !production && env.NODE_ENV !== 'test',
     seedDemoData: bool('SEED_DEMO_DATA', !production),
-    debugSql: env.DEBUG_SQL === 'true',
     statementCounts: bool('STATEMENT_COUNTS', !production),
     limits: {
       maxCost: int('QUERY_MAX_COST', 50_000, 1),
@@ -68,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: corsOrigins(env.CORS_ORIGINS, production),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
+    observability: loadObservabilityConfig(env),
   };
 }
 

@@ -8,6 +8,8 @@ import { clientKey } from './pipeline/client-key.js';
 import { CorsPolicy } from './pipeline/cors.js';
 import type { DatabaseHealth } from './pipeline/database-health.js';
 import { RequestDeadline, runWithDeadline } from './pipeline/request-deadline.js';
+import type { Observability } from '../observability/observability.js';
+import { noteHttpErrorCode } from '../observability/request.observation.js';
 import { runCountingStatements } from './statement-counter.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,6 +35,7 @@ export interface HttpServerOptions {
   createContext: (request: RequestInfo) => Promise<AppContext>;
   config: AppConfig;
   health: DatabaseHealth;
+  observability: Observability;
 }
 
 /**
@@ -45,23 +48,28 @@ export interface HttpServerOptions {
  * While the database server is known to be down, requests get 503 at once.
  */
 export function createHttpServer(options: HttpServerOptions): HttpFront {
-  const { config, health } = options;
+  const { config, health, observability } = options;
   const cors = new CorsPolicy(config.corsOrigins);
   // Only a database server can be unreachable; the embedded PGlite is at worst busy (504 TIMEOUT).
   const remoteDatabase = Boolean(config.databaseUrl);
   let inFlight = 0;
   const server = http.createServer((req, res) => {
     inFlight++;
-    handle(req, res)
-      .catch((error: unknown) => {
-        const status = error instanceof HttpError ? error.status : 500;
-        const message = error instanceof HttpError ? error.message : 'Internal server error';
-        if (!(error instanceof HttpError)) console.error(error);
-        if (!res.headersSent) {
-          res.writeHead(status, { 'content-type': 'application/json' });
-        }
-        res.end(JSON.stringify({ errors: [{ message, extensions: { code: error instanceof HttpError ? error.code : 'INTERNAL_SERVER_ERROR' } }] }));
-      })
+    // Observability: request id, span, log line and metrics around the whole request.
+    void observability.http
+      .observe(req, res, () =>
+        handle(req, res).catch((error: unknown) => {
+          const status = error instanceof HttpError ? error.status : 500;
+          const message = error instanceof HttpError ? error.message : 'Internal server error';
+          const code = error instanceof HttpError ? error.code : 'INTERNAL_SERVER_ERROR';
+          if (!(error instanceof HttpError)) observability.log.error({ err: error }, 'unexpected error answering a request');
+          noteHttpErrorCode(code);
+          if (!res.headersSent) {
+            res.writeHead(status, { 'content-type': 'application/json' });
+          }
+          res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+        }),
+      )
       .finally(() => inFlight--);
   });
   // A client that trickles its request in holds a socket, not the database: bound it anyway.
@@ -82,6 +90,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       res.end(JSON.stringify({ ok: state.ok, database: config.databaseUrl ? 'postgresql' : 'pglite', latencyMs: state.latencyMs, ...(state.error ? { error: state.error } : {}) }));
       return;
     }
+    if (observability.handleMetricsRequest(req, res, url.pathname)) return;
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found. The GraphQL endpoint is /graphql.\n');
@@ -139,7 +148,8 @@ async function send(res: http.ServerResponse, response: HTTPGraphQLResponse): Pr
 
 /** A complete GraphQL error response for one of the pipeline's errors (headers from its `http` extension). */
 function errorResponse(status: number, error: GraphQLError): HTTPGraphQLResponse {
-  const { http: head, ...extensions } = error.extensions as { http?: { headers?: Map<string, string> } };
+  const { http: head, ...extensions } = error.extensions as { http?: { headers?: Map<string, string> }; code?: unknown };
+  noteHttpErrorCode(String(extensions.code)); // answered here, not by Apollo: the log line and the error metric still see it
   return {
     status,
     headers: new HeaderMap([['content-type', 'application/json; charset=utf-8'], ...(head?.headers ?? [])]),

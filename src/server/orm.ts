@@ -10,8 +10,8 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { appEntities } from '../app/entities.js';
 import type { AppConfig } from './config.js';
-import { CountingLogger } from './statement-counter.js';
 import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
+import { type Observability, standaloneSqlLogger } from '../observability/observability.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
@@ -23,6 +23,8 @@ export interface OrmOptions {
   pglite?: PGlite;
   /** Migration file generator (the migration tool adds the integrity SQL). */
   migrationGenerator?: NonNullable<Options['migrations']>['generator'];
+  /** The server's observability: its SQL logger counts, times, traces and logs every statement. */
+  observability?: Observability;
 }
 
 /** The embedded database's cluster directory inside the data directory. */
@@ -36,8 +38,8 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
     entities: options.entities ?? appEntities,
     extensions: [Migrator],
     preferTs: true,
-    loggerFactory: (loggerOptions) => new CountingLogger(loggerOptions),
-    debug: config.debugSql ? ['query', 'query-params'] : false,
+    loggerFactory: () => options.observability?.sqlLogger() ?? standaloneSqlLogger(config.observability),
+    debug: false, // SQL lines come from the SQL logger (DEBUG_SQL, LOG_LEVEL), never with parameters
     allowGlobalContext: false,
     // Request deadlines (src/server/pipeline/request-deadline.ts): no statement starts
     // after its request's deadline, no transaction commits after it, and on

@@ -18,6 +18,8 @@ import { initOrm, postgresPoolOptions } from './orm.js';
 import { CostBudget } from './pipeline/cost-budget.js';
 import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
 import { type StopReport, stopServer } from './shutdown.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { Observability } from '../observability/observability.js';
 
 export interface RunningServer {
   url: string;
@@ -26,6 +28,8 @@ export interface RunningServer {
   registry: ContentTypeRegistry;
   apollo: ApolloServer<AppContext>;
   httpServer: http.Server;
+  /** Its logger, metrics and tracer. */
+  observability: Observability;
   /** What start-up did: migrations applied, demo data loaded. */
   startup: { migrations: string[]; seeded: boolean };
   /** Whether the database answers (/readyz). */
@@ -43,6 +47,8 @@ export interface StartOptions {
   registry?: ContentTypeRegistry;
   /** The ORM's entity classes; the application's when omitted. */
   entities?: EntityClass<any>[];
+  /** Log through this logger instead of the configured output (tests read the lines). */
+  logger?: Logger;
 }
 
 /**
@@ -53,17 +59,20 @@ export interface StartOptions {
  * `config.port` (0 for any free port).
  */
 export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const lock: DataDirLock | undefined = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
+  const observability = await Observability.start(config.observability, { logger: options.logger });
+  let lock: DataDirLock | undefined;
   let orm: MikroORM | undefined;
   try {
+    lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
     const registry = options.registry ?? createAppRegistry();
-    orm = await initOrm(config, registry, { entities: options.entities });
+    orm = await initOrm(config, registry, { entities: options.entities, observability });
     const prepared = await prepareDatabase(orm, registry, config, {
       afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
     });
     const { migrations, afterSync: seeded } = prepared;
     // Serving connections are bounded by the request deadline; migrations above were not.
     if (config.databaseUrl) await orm.reconnect({ driverOptions: postgresPoolOptions(config) });
+    await observability.observeDatabase(orm, Boolean(config.databaseUrl));
     const services: AppServices = { config, orm, registry, nodeTypes: createNodeTypes(registry) };
     const schema = await buildAppSchema(registry);
     const health = new DatabaseHealth(databaseProbe(orm, config.databaseUrl));
@@ -74,18 +83,21 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       createContext: async (request) => createContext(services, request),
       config,
       health,
+      observability,
     });
     const httpServer = front.server;
-    apollo = createApollo(schema, config, httpServer, budget);
+    apollo = createApollo(schema, config, httpServer, budget, observability);
     await apollo.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
+    await observability.listen();
     const address = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     let stopping: Promise<StopReport> | undefined;
     const openOrm = orm;
+    const heldLock = lock;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`,
       services,
@@ -93,13 +105,16 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       registry,
       apollo,
       httpServer,
+      observability,
       startup: { migrations, seeded },
       health,
-      stop: () => (stopping ??= stopServer(config, apollo!, openOrm, front.inFlight, lock)),
+      stop: () =>
+        (stopping ??= stopServer(config, apollo!, openOrm, front.inFlight, heldLock).finally(() => observability.stop())),
     };
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
     lock?.release();
+    await observability.stop().catch(() => undefined);
     throw error;
   }
 }
@@ -115,20 +130,21 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
  * lock, the database) it prints the message and exits 1.
  */
 export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
+  const logger = options.logger ?? createLogger(config.observability.log);
   let server: RunningServer | undefined;
   let firstSignalAt = 0;
   const stop = (running: RunningServer) =>
     running.stop().then(
       (report) => {
         if (report.clean) {
-          console.log('Stopped cleanly.');
+          logger.info('Stopped cleanly.');
           process.exit(0);
         }
-        console.error(`Stopped within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}, abandoning: ${report.abandoned.join('; ')}.`);
+        logger.error(`Stopped within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}, abandoning: ${report.abandoned.join('; ')}.`);
         process.exit(1);
       },
       (error) => {
-        console.error(error);
+        logger.fatal({ err: error }, 'stopping failed');
         process.exit(1);
       },
     );
@@ -137,36 +153,40 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
     // twice. Only a signal a while after the first forces an exit.
     if (firstSignalAt) {
       if (Date.now() - firstSignalAt < 2000) return;
-      console.error(`${signal} again: exiting without waiting for the database to close.`);
+      logger.error(`${signal} again: exiting without waiting for the database to close.`);
       process.exit(1);
     }
     firstSignalAt = Date.now();
     if (!server) {
-      console.log(`${signal} received while starting: stopping once started…`);
+      logger.info(`${signal} received while starting: stopping once started…`);
       setTimeout(() => {
-        console.error(`Start-up did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting, abandoning the start-up.`);
+        logger.error(`Start-up did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting, abandoning the start-up.`);
         process.exit(1);
       }, config.shutdownTimeoutMs).unref();
       return;
     }
-    console.log(`${signal} received: finishing in-flight requests, then closing the database…`);
+    logger.info(`${signal} received: finishing in-flight requests, then closing the database…`);
     void stop(server);
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  console.log(`Starting contentgraph (pid ${process.pid}, Node ${process.versions.node})…`);
+  logger.info(`Starting contentgraph (pid ${process.pid}, Node ${process.versions.node})…`);
   try {
-    server = await startServer(config, options);
+    server = await startServer(config, { ...options, logger });
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
+    logger.fatal(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
   const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
-  if (server.startup.migrations.length) console.log(`Applied migrations: ${server.startup.migrations.join(', ')}`);
-  if (server.startup.seeded) console.log('Loaded demo data into the empty database.');
+  if (server.startup.migrations.length) logger.info(`Applied migrations: ${server.startup.migrations.join(', ')}`);
+  if (server.startup.seeded) logger.info('Loaded demo data into the empty database.');
   if (firstSignalAt) {
     void stop(server);
     return;
   }
-  console.log(`contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`);
+  const metricsUrl = server.observability.metricsUrl ?? (server.observability.metrics ? server.url.replace(/\/graphql$/, '/metrics') : undefined);
+  logger.info(
+    { metrics: metricsUrl },
+    `contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`,
+  );
 }
