@@ -24,7 +24,7 @@ export function clientKey(req: http.IncomingMessage, trustProxy: number): string
 
 /** The client's address: the socket's peer, or the trusted X-Forwarded-For entry. */
 export function clientAddress(req: http.IncomingMessage, trustProxy: number): string {
-  const peer = req.socket.remoteAddress ?? 'unknown';
+  const peer = req.socket?.remoteAddress ?? 'unknown';
   if (trustProxy <= 0) return peer;
   const header = req.headers['x-forwarded-for'];
   const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
