@@ -8,6 +8,7 @@ import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
 import { slugify, tagKey } from './tags.validation.js';
 import { placeholders } from '../../generic/sql.js';
+import { invalid } from '../../generic/validation.js';
 
 /**
  * The write paths of tags. Every function runs inside the caller's
@@ -20,6 +21,14 @@ import { placeholders } from '../../generic/sql.js';
  * for the first to commit and then inserts nothing. Rows are inserted in a
  * fixed order (by name, then by tag id) so that two calls with overlapping
  * names cannot deadlock.
+ *
+ * Names are compared by key in the database (`tag.name_key =
+ * cg_tag_key(?)`, see tag-key.ts). `ensureTags` reads the tags back `FOR KEY
+ * SHARE`, in id order: a `mergeTags` that is deleting one of them (it holds
+ * it `FOR UPDATE`) makes the call wait, and once the merge has committed the
+ * name is created anew; a merge that comes second waits for the tagging to
+ * commit and then moves its tagged items. So an addTags racing a mergeTags
+ * never fails on a tag deleted under it.
  */
 
 export interface TaggingResult {
@@ -38,7 +47,7 @@ export async function addTags(
   names: string[],
 ): Promise<TaggingResult> {
   const tagIds = await ensureTags(tx, names);
-  const ids = [...new Set(names.map((name) => tagIds.get(tagKey(name))!))].sort((a, b) => a - b);
+  const ids = [...new Set(names.map((name) => tagIds.get(name)!))].sort((a, b) => a - b);
   const contentTypeId = registry.idOf(target.type.cls);
   const inserted = await tx.execute<{ tag_id: number }[]>(
     `insert into "tagged_item" ("tag_id", "content_type_id", "object_id", "tagged_by_id") values ${placeholders(ids.length, '(?, ?, ?, ?)')} ` +
@@ -52,7 +61,7 @@ export async function addTags(
   return { tags, changed };
 }
 
-/** Removes tags (by case-insensitive name) from a target; unknown names are ignored. Records `untagged`. */
+/** Removes tags (names compared by key) from a target; unknown names are ignored. Records `untagged`. */
 export async function removeTags(
   tx: EntityManager,
   registry: ContentTypeRegistry,
@@ -63,7 +72,7 @@ export async function removeTags(
   const contentTypeId = registry.idOf(target.type.cls);
   const removed = await tx.execute<{ name: string }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ? ` +
-      `and lower(t."name") in (${placeholders(names.length, 'lower(?)')}) returning t."name"`,
+      `and t."name_key" in (${placeholders(names.length, 'cg_tag_key(?)')}) returning t."name"`,
     [contentTypeId, target.id, ...names],
   );
   const changed = removed.map((row) => row.name).sort(byName);
@@ -94,15 +103,18 @@ export async function mergeTags(
   from: string[],
   into: string,
 ): Promise<MergeResult | { missing: string[] }> {
-  const sources = await tx.execute<{ id: number; name: string }[]>(
-    `select "id", "name" from "tag" where lower("name") in (${placeholders(from.length, 'lower(?)')}) order by "id" for update`,
+  const rows = await tx.execute<{ id: number; name: string; wanted: string }[]>(
+    `select t."id", t."name", w."name" as "wanted" from "tag" t join (values ${placeholders(from.length, '(?)')}) as w("name") ` +
+      `on t."name_key" = cg_tag_key(w."name") order by t."id" for update of t`,
     from,
   );
-  const found = new Set(sources.map((tag) => tagKey(tag.name)));
-  const missing = from.filter((name) => !found.has(tagKey(name)));
+  const found = new Set(rows.map((row) => row.wanted));
+  const missing = from.filter((name) => !found.has(name));
   if (missing.length) return { missing };
-  const intoId = (await ensureTags(tx, [into])).get(tagKey(into))!;
+  const sources = [...new Map(rows.map((row) => [Number(row.id), row])).values()];
   const sourceIds = sources.map((tag) => Number(tag.id));
+  const intoId = (await ensureTags(tx, [into])).get(into)!;
+  if (sourceIds.includes(intoId)) throw invalid('from', `must not contain the tag merged into (\`into\`: ${JSON.stringify(into)}).`);
   const affected = await tx.execute<{ content_type_id: number; object_id: number; names: string[] }[]>(
     `select ti."content_type_id", ti."object_id", array_agg(t."name" order by t."name") as "names" ` +
       `from "tagged_item" ti join "tag" t on t."id" = ti."tag_id" where ti."tag_id" in (?) group by 1, 2 order by 1, 2`,
@@ -134,9 +146,11 @@ export async function mergeTags(
 
 /**
  * Makes sure a tag exists for each (normalised) name and returns the ids by
- * `tagKey`. Names differing only by case share a tag (unique index on
- * lower(name)); the first spelling wins. A slug taken by another tag ("C++"
- * and "C#" both slugify to "c") gets a numeric suffix.
+ * name as given. Names with one key share a tag (`tag_name_key_unique`);
+ * the first spelling stored wins. A slug taken by another tag ("C++" and
+ * "C#" both slugify to "c") gets a numeric suffix. The tags are locked `FOR
+ * KEY SHARE` until the transaction ends, so they cannot be merged away
+ * before the caller's tagged items are written (see above).
  */
 export async function ensureTags(tx: EntityManager, names: string[]): Promise<Map<string, number>> {
   const wanted = [...names].sort((a, b) => byName(tagKey(a), tagKey(b)));
@@ -149,22 +163,23 @@ export async function ensureTags(tx: EntityManager, names: string[]): Promise<Ma
       pending.flatMap((name) => [name, slug(name)]),
       'run',
     );
+    // A tag being merged away is locked FOR UPDATE: this waits, then skips it once deleted (and the next round re-creates it).
     const rows = await tx.execute<{ wanted: string; id: number }[]>(
       `select w."name" as "wanted", t."id" from (values ${placeholders(pending.length, '(?)')}) as w("name") ` +
-        `join "tag" t on lower(t."name") = lower(w."name")`,
+        `join "tag" t on t."name_key" = cg_tag_key(w."name") order by t."id" for key share of t`,
       pending,
     );
-    for (const row of rows) ids.set(tagKey(row.wanted), Number(row.id));
-    pending = pending.filter((name) => !ids.has(tagKey(name)));
+    for (const row of rows) ids.set(row.wanted, Number(row.id));
+    pending = pending.filter((name) => !ids.has(name));
   }
   invariant(pending.length === 0, `could not find a free slug for the tags ${pending.join(', ')}`);
   return ids;
 }
 
-/** The tags on one content object, by name (one statement). */
+/** The tags on one content object, by key (one statement). */
 export async function tagsOf(tx: EntityManager, contentTypeId: number, objectId: number): Promise<Tag[]> {
   const items = await tx.find(TaggedItem, { contentType: contentTypeId, objectId }, { populate: ['tag'] });
-  return items.map((item) => item.tag).sort((a, b) => byName(a.name, b.name));
+  return items.map((item) => item.tag).sort((a, b) => byName(a.nameKey, b.nameKey) || a.id - b.id);
 }
 
 async function loadTargets(
