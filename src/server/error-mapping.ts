@@ -4,11 +4,14 @@ import { GraphQLError } from 'graphql';
  * Maps errors raised by PostgreSQL that a client can act on to GraphQL errors
  * with a code. The generic-foreign-key triggers raise `foreign_key_violation`
  * (SQLSTATE 23503) with constraint `cg_gfk_<relation>`: the target is gone.
+ * Only those are NOT_FOUND: any other foreign key violation is a bug or a
+ * race the write path must prevent (e.g. tags are locked before tagging),
+ * not a missing target, and stays masked.
  */
 export function toGraphQLError(error: unknown): GraphQLError | undefined {
   const original = unwrap(error);
   const code = original?.code;
-  if (code === '23503') {
+  if (code === '23503' && original?.constraint?.startsWith('cg_gfk_')) {
     return new GraphQLError('The target object does not exist (any more).', {
       extensions: { code: 'NOT_FOUND', constraint: original?.constraint },
     });

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { User } from '../../accounts/user.entity.js';
 import type { ContentTarget } from '../../content/target.js';
@@ -93,8 +94,10 @@ export interface MergeResult {
  * that carried one of them carries `into` afterwards (once), the `from` tags
  * are deleted, and each such object gets a `retagged` activity entry.
  * `from` must name existing tags other than `into` (NOT_FOUND otherwise,
- * raised by the caller from `missing`). The merged tags are locked first, so
- * a concurrent addTags of one of them waits for the merge.
+ * raised by the caller from `missing`). The merged tags are locked first
+ * (`FOR UPDATE`, by id) and `into` after them, so a concurrent addTags of
+ * one of them waits for the merge; the objects are read `FOR SHARE` before
+ * their activity is written, so one deleted meanwhile is skipped, not an error.
  */
 export async function mergeTags(
   tx: EntityManager,
@@ -120,11 +123,15 @@ export async function mergeTags(
       `from "tagged_item" ti join "tag" t on t."id" = ti."tag_id" where ti."tag_id" in (?) group by 1, 2 order by 1, 2`,
     [sourceIds],
   );
+  // `into` locked too: an addTags of it waits, so no tagged item of it appears between the check and the move below.
+  await tx.execute(`select 1 from "tag" where "id" = ? for update`, [intoId]);
+  // UPDATE, not INSERT: the generic-foreign-key check runs only when the target columns change, so an object
+  // deleted meanwhile cannot fail the merge (its tagged item is skipped, or deleted with it).
   await tx.execute(
-    `insert into "tagged_item" ("tag_id", "content_type_id", "object_id", "tagged_by_id", "created_at") ` +
-      `select distinct on ("content_type_id", "object_id") ?, "content_type_id", "object_id", "tagged_by_id", "created_at" ` +
-      `from "tagged_item" where "tag_id" in (?) order by "content_type_id", "object_id", "created_at" on conflict do nothing`,
-    [intoId, sourceIds],
+    `update "tagged_item" ti set "tag_id" = ? from (select distinct on (s."content_type_id", s."object_id") s."id" from "tagged_item" s ` +
+      `where s."tag_id" in (?) and not exists (select 1 from "tagged_item" x where x."tag_id" = ? and x."content_type_id" = s."content_type_id" ` +
+      `and x."object_id" = s."object_id") order by s."content_type_id", s."object_id", s."created_at", s."id") m where ti."id" = m."id"`,
+    [intoId, sourceIds, intoId],
     'run',
   );
   await tx.execute(`delete from "tag" where "id" in (?)`, [sourceIds], 'run'); // their tagged items go with them (FK cascade)
@@ -191,7 +198,10 @@ async function loadTargets(
   for (const type of registry.types()) {
     const ctId = registry.idOf(type.cls);
     const ids = keys.filter((k) => Number(k.content_type_id) === ctId).map((k) => Number(k.object_id));
-    if (ids.length) objects.push(...(await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: ids } } as never)));
+    if (ids.length) {
+      const found = await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: ids } } as never, { lockMode: LockMode.PESSIMISTIC_READ, orderBy: { [type.primaryKeyProperty]: 'asc' } as never });
+      objects.push(...found);
+    }
   }
   return objects;
 }
