@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { User } from '../accounts/user.entity.js';
 import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
 import { activityValue, recordActivity } from '../features/activity/activity.service.js';
+import { redactActivityAbout } from '../features/activity/activity.redaction.js';
 import { charLength, invalid, requireStorableText } from '../generic/validation.js';
 import type { WritableField } from './content-crud.input.js';
 import type { ContentTarget } from './target.js';
@@ -70,9 +71,12 @@ export async function updateContent(tx: EntityManager, registry: ContentTypeRegi
  * Deletes a (locked) object. The `deleted` activity entry is inserted first
  * (its insert trigger checks that the target exists) and outlives the object
  * with its `objectRepr`; the database triggers delete the object's tags,
- * comments and links with it. Returns the repr.
+ * comments and links with it. The text the object's earlier entries quote
+ * (old and new values, comment excerpts, client data) is redacted. Returns
+ * the repr.
  */
 export async function deleteContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget): Promise<string> {
+  await redactActivityAbout(tx, registry.idOf(target.type.cls), target.id);
   const entry = await recordActivity(tx, registry, { actor, verb: 'deleted', target: target.object });
   tx.remove(target.object);
   await tx.flush();

@@ -48,6 +48,15 @@ export class ActivityEntryResolver {
     return ctx.loaders.contentObject(entry.contentType.id, entry.objectId);
   }
 
+  @FieldResolver(() => Boolean, {
+    description:
+      'True when the text this entry quoted has been deleted (its comment, its object or its actor) and `data` was redacted: the entry stays, ' +
+      'so the history still shows that something happened.',
+  })
+  redacted(@Root() entry: ActivityEntry): boolean {
+    return entry.redactedAt != null;
+  }
+
   @FieldResolver(() => ContentType, { nullable: true, description: 'The content type of the target, also after the target is deleted.' })
   targetType(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): ContentType | null {
     return ctx.registry.contentTypeById(entry.contentType.id) ?? null;

@@ -1,4 +1,4 @@
-import { charLength, invalid, requireListSize } from '../../generic/validation.js';
+import { charLength, invalid, requireListSize, requireVisibleText } from '../../generic/validation.js';
 import { tagKey } from './tag-key.js';
 
 export { tagKey };
@@ -8,30 +8,9 @@ export const MAX_NAMES_PER_CALL = 50;
 const MAX_SLUG_LENGTH = 50;
 
 /**
- * Characters a tag name may not contain: controls (tab and newline too),
- * format characters (zero-width space/joiners, bidi marks, embeddings,
- * overrides and isolates, soft hyphen, BOM, tag characters), surrogates,
- * private-use and unassigned code points, and the other default-ignorable
- * (invisible) code points such as the Hangul fillers. Variation selectors
- * stay allowed (emoji presentation); the key ignores them.
- */
-const REFUSED = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]|(?!\p{Variation_Selector})\p{Default_Ignorable_Code_Point}/u;
-
-/** BAD_USER_INPUT naming `argumentName` when `value` contains an invisible, control or unassigned character. */
-export function requireVisibleText(value: string, argumentName: string): string {
-  const match = REFUSED.exec(value);
-  if (match) {
-    const cp = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    const at = charLength(value.slice(0, match.index)) + 1;
-    throw invalid(argumentName, `contains an invisible, control or unassigned character (U+${cp} at character ${at}); use visible text only.`);
-  }
-  return value;
-}
-
-/**
  * The display form of a tag name: Unicode NFC, trimmed, inner whitespace
  * collapsed to one space; 1–50 characters with a non-empty slug and no
- * invisible characters (see REFUSED). Throws BAD_USER_INPUT naming
+ * invisible characters (`requireVisibleText`). Throws BAD_USER_INPUT naming
  * `argumentName`. Its identity is `tagKey` (NFKC + full case folding).
  */
 export function normalizeTagName(raw: string, argumentName: string): string {
