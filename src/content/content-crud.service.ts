@@ -17,7 +17,9 @@ import type { ContentTarget } from './target.js';
 type Values = Record<string, unknown>;
 
 /**
- * Checks the values of a create/update input against the column metadata.
+ * Checks the values of a create/update input against the column metadata:
+ * nullability, storable text, varchar length, and for numbers the range of
+ * the column type and of a declared `@Range` (see `writableFields`).
  * `undefined` means "not given". BAD_USER_INPUT naming `input.<field>`.
  */
 export function validateContentInput(fields: WritableField[], input: Values, argumentName = 'input'): Values {
@@ -33,6 +35,11 @@ export function validateContentInput(fields: WritableField[], input: Values, arg
       if (field.required && value.trim() === '') throw invalid(name, 'must not be empty.');
       const length = charLength(value);
       if (field.maxLength !== undefined && length > field.maxLength) throw invalid(name, `must be at most ${field.maxLength} characters long (got ${length}).`);
+    } else if (typeof value === 'number') {
+      if (field.integer && !Number.isInteger(value)) throw invalid(name, `must be a whole number (got ${value}).`);
+      if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max)) {
+        throw invalid(name, `must be between ${field.min ?? '-∞'} and ${field.max ?? '∞'} (got ${value}).`);
+      }
     }
     values[field.name] = value;
   }

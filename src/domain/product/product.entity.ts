@@ -3,6 +3,7 @@ import { Entity, Index, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
 import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
+import { Range } from '../../content/range.decorator.js';
 
 @ContentObjectType('Product', { description: 'A product in the shop.' })
 @Entity({ tableName: 'product' })
@@ -17,7 +18,8 @@ export class Product extends ContentEntity {
   @Unique({ name: 'product_sku_unique' })
   sku!: string;
 
-  @Field(() => Int, { description: 'Price in cents.' })
+  @Field(() => Int, { description: 'Price in cents, not negative.' })
+  @Range({ min: 0 })
   @Property({ type: 'integer', default: 0 })
   priceCents: Opt<number> = 0;
 }
