@@ -86,7 +86,7 @@ export function decodeCursor(cursor: string | null | undefined, list: string, ar
   } catch {
     values = null;
   }
-  if (Array.isArray(values) && values.length === arity + 1 && typeof values[0] === 'string' && values[0] !== list) {
+  if (Array.isArray(values) && typeof values[0] === 'string' && values[0] !== list) {
     throw new BadUserInputError(`\`${argumentName}\` is a cursor of another list; pass a cursor this list returned (or none to start at the beginning).`, { argumentName });
   }
   if (
