@@ -168,6 +168,17 @@ describe(`one tag identity (${databaseKind})`, () => {
     expect(tagged.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'tagged[1]' });
   });
 
+  it('pages tags whose key is much longer than the name (NFKC expands U+FDFA to 18 characters)', async () => {
+    const article = await createContent(t, grace.token, 'Article', { title: 'Long keys' });
+    const names = ['\ufdfa'.repeat(50), `${'\ufdfa'.repeat(49)}x`];
+    expect((await t.gql(ADD, { target: article.id, names }, { token: grace.token })).errors).toBeUndefined();
+    const page = 'query($p: String, $after: String) { tags(prefix: $p, first: 1, after: $after) { edges { node { name } } pageInfo { endCursor } } }';
+    const first = await t.gql(page, { p: '\ufdfa'.repeat(10) });
+    const second = await t.gql(page, { p: '\ufdfa'.repeat(10), after: first.data.tags.pageInfo.endCursor });
+    expect(second.errors).toBeUndefined();
+    expect([first.data.tags.edges[0].node.name, second.data.tags.edges[0].node.name].sort()).toEqual([...names].sort());
+  });
+
   it('lets no writer create a second tag with the same key, raw SQL included', async () => {
     await t.sql(`insert into tag (name, slug) values ('Weiß', 'weiss-raw')`);
     for (const name of ['WEISS', 'weiss', 'WEIẞ', 'wei\u00df\u200b', ' Weiß ']) {

@@ -82,7 +82,7 @@ export function decodeCursor(cursor: string | null | undefined, list: string, ar
   if (cursor === null || cursor === undefined) return null;
   let values: unknown;
   try {
-    values = cursor.length <= 2000 ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
+    values = cursor.length <= 8000 ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
   } catch {
     values = null;
   }
@@ -92,7 +92,7 @@ export function decodeCursor(cursor: string | null | undefined, list: string, ar
   if (
     Array.isArray(values) &&
     values.length === arity + 1 &&
-    values.slice(1).every((v) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length < 500))
+    values.slice(1).every((v) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 2000))
   ) {
     return values.slice(1) as (string | number)[];
   }
