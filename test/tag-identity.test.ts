@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MikroORM } from '@mikro-orm/core';
-import { createAppRegistry } from '../src/app/registry.js';
 import { caseFoldingTable, tagKey, tagKeyFunctionSql } from '../src/features/tags/tag-key.js';
-import { initOrm, rootEm } from '../src/server/orm.js';
+import { rootEm } from '../src/server/orm.js';
 import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';
-import { createEmptyDatabase, databaseKind, type TestDatabase } from './helpers/database.js';
+import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Spellings that must be ONE tag, per group; different groups are different tags. */
@@ -197,46 +195,5 @@ describe(`one tag identity (${databaseKind})`, () => {
         await tx.execute(`insert into tag (name, slug) values ('WEISS', 'weiss-replica')`);
       }),
     ).rejects.toThrow(/tag_name_key_unique/);
-  });
-});
-
-describe(`the tag-identity migration (${databaseKind})`, () => {
-  let db: TestDatabase;
-  let orm: MikroORM;
-  const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => rootEm(orm).getConnection().execute<T[]>(query, params as never[]);
-
-  beforeAll(async () => {
-    db = await createEmptyDatabase();
-    orm = await initOrm(db.config, createAppRegistry());
-  });
-  afterAll(async () => {
-    await orm?.close(true);
-    await db?.drop();
-  });
-
-  it('merges the tags the new key makes equal, deterministically (the oldest keeps its name and gets the tagged items)', async () => {
-    await orm.migrator.up({ to: 'Migration20261121131810_api_tokens' });
-    const [ct] = await sql<{ id: number }>(`insert into content_type (app_label, model) values ('blog', 'article') returning id`);
-    const articles = await sql<{ id: number }>(`insert into article (title) values ('one'), ('two') returning id`);
-    const tags = await sql<{ id: number }>(
-      `insert into tag (name, slug) values ('Straße', 's1'), ('STRASSE', 's2'), ('café', 'c1'), (?, 'c2'), ('Ｓtrasse', 's3'), ('other', 'o') returning id`,
-      ['cafe\u0301'],
-    );
-    const item = (tag: number, article: number) => sql(`insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)`, [tags[tag].id, ct.id, articles[article].id]);
-    await item(0, 0);
-    await item(1, 0); // same object: must not duplicate
-    await item(1, 1);
-    await item(4, 1);
-    await item(3, 1);
-    await orm.migrator.up();
-    const rows = await sql<{ name: string; slug: string; n: number }>(
-      `select t.name, t.slug, (select count(*)::int from tagged_item ti where ti.tag_id = t.id) as n from tag t order by t.id`,
-    );
-    expect(rows).toEqual([
-      { name: 'Straße', slug: 's1', n: 2 },
-      { name: 'café', slug: 'c1', n: 1 },
-      { name: 'other', slug: 'o', n: 0 },
-    ]);
-    expect(await sql(`select 1 from tagged_item`)).toHaveLength(3);
   });
 });
