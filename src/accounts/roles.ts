@@ -7,7 +7,7 @@ import { registerEnumType } from 'type-graphql';
  * roles before it may.
  *
  * - member: the default; may write content, tag, comment, link.
- * - moderator: also deletes other people's comments and removes their tags.
+ * - moderator: also deletes other people's comments.
  * - admin: everything, including merging tags.
  */
 export enum Role {
@@ -18,7 +18,7 @@ export enum Role {
 
 registerEnumType(Role, {
   name: 'Role',
-  description: 'What a user may do: MEMBER (the default), MODERATOR (also moderates other people’s comments and tags), ADMIN (everything).',
+  description: 'What a user may do: MEMBER (the default), MODERATOR (also deletes other people’s comments), ADMIN (everything).',
 });
 
 export const ROLES: readonly Role[] = [Role.MEMBER, Role.MODERATOR, Role.ADMIN];

@@ -84,7 +84,7 @@ function inputClass(name: string, description: string, fields: WritableField[], 
   for (const field of fields) {
     const limit = field.maxLength
       ? ` At most ${field.maxLength} characters.`
-      : field.min !== undefined || field.max !== undefined
+      : narrowerThanInt(field)
         ? ` From ${field.min ?? '-∞'} to ${field.max ?? '∞'}.`
         : '';
     Field(() => GRAPHQL_TYPES[field.scalar], { nullable: optional(field), description: `${field.description ?? ''}${limit}`.trim() || undefined })(cls.prototype, field.name);
@@ -93,6 +93,9 @@ function inputClass(name: string, description: string, fields: WritableField[], 
 }
 
 const GRAPHQL_TYPES = { String, Int, Float, Boolean } as const;
+
+/** Whether a field accepts less than a GraphQL Int (32-bit) does: worth saying in its description. */
+const narrowerThanInt = (field: WritableField) => (field.min ?? -Infinity) > -2147483648 || (field.max ?? Infinity) < 2147483647;
 
 const INT_RANGES: Record<string, [number, number]> = {
   smallint: [-32768, 32767],

@@ -20,7 +20,7 @@ export class Book extends ContentEntity {
   @Property({ type: 'string', length: 20, nullable: true })
   isbn?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Year of publication, 1 to 2100.' })
+  @Field(() => Int, { nullable: true, description: 'Year of publication.' })
   @Range({ min: 1, max: 2100 })
   @Property({ type: 'integer', nullable: true })
   publishedYear?: number | null;

@@ -18,7 +18,7 @@ export class Product extends ContentEntity {
   @Unique({ name: 'product_sku_unique' })
   sku!: string;
 
-  @Field(() => Int, { description: 'Price in cents, not negative.' })
+  @Field(() => Int, { description: 'Price in cents.' })
   @Range({ min: 0 })
   @Property({ type: 'integer', default: 0 })
   priceCents: Opt<number> = 0;

@@ -17,7 +17,7 @@ export class Video extends ContentEntity {
   @Property({ type: 'string', length: 500 })
   url!: string;
 
-  @Field(() => Int, { description: 'Length in seconds, not negative.' })
+  @Field(() => Int, { description: 'Length in seconds.' })
   @Range({ min: 0 })
   @Property({ type: 'integer', default: 0 })
   durationSeconds: Opt<number> = 0;
