@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { toGraphQLError } from '../src/server/error-mapping.js';
 
 const ADD_TAGS = 'mutation($target: ID!, $names: [String!]!) { addTags(target: $target, names: $names) { changed } }';
 const MERGE = 'mutation($from: [String!]!, $into: String!) { mergeTags(from: $from, into: $into) { merged retaggedCount } }';
@@ -105,5 +106,15 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
       expect(links.length).toBeLessThanOrEqual(1);
       await t.sql(`delete from content_link where source_id = ? and target_id = ?`, [source.databaseId, target.databaseId]);
     }
+  });
+});
+
+describe('foreign key violations as errors', () => {
+  it('answers NOT_FOUND only for the generic foreign keys (cg_gfk_*), not for other foreign keys', () => {
+    const gfk = toGraphQLError({ code: '23503', constraint: 'cg_gfk_comment' });
+    expect(gfk?.extensions).toMatchObject({ code: 'NOT_FOUND', constraint: 'cg_gfk_comment' });
+    expect(toGraphQLError(new Error('wrapped', { cause: { code: '23503', constraint: 'cg_gfk_tagged_item' } }))?.extensions.code).toBe('NOT_FOUND');
+    expect(toGraphQLError({ code: '23503', constraint: 'tagged_item_tag_id_foreign' })).toBeUndefined();
+    expect(toGraphQLError({ code: '23503' })).toBeUndefined();
   });
 });
