@@ -119,6 +119,11 @@ describe(`CLI users:create --role, users:role, users:list (${databaseKind})`, ()
       expect(res.code, JSON.stringify(name)).toBe(1);
       expect(res.stderr).toMatch(/display name/);
     }
+    for (const tokenName of ['\u001b[2Jx', 'a\u202eb', 'tab\there']) {
+      const res = await cli('tokens:create', '--user', 'mia', '--name', tokenName);
+      expect(res.code, JSON.stringify(tokenName)).toBe(1);
+      expect(res.stderr).toContain('visible text');
+    }
     const unicode = await cli('users:create', '--username', 'zoe', '--name', 'Zoë Ἀθηνᾶ 山田');
     expect(unicode.code).toBe(0);
     const users = (await cli('users:list')).stdout;

@@ -20,11 +20,7 @@ export interface NewUser {
  * Throws AccountError for invalid input or a username that is taken.
  */
 export async function createUser(em: EntityManager, input: NewUser): Promise<User> {
-  const username = input.username.trim();
-  if (!USERNAME.test(username)) {
-    throw new AccountError(`Invalid username "${username}": use 1–50 lowercase letters, digits, "_", "." or "-", starting with a letter or digit.`);
-  }
-  const name = normalizeDisplayName(input.name ?? username);
+  const { username, name } = validateNewUser(input);
   const user = em.create(User, { username, name, role: input.role ?? Role.MEMBER });
   try {
     await em.flush();
@@ -33,6 +29,15 @@ export async function createUser(em: EntityManager, input: NewUser): Promise<Use
     throw error;
   }
   return user;
+}
+
+/** The username and display name of a new user, checked (see createUser); throws AccountError. Needs no database. */
+export function validateNewUser(input: NewUser): { username: string; name: string } {
+  const username = input.username.trim();
+  if (!USERNAME.test(username)) {
+    throw new AccountError(`Invalid username ${JSON.stringify(username)}: use 1–50 lowercase ASCII letters, digits, "_", "." or "-", starting with a letter or digit.`);
+  }
+  return { username, name: normalizeDisplayName(input.name ?? username) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { AccountError, createApiToken } from '../accounts/api-token.service.js';
-import { createUser, listUsers, type NewUser, setUserRole } from '../accounts/user.service.js';
+import { createUser, listUsers, type NewUser, setUserRole, validateNewUser } from '../accounts/user.service.js';
 import { parseRole, Role, ROLES } from '../accounts/roles.js';
 import type { User } from '../accounts/user.entity.js';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
@@ -63,6 +63,7 @@ export const usersCreateCommand: CliCommand = {
     if (!role) return 2;
     const input = { username: options.username, name: options.name, role, tokenName: options['token-name'] ?? 'cli' };
     try {
+      validateNewUser(input); // bad input is refused before the database is opened
       const { user, token } = await withDatabase((em, registry) => createUserWithToken(em, registry, input));
       console.log(`Created ${user.role} user "${user.username}" (id ${user.id}).`);
       console.log(`API token "${input.tokenName}" (shown once, store it now):\n  ${token}`);
