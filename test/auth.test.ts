@@ -123,7 +123,7 @@ describe(`demo token (${databaseKind})`, () => {
       expect(token).toBeDefined();
       expect(lines.join('\n')).toContain(`Authorization = Bearer ${token}`);
       const user = await authenticateApiToken(db.em(), token!);
-      expect({ username: user?.username, isAdmin: user?.isAdmin }).toEqual({ username: 'ada', isAdmin: true });
+      expect({ username: user?.username, role: user?.role }).toEqual({ username: 'ada', role: 'admin' });
       // A second start finds data and prints nothing.
       expect(await seedDemoData(db.em(), db.registry, (line) => lines.push(line))).toBe(false);
       expect(lines).toHaveLength(1);

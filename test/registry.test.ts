@@ -345,7 +345,8 @@ describe(`content-type start-up checks (${databaseKind})`, () => {
     const db = await createTestDatabase();
     try {
       const env = db.config.databaseUrl ? { DATABASE_URL: db.config.databaseUrl } : { DATA_DIR: db.config.dataDir };
-      const result = await runTsx('test/fixtures/broken-server.ts', [], { ...env, PORT: '0' });
+      // Pretty log lines: the message as a person reads it (JSON lines escape its quotes and newlines).
+      const result = await runTsx('test/fixtures/broken-server.ts', [], { ...env, PORT: '0', LOG_FORMAT: 'pretty' });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('contentgraph refuses to start: the content-type registry failed its checks:');
       expect(result.stderr).toContain('contenttypes.E001: UuidThing.id is of type "uuid"');

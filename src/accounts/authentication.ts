@@ -3,6 +3,7 @@ import type { GenericContext } from '../generic/context.js';
 import { ForbiddenError, UnauthenticatedError } from '../generic/errors.js';
 import { authenticateApiToken } from './api-token.service.js';
 import type { User } from './user.entity.js';
+import { hasRole, Role } from './roles.js';
 
 /** What a resolver needs from the context to know who is calling. */
 export interface AuthContext {
@@ -19,6 +20,7 @@ export type MutationContext = GenericContext & AuthContext;
  */
 export class RequestAuth {
   #user: Promise<User | null> | undefined;
+  #userId: number | undefined;
 
   constructor(
     private readonly em: EntityManager,
@@ -35,6 +37,11 @@ export class RequestAuth {
     return this.#user;
   }
 
+  /** The caller's id once this request authenticated it (for the request log); undefined otherwise. */
+  get userId(): number | undefined {
+    return this.#userId;
+  }
+
   /** The authenticated user, or UNAUTHENTICATED. */
   async requireUser(): Promise<User> {
     const user = await this.user();
@@ -42,11 +49,16 @@ export class RequestAuth {
     return user;
   }
 
-  /** The authenticated user if an admin; UNAUTHENTICATED or FORBIDDEN otherwise. */
-  async requireAdmin(): Promise<User> {
+  /** The authenticated user if it has `role` (or a higher one); UNAUTHENTICATED or FORBIDDEN otherwise. */
+  async requireRole(role: Role): Promise<User> {
     const user = await this.requireUser();
-    if (!user.isAdmin) throw new ForbiddenError('Only an admin may do this.');
+    if (!hasRole(user, role)) throw new ForbiddenError(`Only ${role === Role.ADMIN ? 'an admin' : `a ${role} or an admin`} may do this.`);
     return user;
+  }
+
+  /** The authenticated user if an admin; UNAUTHENTICATED or FORBIDDEN otherwise. */
+  requireAdmin(): Promise<User> {
+    return this.requireRole(Role.ADMIN);
   }
 
   async #resolve(): Promise<User | null> {
@@ -58,6 +70,7 @@ export class RequestAuth {
     }
     const user = await authenticateApiToken(this.em, match[1]);
     if (!user) throw new UnauthenticatedError('The API token is invalid, unknown or revoked.');
+    this.#userId = user.id;
     return user;
   }
 }

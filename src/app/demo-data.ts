@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { ContentType } from '../generic/content-type.entity.js';
 import { User } from '../accounts/user.entity.js';
+import { Role } from '../accounts/roles.js';
 import { Article, Book, Product, Video } from '../domain/index.js';
 import { Tag } from '../features/tags/tag.entity.js';
 import { TaggedItem } from '../features/tags/tagged-item.entity.js';
@@ -30,7 +31,7 @@ export async function seedDemoData(
   const demoToken = await em.transactional(async (tx) => {
     const ct = (cls: Function) => tx.getReference(ContentType, registry.idOf(cls));
     const users = [
-      tx.create(User, { username: 'ada', name: 'Ada Lovelace', isAdmin: true }),
+      tx.create(User, { username: 'ada', name: 'Ada Lovelace', role: Role.ADMIN }),
       tx.create(User, { username: 'grace', name: 'Grace Hopper' }),
       tx.create(User, { username: 'linus', name: 'Linus Torvalds' }),
     ];

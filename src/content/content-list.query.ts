@@ -30,8 +30,9 @@ export async function contentListPage(
     where.push(filter.sql);
     params.push(...filter.params);
   }
-  const timeKey = timeColumn ? decodeTimeKey(after) : null;
-  const idKey = timeColumn ? null : decodeIdCursor(after);
+  const list = type.typeName;
+  const timeKey = timeColumn ? decodeTimeKey(after, list) : null;
+  const idKey = timeColumn ? null : decodeIdCursor(after, list);
   if (timeKey) {
     const condition = afterTimeKeySql(`x.${q(timeColumn!)}`, pk, timeKey, 'desc');
     where.push(condition.sql);
@@ -53,13 +54,13 @@ export async function contentListPage(
     at: cg_at as string,
     id: Number(columns[type.primaryKeyColumn]),
   }));
-  if (timeColumn) return timeKeyConnection(page, first);
-  const connection = toConnection(page, first, (row) => encodeCursor([row.id]));
+  if (timeColumn) return timeKeyConnection(page, first, list);
+  const connection = toConnection(page, first, (row) => encodeCursor(list, [row.id]));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.node })), pageInfo: connection.pageInfo };
 }
 
-function decodeIdCursor(after: string | null | undefined): number | null {
-  const values = decodeCursor(after, 1);
+function decodeIdCursor(after: string | null | undefined, list: string): number | null {
+  const values = decodeCursor(after, list, 1);
   if (!values) return null;
   if (!Number.isSafeInteger(values[0])) throw new BadUserInputError('`after` is not a cursor returned by this connection.', { argumentName: 'after' });
   return values[0] as number;

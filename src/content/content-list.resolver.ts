@@ -35,7 +35,7 @@ function createListResolver(type: RegisteredContentType): Function {
   class ContentListResolver {
     @Query(() => TypeConnection, {
       name: listQueryName(type.typeName),
-      description: `${type.typeName} objects, newest first. \`tagged\` keeps those that carry ALL the given tags (names are case-insensitive).`,
+      description: `${type.typeName} objects, newest first. \`tagged\` keeps those that carry ALL the given tags (names compared like tag names: Unicode NFKC and full case folding).`,
     })
     list(
       @Arg('first', () => Int, { nullable: true, description: 'How many to return: 0 to 100, default 20.' }) first: number | null,

@@ -25,13 +25,16 @@ export function cursorTimestampSql(column: string): string {
   return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
-export function encodeTimeKey(key: TimeKey): string {
-  return encodeCursor([key.at, key.id]);
+export function encodeTimeKey(list: string, key: TimeKey): string {
+  return encodeCursor(list, [key.at, key.id]);
 }
 
-/** Decodes an `after` cursor of a `(timestamp, id)` connection; null when absent; BAD_USER_INPUT when forged. */
-export function decodeTimeKey(after: string | null | undefined, argumentName = 'after'): TimeKey | null {
-  const values = decodeCursor(after, 2, argumentName);
+/**
+ * Decodes an `after` cursor of the `(timestamp, id)` connection `list` (see
+ * `encodeCursor`); null when absent; BAD_USER_INPUT when forged or of another list.
+ */
+export function decodeTimeKey(after: string | null | undefined, list: string, argumentName = 'after'): TimeKey | null {
+  const values = decodeCursor(after, list, 2, argumentName);
   if (!values) return null;
   const [at, id] = values;
   if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'number' || !Number.isSafeInteger(id)) {
@@ -55,8 +58,8 @@ export function timeKeyOrderSql(timeColumn: string, idColumn: string, direction:
   return `${timeColumn} ${direction}, ${idColumn} ${direction}`;
 }
 
-/** A connection from `first + 1` rows read in `(time, id)` order; each edge's cursor is its row's key. */
-export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number }[], first: number): Connection<T> {
-  const connection = toConnection([...rows], first, encodeTimeKey);
+/** A connection of the list `list` from `first + 1` rows read in `(time, id)` order; each edge's cursor is its row's key. */
+export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number }[], first: number, list: string): Connection<T> {
+  const connection = toConnection([...rows], first, (row) => encodeTimeKey(list, row));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.node })), pageInfo: connection.pageInfo };
 }

@@ -1,5 +1,5 @@
 import type { AppConfig } from '../../src/server/config.js';
-import { type RunningServer, startServer } from '../../src/server/start.js';
+import { type RunningServer, type StartOptions, startServer } from '../../src/server/start.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { rootEm } from '../../src/server/orm.js';
 
@@ -22,9 +22,9 @@ export interface TestServer {
 }
 
 /** Starts the real server on a fresh database of its own, on a free port. */
-export async function startTestServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase(overrides);
-  const server = await startServer(db.config);
+  const server = await startServer(db.config, options);
   return {
     url: server.url,
     server,

@@ -9,6 +9,8 @@ import { User } from '../../accounts/user.entity.js';
 /**
  * An entry of the activity stream (Django admin's LogEntry, django-activity-stream).
  * Kept when its target is deleted: `objectRepr` keeps a readable snapshot.
+ * When the text it quotes is deleted (a comment, an object, a user), its
+ * `data` is redacted and `redactedAt` set (activity.redaction.ts).
  */
 @ObjectType('ActivityEntry', { implements: [Node], description: 'Something a user did to a content object.' })
 @Entity({ tableName: 'activity_entry' })
@@ -36,9 +38,16 @@ export class ActivityEntry {
   @Property({ type: 'string', length: 200 })
   objectRepr!: string;
 
-  @Field(() => GraphQLJSON, { nullable: true })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'Details (tag names, changed fields with old and new values, a comment excerpt, …); null or reduced to ids once redacted.',
+  })
   @Property({ type: 'json', nullable: true })
   data?: Record<string, unknown> | null;
+
+  /** When the text this entry quoted was deleted and its `data` redacted; null while it is intact. */
+  @Property({ type: 'datetime', nullable: true })
+  redactedAt?: Date | null;
 
   @Field(() => Date)
   @Property({ type: 'datetime', defaultRaw: 'now()' })

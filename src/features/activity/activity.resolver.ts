@@ -27,7 +27,7 @@ export class ActivityEntryResolver {
     @Ctx() ctx: GenericContext,
   ): Promise<Connection<ActivityEntry>> {
     const size = pageSize(first);
-    const key = decodeTimeKey(after);
+    const key = decodeTimeKey(after, 'activity');
     const filter: FeedFilter = {};
     if (actor !== null && actor !== undefined) filter.actorId = ctx.nodeTypes.idArg(User, actor, 'actor');
     if (verb !== null && verb !== undefined) filter.verb = verb;
@@ -35,7 +35,7 @@ export class ActivityEntryResolver {
       const { contentTypeId, objectId } = contentTargetArg(ctx, target, 'target');
       filter.target = { contentTypeId, objectId };
     }
-    return timeKeyConnection(await feedPage(ctx.loaders, filter, size, key), size);
+    return timeKeyConnection(await feedPage(ctx.loaders, filter, size, key), size, 'activity');
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Who did it; null for the system or a deleted user.' })
@@ -46,6 +46,15 @@ export class ActivityEntryResolver {
   @FieldResolver(() => ContentObject, { nullable: true, description: 'The object acted on; null once it is deleted (`objectRepr` remains).' })
   target(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): Promise<object | null> {
     return ctx.loaders.contentObject(entry.contentType.id, entry.objectId);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      'True when the text this entry quoted has been deleted (its comment, its object or its actor) and `data` was redacted: the entry stays, ' +
+      'so the history still shows that something happened.',
+  })
+  redacted(@Root() entry: ActivityEntry): boolean {
+    return entry.redactedAt != null;
   }
 
   @FieldResolver(() => ContentType, { nullable: true, description: 'The content type of the target, also after the target is deleted.' })
@@ -65,7 +74,9 @@ export class HasActivityResolver {
     @Ctx() ctx: GenericContext,
   ): Promise<Connection<ActivityEntry>> {
     const size = pageSize(first);
-    const rows = await activityPages(ctx.loaders, size, decodeTimeKey(after)).load(targetKeyOf(ctx, obj));
-    return timeKeyConnection(rows, size);
+    const target = targetKeyOf(ctx, obj);
+    const list = `activity:${target.contentTypeId}:${target.objectId}`;
+    const rows = await activityPages(ctx.loaders, size, decodeTimeKey(after, list)).load(target);
+    return timeKeyConnection(rows, size, list);
   }
 }

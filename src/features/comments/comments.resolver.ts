@@ -25,8 +25,9 @@ export class CommentResolver {
   ): Promise<Connection<Comment>> {
     const key = contentTargetArg(ctx, target, 'target');
     const size = pageSize(first);
-    const rows = await commentPages(ctx.loaders, size, decodeTimeKey(after)).load({ contentTypeId: key.contentTypeId, objectId: key.objectId });
-    return timeKeyConnection(rows, size);
+    const list = `comments:${key.contentTypeId}:${key.objectId}`;
+    const rows = await commentPages(ctx.loaders, size, decodeTimeKey(after, list)).load({ contentTypeId: key.contentTypeId, objectId: key.objectId });
+    return timeKeyConnection(rows, size, list);
   }
 
   @FieldResolver(() => User, { description: 'Who wrote the comment.' })
@@ -53,8 +54,10 @@ export class CommentableResolver {
     @Ctx() ctx: GenericContext,
   ): Promise<Connection<Comment>> {
     const size = pageSize(first);
-    const rows = await commentPages(ctx.loaders, size, decodeTimeKey(after)).load(targetKeyOf(ctx, obj));
-    return timeKeyConnection(rows, size);
+    const target = targetKeyOf(ctx, obj);
+    const list = `comments:${target.contentTypeId}:${target.objectId}`;
+    const rows = await commentPages(ctx.loaders, size, decodeTimeKey(after, list)).load(target);
+    return timeKeyConnection(rows, size, list);
   }
 
   @FieldResolver(() => Int)

@@ -52,6 +52,8 @@ export class LinkableResolver {
 
 async function page(ctx: GenericContext, obj: object, end: LinkEnd, first: number | null, after: string | null): Promise<Connection<ContentLink>> {
   const size = pageSize(first);
-  const rows = await linkPages(ctx.loaders, end, size, decodeTimeKey(after)).load(targetKeyOf(ctx, obj));
-  return timeKeyConnection(rows, size);
+  const target = targetKeyOf(ctx, obj);
+  const list = `links:${end}:${target.contentTypeId}:${target.objectId}`;
+  const rows = await linkPages(ctx.loaders, end, size, decodeTimeKey(after, list)).load(target);
+  return timeKeyConnection(rows, size, list);
 }

@@ -26,13 +26,25 @@ export async function linkObjects(
 ): Promise<{ link: ContentLink; created: boolean }> {
   const sourceType = registry.idOf(source.type.cls);
   const targetType = registry.idOf(target.type.cls);
-  const inserted = await tx.execute<{ id: number }[]>(
-    `insert into "content_link" ("source_type_id", "source_id", "target_type_id", "target_id", "kind", "created_by_id") ` +
-      `values (?, ?, ?, ?, ?, ?) on conflict do nothing returning "id"`,
-    [sourceType, source.id, targetType, target.id, kind, actor.id],
-  );
-  const link = await tx.findOneOrFail(ContentLink, { sourceType, sourceId: source.id, targetType, targetId: target.id, kind });
-  const created = inserted.length > 0;
+  let created = false;
+  let id: number | undefined;
+  // An existing link is read FOR KEY SHARE; one unlinked between the insert and that read is linked again.
+  for (let attempt = 0; id === undefined && attempt < 3; attempt++) {
+    const inserted = await tx.execute<{ id: number }[]>(
+      `insert into "content_link" ("source_type_id", "source_id", "target_type_id", "target_id", "kind", "created_by_id") ` +
+        `values (?, ?, ?, ?, ?, ?) on conflict do nothing returning "id"`,
+      [sourceType, source.id, targetType, target.id, kind, actor.id],
+    );
+    created = inserted.length > 0;
+    const [row] = created
+      ? inserted
+      : await tx.execute<{ id: number }[]>(
+          `select "id" from "content_link" where "source_type_id" = ? and "source_id" = ? and "target_type_id" = ? and "target_id" = ? and "kind" = ? for key share`,
+          [sourceType, source.id, targetType, target.id, kind],
+        );
+    id = row ? Number(row.id) : undefined;
+  }
+  const link = await tx.findOneOrFail(ContentLink, { id });
   if (created) {
     await recordActivity(tx, registry, { actor, verb: 'linked', target: source.object, data: linkData(registry, link, target.object) });
   }
