@@ -6,7 +6,6 @@ import postgresArray from 'postgres-array';
 import { PGlite } from '@electric-sql/pglite';
 import { createPostgreSqlTypeParsers, UniqueConstraintViolationException } from '@mikro-orm/sql';
 import { PgliteWorkerClient } from '../src/server/pglite-worker.client.js';
-import { Tag } from '../src/features/tags/tag.entity.js';
 import { MIKRO_ORM_PARSERS } from '../src/server/pglite.worker.js';
 import { createTestDatabase, onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 
@@ -21,13 +20,15 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     client = await PgliteWorkerClient.start(path.join(db.config.dataDir, 'pgdata'));
+    // A table of this test's own, so that it does not depend on the application's schema.
+    await client.query(`create table probe (id serial primary key, name text not null, constraint probe_name_unique unique (name))`);
   });
   afterAll(async () => {
     await client?.close();
     await db?.drop();
   });
   const count = async (prefix: string) =>
-    (await client.query<{ n: number }>(`select count(*)::int as n from tag where name like $1`, [`${prefix}%`])).rows[0].n;
+    (await client.query<{ n: number }>(`select count(*)::int as n from probe where name like $1`, [`${prefix}%`])).rows[0].n;
 
   it('parses like MikroORM’s own PGlite connection: timestamps stay text, arrays are arrays', async () => {
     const mikro = createPostgreSqlTypeParsers((value) => postgresArray.parse(value));
@@ -79,15 +80,15 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
       [huge, 'İ ß ς \u202e 🏳️‍🌈', new Date('2026-01-02T03:04:05Z'), null],
     );
     expect(rows).toEqual([{ len: 5_000_000, u: 'İ ß ς \u202e 🏳️‍🌈', d: '2026-01-02 03:04:05+00', n: null }]);
-    const insert = await client.query(`insert into tag (name, slug) values ('w-1', 'w-1'), ('w-2', 'w-2')`);
+    const insert = await client.query(`insert into probe (name) values ('w-1'), ('w-2')`);
     expect(insert.affectedRows).toBe(2);
   });
 
   it('carries PostgreSQL errors across with their fields, and stays usable', async () => {
-    await client.query(`insert into tag (name, slug) values ('dup', 'dup')`);
-    const error = await client.query(`insert into tag (name, slug) values ('DUP', 'dup-2')`).catch((e) => e);
+    await client.query(`insert into probe (name) values ('dup')`);
+    const error = await client.query(`insert into probe (name) values ('dup')`).catch((e) => e);
     expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ code: '23505', constraint: 'tag_name_lower_unique', table: 'tag', severity: 'ERROR' });
+    expect(error).toMatchObject({ code: '23505', constraint: 'probe_name_unique', table: 'probe', severity: 'ERROR', detail: 'Key (name)=(dup) already exists.' });
     expect(error.message).toMatch(/duplicate key value/);
     await expect(client.query('selec 1')).rejects.toMatchObject({ code: '42601' });
     await expect(client.query(`select $1::text`, ['a\u0000b'])).rejects.toThrow();
@@ -96,17 +97,17 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
 
   it('commits a transaction, rolls back one whose callback throws, and one rolled back explicitly', async () => {
     await client.transaction(async (tx) => {
-      await tx.query(`insert into tag (name, slug) values ('tx-commit', 'tx-commit')`);
+      await tx.query(`insert into probe (name) values ('tx-commit')`);
     });
     const failure = new Error('callback failed');
     await expect(
       client.transaction(async (tx) => {
-        await tx.query(`insert into tag (name, slug) values ('tx-throw', 'tx-throw')`);
+        await tx.query(`insert into probe (name) values ('tx-throw')`);
         throw failure;
       }),
     ).rejects.toBe(failure);
     await client.transaction(async (tx) => {
-      await tx.query(`insert into tag (name, slug) values ('tx-rollback', 'tx-rollback')`);
+      await tx.query(`insert into probe (name) values ('tx-rollback')`);
       await tx.rollback();
       expect(tx.closed).toBe(true);
     });
@@ -127,7 +128,7 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
     let release!: () => void;
     const inside = new Promise<void>((resolve) => (release = resolve));
     const transaction = client.transaction(async (tx) => {
-      await tx.query(`insert into tag (name, slug) values ('tx-wait', 'tx-wait')`);
+      await tx.query(`insert into probe (name) values ('tx-wait')`);
       await inside;
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -153,10 +154,11 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
     try {
       const dir = path.join(other.config.dataDir, 'pgdata');
       const first = await PgliteWorkerClient.start(dir);
+      await first.query(`create table probe (name text)`);
       let entered!: () => void;
       const open = new Promise<void>((resolve) => (entered = resolve));
       const abandoned = first.transaction(async (tx) => {
-        await tx.query(`insert into tag (name, slug) values ('open-at-close', 'open-at-close')`);
+        await tx.query(`insert into probe (name) values ('open-at-close')`);
         entered();
         await new Promise(() => undefined); // never finishes by itself
       });
@@ -167,7 +169,7 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
       await expect(first.query('select 1')).rejects.toThrow('PGlite is closed');
       const second = await PgliteWorkerClient.start(dir);
       try {
-        expect((await second.query(`select count(*)::int as n from tag where name = 'open-at-close'`)).rows).toEqual([{ n: 0 }]);
+        expect((await second.query(`select count(*)::int as n from probe where name = 'open-at-close'`)).rows).toEqual([{ n: 0 }]);
       } finally {
         await second.close();
       }
@@ -179,8 +181,10 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
   it('gives the ORM the same exceptions as PGlite in process', async () => {
     const open = await openTestDatabase();
     try {
-      await open.em().insert(Tag, { name: 'orm-dup', slug: 'orm-dup' });
-      await expect(open.em().insert(Tag, { name: 'ORM-DUP', slug: 'orm-dup-2' })).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+      const em = open.em();
+      await em.execute(`create table probe (name text constraint probe_name_unique unique)`);
+      await em.execute(`insert into probe (name) values ('orm-dup')`);
+      await expect(em.execute(`insert into probe (name) values ('orm-dup')`)).rejects.toBeInstanceOf(UniqueConstraintViolationException);
     } finally {
       await open.close();
     }
