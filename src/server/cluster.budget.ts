@@ -4,7 +4,7 @@
  * default WORKERS (the number of cores) does not multiply what a client may
  * spend. rate-limiter-flexible's cluster store: the primary holds the
  * counters (its memory store), each worker asks it over the cluster IPC
- * channel (about 0.1 ms per request, two small messages). Should the primary
+ * channel (one round trip of two small messages per request, about 50 µs). Should the primary
  * not answer within a second, a worker charges a budget of its own instead
  * (the library's insurance limiter), so requests never wait on it longer.
  */

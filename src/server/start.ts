@@ -153,7 +153,9 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
  * during start-up stops the server as soon as it has started (or exits 1
  * after SHUTDOWN_TIMEOUT_MS if start-up hangs, e.g. on an unreachable
  * database). When start-up fails (a content-type check, the data directory
- * lock, the database) it prints the message and exits 1.
+ * lock, the database) it prints the message and exits 1. As a cluster
+ * worker (`options.cluster`) it tells its primary when it serves and how it
+ * stopped instead of logging the ready line.
  */
 export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
   const logger = options.logger ?? createLogger(config.observability.log);
