@@ -67,7 +67,7 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
 
 function spawnNpm(args: string[], env: Record<string, string>) {
   const base = { ...process.env };
-  for (const name of ['DATABASE_URL', 'DATA_DIR', 'VITEST', 'NODE_ENV']) delete base[name];
+  for (const name of ['DATABASE_URL', 'DATA_DIR', 'VITEST', 'NODE_ENV', 'WORKERS']) delete base[name];
   const child: ChildProcess = spawn('npm', args, { cwd: PROJECT_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

@@ -238,6 +238,10 @@ describe.skipIf(!onPostgres)('WORKERS=2 on PostgreSQL, production mode (postgres
     const after = await scrape();
     expect(graphqlRequests(after)).toBeGreaterThanOrEqual(before);
     expect(graphqlRequests(after)).toBe(answered);
+    // Histograms too: every GraphQL request (answered or refused) was observed once, whichever worker had it.
+    const graphqlTotal = after.find('http_requests_total', { route: '/graphql' }).reduce((sum, sample) => sum + sample.value, 0);
+    expect(graphqlTotal).toBe(answered + 2);
+    expect(after.value('graphql_request_duration_seconds_count', { operation_name: '__anonymous', operation_type: 'query' })).toBe(graphqlTotal);
     expect(after.value('cluster_worker_restarts_total')).toBe(1);
     expect(after.value('cluster_workers', { state: 'serving' })).toBe(2);
     workerPids = [survivor, replacement];

@@ -6,7 +6,7 @@
  * connected worker and fails the whole scrape after 5 s when one does not
  * answer (a worker still starting, or one that died mid-scrape); here only
  * workers that said they share are asked, a worker that exits is not waited
- * for, a slow one is left out of that scrape (and counted in
+ * for, a slow one counts with what it had at the last scrape (and in
  * `cluster_metrics_workers_missing`), and the counters of a worker that died
  * stay in the sum, so the sums never go down when a worker is replaced.
  */
@@ -137,8 +137,10 @@ export class ClusterMetricsCollector {
     clearTimeout(timer);
     this.#scrapes.delete(id);
     for (const [workerId, snapshot] of scrape.responses) if (this.#sharing.has(workerId)) this.#last.set(workerId, snapshot);
-    this.#missing?.set(asked.length - scrape.responses.size);
-    const workers = await aggregateMetrics([await this.#retired, ...scrape.responses.values()]).metrics();
+    // A worker too slow for this scrape counts with what it had counted at the last one: sums never go down.
+    const late = asked.filter((worker) => !scrape.responses.has(worker.id)).map((worker) => cumulative(this.#last.get(worker.id) ?? []));
+    this.#missing?.set(late.length);
+    const workers = await aggregateMetrics([await this.#retired, ...scrape.responses.values(), ...late]).metrics();
     return workers + (this.own ? await this.own.metrics() : '');
   }
 
@@ -176,12 +178,14 @@ export class ClusterMetricsCollector {
   };
 }
 
-/** Adds the cumulative series (summed counters and histograms) of `snapshot` to `retired`. */
+/** The series of `snapshot` that only grow and are summed: counters and histograms. */
+function cumulative(snapshot: Snapshot): Snapshot {
+  return snapshot.filter((metric) => (String(metric.type) === 'counter' || String(metric.type) === 'histogram') && (metric.aggregator ?? 'sum') === 'sum');
+}
+
+/** Adds the cumulative series of `snapshot` to `retired`. */
 async function retire(retired: Snapshot, snapshot: Snapshot): Promise<Snapshot> {
-  const cumulative = snapshot.filter(
-    (metric) => (String(metric.type) === 'counter' || String(metric.type) === 'histogram') && (metric.aggregator ?? 'sum') === 'sum',
-  );
-  return (await aggregateMetrics([retired, cumulative]).getMetricsAsJSON()) as Snapshot;
+  return (await aggregateMetrics([retired, cumulative(snapshot)]).getMetricsAsJSON()) as Snapshot;
 }
 
 function send(worker: Worker, message: Message): void {
