@@ -84,11 +84,16 @@ async function waitForLog(server: Spawned, match: (line: Record<string, any>) =>
   }
 }
 
-/** One request on a connection of its own (so the primary hands each to the next worker); returns the pid that logged it. */
-async function ask(server: Spawned, url: string, authorization = `Bearer cg_${crypto.randomUUID()}`) {
+/**
+ * One request on a connection of its own (so the primary hands each to the
+ * next worker); returns the pid that logged it. Its client address (with
+ * TRUST_PROXY=1) is `client`, by default one of its own, so that requests do
+ * not share a budget unless a test says so.
+ */
+async function ask(server: Spawned, url: string, client = `10.${[0, 0, 0].map(() => crypto.randomInt(256)).join('.')}`) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', connection: 'close', authorization },
+    headers: { 'content-type': 'application/json', connection: 'close', 'x-forwarded-for': client },
     body: JSON.stringify({ query: '{ health { ok } contentTypes { model } }' }),
   });
   const text = await response.text();
@@ -143,6 +148,7 @@ describe.skipIf(!onPostgres)('WORKERS=2 on PostgreSQL, production mode (postgres
       METRICS_HOST: '127.0.0.1',
       LOG_FORMAT: 'json',
       RATE_LIMIT_POINTS: '1000', // ten requests per client: the budget test below
+      TRUST_PROXY: '1', // the client's address is the one in X-Forwarded-For (see ask)
     });
     const ready = await waitForLog(server, (line) => /^contentgraph ready at /.test(line.msg));
     url = /ready at (\S+)/.exec(ready.msg)![1];
@@ -194,11 +200,11 @@ describe.skipIf(!onPostgres)('WORKERS=2 on PostgreSQL, production mode (postgres
   });
 
   it('charges one budget per client across the workers', async () => {
-    const authorization = `Bearer cg_${crypto.randomUUID()}`;
+    const client = '192.0.2.7';
     const seen = new Set<number>();
     const remaining: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const answer = await ask(server, url, authorization);
+      const answer = await ask(server, url, client);
       answered++;
       expect(answer.status).toBe(200);
       remaining.push(answer.headers.get('x-ratelimit-remaining')!);
@@ -207,7 +213,7 @@ describe.skipIf(!onPostgres)('WORKERS=2 on PostgreSQL, production mode (postgres
     expect(seen.size).toBe(2);
     expect(remaining).toEqual(['900', '800', '700', '600', '500', '400', '300', '200', '100', '0']);
     for (let i = 0; i < 2; i++) {
-      const refused = await ask(server, url, authorization);
+      const refused = await ask(server, url, client);
       expect(refused.status).toBe(429);
       expect(JSON.parse(refused.text).errors[0].extensions.code).toBe('RATE_LIMITED');
     }

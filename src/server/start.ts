@@ -18,6 +18,7 @@ import { createHttpServer } from './http.js';
 import { initOrm, postgresPoolOptions, rootEm } from './orm.js';
 import { CostBudget } from './pipeline/cost-budget.js';
 import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
+import { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { type StopReport, stopServer } from './shutdown.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { Observability } from '../observability/observability.js';
@@ -103,6 +104,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     const health = new DatabaseHealth(databaseProbe(orm, config.databaseUrl));
     const { rateLimitPoints: points, rateLimitWindowSeconds: window } = config;
     const budget = points > 0 ? new CostBudget(points, window, options.cluster?.budgetStore(points, window)) : undefined;
+    const verifiedTokens = new VerifiedTokens();
     let apollo: ApolloServer<AppContext> | undefined;
     const front = createHttpServer({
       getApollo: () => apollo!,
@@ -110,9 +112,10 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       config,
       health,
       observability,
+      verifiedTokens,
     });
     const httpServer = front.server;
-    apollo = createApollo(schema, config, httpServer, budget, observability);
+    apollo = createApollo(schema, config, httpServer, budget, verifiedTokens, observability);
     await apollo.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
