@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/server/orm.js';
 import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
-import { alive, childrenOf, freePort, portOpen } from './helpers/process-tree.js';
+import { alive, childrenOf, freePort, portOpen, serverChildrenOf } from './helpers/process-tree.js';
 
 /**
  * The commands the README gives, run as a person or a process manager runs
@@ -46,7 +46,7 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
         expect(health.status).toBe(200);
         const children = childrenOf(npm.child.pid!);
         expect(children).toHaveLength(1); // npm → node (the script execs node: no shell, no loader process in between)
-        const workers = childrenOf(children[0]);
+        const workers = serverChildrenOf(children[0]);
         expect(workers).toHaveLength(onPostgres ? 2 : 0);
         if (!onPostgres) expect(fs.readFileSync(path.join(db.config.dataDir, 'server.lock'), 'utf8').trim()).toBe(String(children[0]));
         npm.child.kill(signal);

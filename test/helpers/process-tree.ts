@@ -18,6 +18,20 @@ export function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
+/**
+ * The server processes among the children of `pid`: node running the
+ * server's entry point (not, say, the esbuild service tsx may start).
+ */
+export function serverChildrenOf(pid: number): number[] {
+  return childrenOf(pid).filter((child) => {
+    try {
+      return /(src\/server\.ts|dist\/src\/server\.js)/.test(fs.readFileSync(`/proc/${child}/cmdline`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
