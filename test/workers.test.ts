@@ -8,7 +8,7 @@ import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from 
 import { parsePrometheusText } from './helpers/prometheus-text.js';
 import { alive, freePort, portOpen, serverChildrenOf } from './helpers/process-tree.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
-import { type Spawned, spawnTsx } from './fixtures/processes.js';
+import { runTsx, type Spawned, spawnTsx } from './fixtures/processes.js';
 
 /**
  * WORKERS=N (src/server/cluster.*.ts): one port served by N processes of a
@@ -52,6 +52,22 @@ describe('WORKERS values', () => {
 
   it('waits longer after each quick death of a worker, up to 30 s', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 1000].map(restartDelayMs)).toEqual([0, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  });
+});
+
+describe('the cost budget shared through the primary', () => {
+  const run = async (args: string[]) => {
+    const result = await runTsx('test/fixtures/cluster-budget.ts', args, {});
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout.trim()) as string[];
+  };
+
+  it('charges the primary\'s store and refuses what it cannot pay', async () => {
+    expect(await run([])).toEqual(['charged remaining=150', 'charged remaining=50', 'refused RATE_LIMITED']);
+  });
+
+  it('charges a budget of the worker\'s own when the primary does not answer (rather than failing the request)', async () => {
+    expect(await run(['stalled'])).toEqual(['charged remaining=150', 'charged remaining=50', 'refused RATE_LIMITED']);
   });
 });
 
