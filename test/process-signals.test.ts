@@ -17,9 +17,8 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
-    if (!fs.existsSync(path.join(PROJECT_ROOT, 'dist/src/server.js'))) {
-      execFileSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
-    }
+    // start:prod runs the compiled server: build it when dist/ is missing or older than the sources.
+    if (buildIsStale()) execFileSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
   }, 180_000);
   afterAll(() => db?.drop());
 
@@ -85,4 +84,16 @@ function spawnNpm(args: string[], env: Record<string, string>) {
       if (!pattern.test(output)) throw new Error(`never saw ${pattern} (exit code ${child.exitCode}, signal ${child.signalCode}): ${output}`);
     },
   };
+}
+
+/** Whether dist/src/server.js is missing or older than a file of src/ or migrations/. */
+function buildIsStale(): boolean {
+  const built = path.join(PROJECT_ROOT, 'dist/src/server.js');
+  if (!fs.existsSync(built)) return true;
+  const builtAt = fs.statSync(built).mtimeMs;
+  return ['src', 'migrations'].some((dir) =>
+    fs
+      .readdirSync(path.join(PROJECT_ROOT, dir), { recursive: true, withFileTypes: true })
+      .some((entry) => entry.isFile() && fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs > builtAt),
+  );
 }
