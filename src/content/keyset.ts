@@ -13,7 +13,8 @@ import { BadUserInputError } from '../generic/errors.js';
 export interface TimeKey {
   /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds). */
   at: string;
-  id: number;
+  /** The row's primary key: a number, or a uuid string (lists of uuid-keyed content types). */
+  id: number | string;
 }
 
 export type SortDirection = 'asc' | 'desc';
@@ -29,12 +30,19 @@ export function encodeTimeKey(key: TimeKey): string {
   return encodeCursor([key.at, key.id]);
 }
 
-/** Decodes an `after` cursor of a `(timestamp, id)` connection; null when absent; BAD_USER_INPUT when forged. */
-export function decodeTimeKey(after: string | null | undefined, argumentName = 'after'): TimeKey | null {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Decodes an `after` cursor of a `(timestamp, id)` connection; null when
+ * absent; BAD_USER_INPUT when forged. `idKind` says whether its rows have
+ * integer or uuid keys.
+ */
+export function decodeTimeKey(after: string | null | undefined, argumentName = 'after', idKind: 'integer' | 'uuid' = 'integer'): TimeKey | null {
   const values = decodeCursor(after, 2, argumentName);
   if (!values) return null;
   const [at, id] = values;
-  if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'number' || !Number.isSafeInteger(id)) {
+  const validId = idKind === 'uuid' ? typeof id === 'string' && UUID.test(id) : typeof id === 'number' && Number.isSafeInteger(id);
+  if (typeof at !== 'string' || !TIMESTAMP.test(at) || !validId) {
     throw new BadUserInputError(`\`${argumentName}\` is not a cursor returned by this connection.`, { argumentName });
   }
   return { at, id };
@@ -56,7 +64,7 @@ export function timeKeyOrderSql(timeColumn: string, idColumn: string, direction:
 }
 
 /** A connection from `first + 1` rows read in `(time, id)` order; each edge's cursor is its row's key. */
-export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number }[], first: number): Connection<T> {
+export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number | string }[], first: number): Connection<T> {
   const connection = toConnection([...rows], first, encodeTimeKey);
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.node })), pageInfo: connection.pageInfo };
 }
