@@ -108,8 +108,9 @@ export function checkContentTypeEntity(
 }
 
 /**
- * E010 and E005 across types and relations: a type's `relations` must name
- * registered relations, and a relation's `targets` registered types.
+ * E010 and E005 across types and relations: the relations a type lists in
+ * `relations: [...]` must be registered (an `except` list may name relations
+ * the application does not have), and a relation's `targets` registered types.
  */
 export function checkParticipation(
   types: readonly { cls: Function; options: ContentTypeOptions }[],
@@ -120,7 +121,7 @@ export function checkParticipation(
   const names = new Set(relations.map((r) => r.name));
   for (const type of types) {
     const declared = type.options.relations;
-    const listed = !declared ? [] : 'except' in declared ? declared.except : (declared as readonly string[]);
+    const listed = !declared || 'except' in declared ? [] : (declared as readonly string[]);
     for (const name of listed.filter((n) => !names.has(n))) {
       failures.push({
         code: 'contenttypes.E010',
