@@ -55,13 +55,13 @@ describe(`generated mutation operations on the demo application (${databaseKind}
     const { addTags } = await run(AddTagsDocument, { target: article.id, names: ['codegen'] });
     expect(addTags.changed).toEqual(['codegen']);
     expect(addTags.target.__typename === 'Article' && addTags.target.title).toBe('Typed client');
-    expect((await run(TagArticleDocument, { articleId: article.databaseId, names: ['typescript'] })).addTags.changed).toEqual(['typescript']);
+    expect((await run(TagArticleDocument, { articleId: Number(article.databaseId), names: ['typescript'] })).addTags.changed).toEqual(['typescript']);
     expect((await run(RemoveTagsDocument, { target: article.id, names: ['typescript'] })).removeTags.tags.map((tag) => tag.name)).toEqual(['codegen']);
 
     // Input-type variables, as generated clients usually pass them.
     const { createArticle: fromInput } = await run(CreateArticleFromInputDocument, { input: { title: 'From input', body: 'typed input' } });
     expect(fromInput.title).toBe('From input');
-    const byRef = await run(TagByRefDocument, { ref: { article: article.databaseId }, names: ['by-ref'] });
+    const byRef = await run(TagByRefDocument, { ref: { article: Number(article.databaseId) }, names: ['by-ref'] });
     expect(byRef.addTags.tags.map((tag) => tag.name)).toContain('by-ref');
 
     const { addComment } = await run(AddCommentDocument, { target: article.id, body: 'Typed all the way' });

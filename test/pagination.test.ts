@@ -68,7 +68,7 @@ describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
   afterAll(() => t?.stop());
 
   it('pages the feed to the end with no duplicates or gaps (ties and microseconds included)', async () => {
-    await recordActivity(t.sql, objects, actor.id, 'paged', tricky);
+    await recordActivity(t.sql, objects, actor.id as number, 'paged', tricky);
     const expected = (await t.sql<{ id: number }>(`select id from activity_entry where verb = 'paged' order by created_at desc, id desc`)).map((r) => Number(r.id));
     expect(expected.length).toBe(40);
     const seen = await pageToTheEnd(
@@ -79,7 +79,7 @@ describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
         return { ids: c.edges.map((e: any) => e.node.databaseId), ...c.pageInfo };
       },
       // Newer entries arrive between pages; keyset cursors are not shifted by them (OFFSET would repeat rows).
-      async () => void (await recordActivity(t.sql, objects.slice(0, 2), actor.id, 'paged')),
+      async () => void (await recordActivity(t.sql, objects.slice(0, 2), actor.id as number, 'paged')),
     );
     expect(seen).toEqual(expected);
   });
@@ -124,7 +124,7 @@ describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
 
   it('pages the comments of an object oldest first; comments added meanwhile come at the end, once', async () => {
     const target = objects.find((o) => o.type === 'FixtureFossil')!;
-    await commentOn(t.sql, [target], actor.id, 12, (i) => new Date(Date.UTC(2025, 4, 1, 0, Math.floor(i / 2))));
+    await commentOn(t.sql, [target], actor.id as number, 12, (i) => new Date(Date.UTC(2025, 4, 1, 0, Math.floor(i / 2))));
     const before = (await t.sql<{ id: number }>('select id from comment where object_id = ? and content_type_id = ? order by created_at, id', [target.key, target.ct])).map((r) =>
       Number(r.id),
     );
@@ -137,7 +137,7 @@ describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
         return { ids: c.edges.map((e: any) => e.node.databaseId), ...c.pageInfo };
       },
       async () => {
-        if (added.length < 3) added.push(...(await commentOn(t.sql, [target], actor.id, 1)));
+        if (added.length < 3) added.push(...(await commentOn(t.sql, [target], actor.id as number, 1)));
       },
     );
     expect(new Set(seen).size).toBe(seen.length);

@@ -19,7 +19,7 @@ import {
   type RelationDeclaration,
 } from './generic-relation.js';
 import { invariant } from './invariant.js';
-import { type KeyKind, type ObjectKey, keyText } from './object-key.js';
+import { type KeyKind, keyText, normalizeKey, type ObjectKey } from './object-key.js';
 import { placeholders } from './sql.js';
 
 export type { ContentTypeOptions };
@@ -276,8 +276,9 @@ export class ContentTypeRegistry {
   /** The primary key of a content object and its canonical `object_id` text. */
   keyOf(object: object): { type: RegisteredContentType; key: ObjectKey; text: string } {
     const type = this.get(object);
-    const key = (object as Record<string, ObjectKey>)[type.primaryKeyProperty];
-    invariant(key !== undefined && key !== null, `${type.typeName} has no primary key yet; flush it first`);
+    const raw = (object as Record<string, unknown>)[type.primaryKeyProperty];
+    invariant(raw !== undefined && raw !== null, `${type.typeName} has no primary key yet; flush it first`);
+    const key = normalizeKey(type.keyKind, raw);
     return { type, key, text: keyText(key) };
   }
 

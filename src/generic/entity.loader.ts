@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
-import type { ObjectKey } from './object-key.js';
+import { normalizeKey, type ObjectKey } from './object-key.js';
 
 /**
  * The batch contract every loader follows (as Pothos' `loadAndSort`): one
@@ -22,10 +22,8 @@ export function createEntityLoader<T extends object>(em: EntityManager, cls: Ent
   return new DataLoader<ObjectKey, T | null>(
     async (keys) => {
       const rows = (await em.find(cls, { [primaryKeyProperty]: { $in: [...keys] } } as never)) as T[];
-      return sortByKeys(keys, rows, (row) => {
-        const key = (row as Record<string, unknown>)[primaryKeyProperty];
-        return typeof key === 'string' ? key.toLowerCase() : Number(key);
-      });
+      const kind = typeof keys[0] === 'string' ? 'uuid' : 'integer';
+      return sortByKeys(keys, rows, (row) => normalizeKey(kind, (row as Record<string, unknown>)[primaryKeyProperty]));
     },
     { maxBatchSize: 1000 },
   );

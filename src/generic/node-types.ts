@@ -3,7 +3,7 @@ import type { ContentTypeRegistry } from './content-type.registry.js';
 import { BadUserInputError } from './errors.js';
 import { fromGlobalId, toGlobalId } from './global-id.js';
 import { invariant } from './invariant.js';
-import { type KeyKind, keyKindDescription, type ObjectKey, parseKey } from './object-key.js';
+import { type KeyKind, keyKindDescription, normalizeKey, type ObjectKey, parseKey } from './object-key.js';
 import type { RequestLoaders } from './request-loaders.js';
 
 interface NodeType {
@@ -58,7 +58,8 @@ export class NodeTypes {
 
   /** The primary key of a Node object (its `databaseId`): a number or a uuid string. */
   databaseIdOf(obj: object): ObjectKey {
-    return (obj as Record<string, ObjectKey>)[this.#of(obj).primaryKeyProperty];
+    const entry = this.#of(obj);
+    return normalizeKey(entry.keyKind, (obj as Record<string, unknown>)[entry.primaryKeyProperty]);
   }
 
   /**

@@ -49,6 +49,16 @@ export function parseKey(kind: KeyKind, value: unknown): ObjectKey | null {
   return null;
 }
 
+/**
+ * A primary key as read from an entity, in the form the core works with: a
+ * number for integer keys (the ORM may hand a bigint column out as a JS
+ * `bigint` or as decimal text), a lowercase string for uuid keys.
+ */
+export function normalizeKey(kind: KeyKind, raw: unknown): ObjectKey {
+  if (kind === 'uuid') return String(raw).toLowerCase();
+  return typeof raw === 'number' ? raw : Number(raw);
+}
+
 /** The canonical text of a key, as `object_id` stores it. */
 export function keyText(key: ObjectKey): string {
   return typeof key === 'number' ? String(key) : key.toLowerCase();
