@@ -177,7 +177,7 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
     await attachEverything(sql, referenced, author, author.id as number);
     const error = await sqlStateOf(sql('update cg_fixture_vegetable set id = id + 5000000 where id = ?', [referenced.id]));
     expect(error.code).toBe('23503');
-    expect(error.message).toContain(`update of the primary key of "cg_fixture_vegetable" #${referenced.id} violates generic foreign key "tagged_item"`);
+    expect(error.message).toMatch(new RegExp(`update of the primary key of "cg_fixture_vegetable" #${referenced.id} violates generic foreign key "\\w+": rows of "\\w+" still point at it`));
     const free = await createObject(sql, cts, 'FixtureVegetable');
     await sql('update cg_fixture_vegetable set id = id + 5000000 where id = ?', [free.id]);
     expect(await sql('select 1 from cg_fixture_vegetable where id = ?', [(free.id as number) + 5_000_000])).toHaveLength(1);

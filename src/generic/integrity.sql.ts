@@ -90,16 +90,20 @@ const KEY_PATTERN = {
 
 /** Every integrity object for the registry's current state; needs `registry.bind()`. */
 export function generateIntegrity(registry: ContentTypeRegistry): IntegrityPlan {
-  const fks = registry.foreignKeys();
+  // Sorted by name, never by registration order: the SQL must not depend on the order a list of types was read in.
+  const fks = [...registry.foreignKeys()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const plan: IntegrityPlan = { functions: [], triggers: [] };
   if (fks.length === 0) return plan;
-  const types = registry.types().filter((type) => fks.some((fk) => registry.targetsOf(fk).includes(type)));
+  const types = registry
+    .types()
+    .filter((type) => fks.some((fk) => registry.targetsOf(fk).includes(type)))
+    .sort(byKey);
   for (const fk of fks) {
     plan.functions.push(checkFunction(fk));
     plan.triggers.push(checkTrigger(fk));
   }
   plan.functions.push(dispatcher(types));
-  for (const type of [...types].sort(byKey)) {
+  for (const type of types) {
     const relations = registry.relationsOf(type).map((r) => r.name);
     plan.functions.push(targetFunction(type, relations));
   }
@@ -189,7 +193,6 @@ function targetFunctionName(type: RegisteredContentType): string {
 /** `cg_target(type, relation, object_id)`: one line per content type. Returns what the type's function returns, '' for other types. */
 function dispatcher(types: RegisteredContentType[]): IntegrityFunction {
   const lines = [...types]
-    .sort(byKey)
     .map((t) => `  if p_type = ${lit(t.key)} then return ${q(targetFunctionName(t))}(p_relation, p_object_id); end if;\n`)
     .join('');
   return {
