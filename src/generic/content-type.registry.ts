@@ -20,7 +20,8 @@ import {
 } from './generic-relation.js';
 import { invariant } from './invariant.js';
 import { type KeyKind, keyText, normalizeKey, type ObjectKey } from './object-key.js';
-import { placeholders } from './sql.js';
+import { insertContentTypeRows, readContentTypeRows } from './content-type.rows.js';
+import { participation } from './relation.participation.js';
 
 export type { ContentTypeOptions };
 
@@ -201,11 +202,6 @@ export class ContentTypeRegistry {
     return this.#relations.find((r) => r.name === name);
   }
 
-  /** The relation an entity class is the table of; undefined when none. */
-  relationOf(entity: Function): RegisteredRelation | undefined {
-    return this.#relations.find((r) => r.entity === entity);
-  }
-
   /** The declared generic foreign keys resolved against ORM metadata; needs `bind()`. */
   foreignKeys(): readonly BoundGenericForeignKey[] {
     invariant(this.#bound, 'ContentTypeRegistry.bind() must run before foreignKeys()');
@@ -234,15 +230,8 @@ export class ContentTypeRegistry {
   }
 
   #participation(): Map<string, Set<RegisteredContentType>> {
-    if (this.#participants) return this.#participants;
-    const map = new Map<string, Set<RegisteredContentType>>();
-    for (const relation of this.#relations) {
-      const allowed = relation.targets?.();
-      const members = this.#types.filter((type) => (!allowed || allowed.includes(type.cls)) && declares(type, relation.name));
-      map.set(relation.name, new Set(members));
-    }
-    this.#participants = map;
-    return map;
+    this.#participants ??= participation(this.#types, this.#relations);
+    return this.#participants;
   }
 
   /** Entity classes of every content type (for the ORM's entity list). */
@@ -345,45 +334,18 @@ export class ContentTypeRegistry {
   }
 
   /**
-   * Creates the missing `content_type` rows (idempotent and safe when several
-   * processes start at once: `INSERT … ON CONFLICT DO NOTHING`) and fills the
-   * cache. Never deletes rows.
+   * Creates the missing `content_type` rows (idempotent, safe when several
+   * processes start at once) and fills the cache. Never deletes rows.
    */
   async sync(em: EntityManager): Promise<void> {
-    const conn = em.getConnection();
-    if (this.#types.length > 0) {
-      // Sorted, so that processes with different registries insert in one
-      // order and cannot deadlock on the unique index.
-      const types = [...this.#types].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      await conn.execute(
-        `insert into content_type (app_label, model) values ${placeholders(types.length, '(?, ?)')} on conflict (app_label, model) do nothing`,
-        types.flatMap((t) => [t.appLabel, t.model]),
-        'run',
-      );
-    }
+    await insertContentTypeRows(em, this.#types);
     await this.reload(em);
   }
 
   /** Re-reads every `content_type` row into the cache. */
   async reload(em: EntityManager): Promise<void> {
-    const rows = await em.getConnection().execute<{ id: number; app_label: string; model: string }[]>('select id, app_label, model from content_type');
-    const idByKey = new Map<string, number>();
-    const keyById = new Map<number, string>();
-    for (const row of rows) {
-      const key = `${row.app_label}.${row.model}`;
-      idByKey.set(key, Number(row.id));
-      keyById.set(Number(row.id), key);
-    }
-    this.#idByKey = idByKey;
-    this.#keyById = keyById;
+    ({ idByKey: this.#idByKey, keyById: this.#keyById } = await readContentTypeRows(em));
   }
-}
-
-/** Whether a type's own `relations` option lets it take part in a relation. */
-function declares(type: RegisteredContentType, relation: string): boolean {
-  const declared = type.options.relations;
-  if (!declared) return true;
-  return 'except' in declared ? !declared.except.includes(relation) : (declared as readonly string[]).includes(relation);
 }
 
 function findMeta(metadata: MetadataStorage, cls: EntityClass<any>): EntityMetadata | undefined {

@@ -9,8 +9,6 @@ import type { EntityClass } from '@mikro-orm/core';
  */
 export type DeletePolicy = 'cascade' | 'keep' | 'restrict';
 
-export const DELETE_POLICIES: readonly DeletePolicy[] = ['cascade', 'keep', 'restrict'];
-
 /** A generic foreign key: a `(content type, object id)` pair of columns on one entity. */
 export interface GenericForeignKeyDeclaration {
   /** Unique name, used in trigger and error names, e.g. `tagged_item`, `content_link_source`. */
