@@ -106,4 +106,17 @@ describe(`concurrent mutations (${databaseKind})`, () => {
       await t.sql('drop trigger a_h3_slow on comment');
     }
   });
+  it('concurrent setTags of one object: every call succeeds and the result is exactly one of the sets, never a mix', async () => {
+    const animal = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Set race' });
+    const sets = [['a1', 'a2'], ['b1'], ['c1', 'c2', 'c3'], [], ['d1', 'a1']];
+    const results = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        t.gql('mutation($t: ID!, $names: [String!]!) { setTags(target: $t, names: $names) { tags { name } } }', { t: animal.id, names: sets[i % sets.length] }, { token: users[i % users.length].token }),
+      ),
+    );
+    for (const res of results) expect(res.errors).toBeUndefined();
+    const final = await t.gql('query($id: ID!) { node(id: $id) { ... on Taggable { tags { name } } } }', { id: animal.id });
+    const names = final.data.node.tags.map((tag: { name: string }) => tag.name).sort();
+    expect(sets.map((set) => [...set].sort())).toContainEqual(names);
+  });
 });

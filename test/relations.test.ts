@@ -151,4 +151,29 @@ describe(`a generic relation derived from its declaration (${databaseKind})`, ()
       await t.sql('drop trigger h3_fail_activity on activity_entry');
     }
   });
+  it('refuses to derive mutations without a unique constraint over the identifying columns', async () => {
+    const { Entity, ManyToOne, PrimaryKey, Property } = await import('@mikro-orm/decorators/legacy');
+    const { ObjectType } = await import('type-graphql');
+    const { GenericRelation } = await import('../src/content/relations/relation.options.js');
+    const { relationDefinition } = await import('../src/content/relations/relation.options.js');
+    const { relationMutations } = await import('../src/content/relations/relation.mutations.js');
+    const { ContentType } = await import('../src/generic/content-type.entity.js');
+    const { User } = await import('../src/accounts/user.entity.js');
+    class FixtureNoUnique {
+      id!: number;
+      contentType!: object;
+      objectId!: string;
+      voter!: object;
+    }
+    PrimaryKey({ type: 'integer' })(FixtureNoUnique.prototype, 'id');
+    ManyToOne(() => ContentType)(FixtureNoUnique.prototype, 'contentType');
+    Property({ type: 'text' })(FixtureNoUnique.prototype, 'objectId');
+    ManyToOne(() => User)(FixtureNoUnique.prototype, 'voter');
+    Entity({ tableName: 'cg_fixture_no_unique' })(FixtureNoUnique);
+    ObjectType('FixtureNoUnique')(FixtureNoUnique);
+    GenericRelation({ name: 'fixture_no_unique', onDelete: 'cascade', mutations: { add: 'addNoUnique', remove: 'removeNoUnique', actor: 'voter' } })(FixtureNoUnique);
+    expect(() => relationMutations(relationDefinition(FixtureNoUnique)!)).toThrow(
+      "generic relation \"fixture_no_unique\" declares mutations, so FixtureNoUnique needs a unique constraint over exactly (contentType, objectId, voter): add @Unique({ properties: ['contentType', 'objectId', 'voter'] }).",
+    );
+  });
 });

@@ -32,6 +32,7 @@ export function relationMutations(definition: RelationDefinition): Function {
   const mutations = definition.mutations!;
   invariant(definition.resolvedEnds.length === 1, `${definition.entity.name}: derived mutations need a relation with one generic foreign key`);
   const end = definition.resolvedEnds[0];
+  requireIdentityConstraint(definition, [end.contentType, end.objectId, mutations.actor, ...(mutations.fields ?? [])]);
   const entityName = graphqlTypeName(definition.entity);
   const rowField = entityName[0].toLowerCase() + entityName.slice(1);
   const payload = payloadType(definition, entityName, rowField);
@@ -122,6 +123,25 @@ export function relationMutations(definition: RelationDefinition): Function {
     },
   ];
   return dynamicResolver(`${entityName}Mutations`, 'mutation', operations);
+}
+
+/**
+ * Derived mutations are idempotent through a unique constraint over the
+ * columns that identify a row (target, actor, fields): refuse to start
+ * without one, rather than let concurrent adds write duplicates.
+ */
+function requireIdentityConstraint(definition: RelationDefinition, properties: string[]): void {
+  const meta = MetadataStorage.getMetadata(definition.entity.name, (definition.entity as unknown as Record<symbol, string>)[MetadataStorage.PATH_SYMBOL], definition.entity as never);
+  const covered = meta.uniques.some((unique) => {
+    const columns = [unique.properties ?? []].flat() as string[];
+    return columns.length === properties.length && properties.every((p) => columns.includes(p));
+  });
+  if (!covered) {
+    throw new Error(
+      `generic relation "${definition.name}" declares mutations, so ${definition.entity.name} needs a unique constraint over exactly ` +
+        `(${properties.join(', ')}): add @Unique({ properties: [${properties.map((p) => `'${p}'`).join(', ')}] }).`,
+    );
+  }
 }
 
 /** `<Type>Payload { target: ContentObject!, <type>: <Type>, changed: Boolean! }`. */

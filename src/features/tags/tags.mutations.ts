@@ -98,7 +98,11 @@ export class TagMutations {
     const actor = await ctx.auth.requireUser();
     const normalized = names.length === 0 ? [] : normalizeTagNames(names, 'names');
     return inTransaction(ctx.em, async (tx) => {
-      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], { relation: 'tags' });
+      // Locked: two setTags of one object run one after the other, so the last one's set is the result (not a mix).
+      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], {
+        relation: 'tags',
+        forUpdate: true,
+      });
       return { target: resolved.object, ...(await setTags(tx, ctx.registry, actor, resolved, normalized)) };
     });
   }
