@@ -1,7 +1,7 @@
-import { MetadataStorage } from '@mikro-orm/core';
 import { Field, getMetadataStorage, ID, ObjectType } from 'type-graphql';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { MutationContext } from '../../accounts/authentication.js';
+import { decoratorMetadata } from '../../generic/entity-metadata.js';
 import { toGlobalId } from '../../generic/global-id.js';
 import { invariant } from '../../generic/invariant.js';
 import { placeholders, quoteIdentifier as q } from '../../generic/sql.js';
@@ -10,7 +10,7 @@ import { charLength, invalid, requireStorableText } from '../../generic/validati
 import { recordActivity } from '../../features/activity/activity.service.js';
 import { ContentObjectRef } from '../content-object-ref.input.js';
 import { ContentObject } from '../content-object.union.js';
-import { type ContentTarget, resolveContentTarget } from '../target.js';
+import { resolveContentTarget } from '../target.js';
 import { type DynamicOperation, dynamicResolver } from './dynamic-resolver.js';
 import { graphqlTypeName, namedClass } from './relation.graphql.js';
 import type { RelationDefinition } from './relation.options.js';
@@ -51,7 +51,7 @@ export function relationMutations(definition: RelationDefinition): Function {
   const run = async (
     args: Record<string, any>,
     ctx: MutationContext,
-    change: (tx: EntityManager, target: ContentTarget, identity: Record<string, unknown>, actorId: number) => Promise<{ row: object | null; changed: boolean; id: number }>,
+    change: (tx: EntityManager, identity: Record<string, unknown>) => Promise<{ row: object | null; changed: boolean; id: number }>,
     verb: string | undefined,
   ) => {
     const actor = await ctx.auth.requireUser();
@@ -67,7 +67,7 @@ export function relationMutations(definition: RelationDefinition): Function {
         [column(mutations.actor)]: actor.id,
         ...Object.fromEntries(Object.entries(values).map(([name, value]) => [column(name), value])),
       };
-      const result = await change(tx, target, identity, actor.id);
+      const result = await change(tx, identity);
       if (result.changed && verb) {
         await recordActivity(tx, ctx.registry, { actor, verb, target: target.object, data: { [rowField]: toGlobalId(entityName, result.id), ...values } });
       }
@@ -85,7 +85,7 @@ export function relationMutations(definition: RelationDefinition): Function {
         run(
           args,
           ctx,
-          async (tx, _target, identity) => {
+          async (tx, identity) => {
             const { fk, primaryKeyProperty } = endInfo({ registry: ctx.registry, em: tx }, definition, end);
             const columns = Object.keys(identity);
             const inserted = await tx.execute<{ id: number }[]>(
@@ -110,7 +110,7 @@ export function relationMutations(definition: RelationDefinition): Function {
         run(
           args,
           ctx,
-          async (tx, _target, identity) => {
+          async (tx, identity) => {
             const { fk } = endInfo({ registry: ctx.registry, em: tx }, definition, end);
             const where = Object.keys(identity)
               .map((c) => `${q(c)} = ?`)
@@ -131,8 +131,7 @@ export function relationMutations(definition: RelationDefinition): Function {
  * without one, rather than let concurrent adds write duplicates.
  */
 function requireIdentityConstraint(definition: RelationDefinition, properties: string[]): void {
-  const meta = MetadataStorage.getMetadata(definition.entity.name, (definition.entity as unknown as Record<symbol, string>)[MetadataStorage.PATH_SYMBOL], definition.entity as never);
-  const covered = meta.uniques.some((unique) => {
+  const covered = decoratorMetadata(definition.entity).uniques.some((unique) => {
     const columns = [unique.properties ?? []].flat() as string[];
     return columns.length === properties.length && properties.every((p) => columns.includes(p));
   });
@@ -180,7 +179,6 @@ function validateFields(
 }
 
 function columnLength(entity: Function, property: string): number | undefined {
-  const meta = MetadataStorage.getMetadata(entity.name, (entity as unknown as Record<symbol, string>)[MetadataStorage.PATH_SYMBOL], entity as never);
-  const length = (meta.properties as Record<string, { length?: unknown } | undefined>)[property]?.length;
+  const length = (decoratorMetadata(entity).properties as Record<string, { length?: unknown } | undefined>)[property]?.length;
   return typeof length === 'number' ? length : undefined;
 }

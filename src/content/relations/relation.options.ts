@@ -1,6 +1,6 @@
-import { MetadataStorage } from '@mikro-orm/core';
 import { Index } from '@mikro-orm/decorators/legacy';
 import { hasLeadingIndex } from '../../generic/content-type.checks.js';
+import { decoratorMetadata } from '../../generic/entity-metadata.js';
 import { declareRelation, type DeletePolicy } from '../../generic/generic-relation.js';
 
 /** The reverse connection a relation end gives every participating type (e.g. `comments(first, after)`). */
@@ -112,7 +112,7 @@ export function GenericRelation(options: GenericRelationOptions): ClassDecorator
       targets: options.targets as never,
       keys: ends.map((end) => ({ name: end.key, contentTypeProperty: end.contentType, objectIdProperty: end.objectId, onDelete: end.onDelete })),
     });
-    const meta = MetadataStorage.getMetadata(target.name, (target as unknown as Record<symbol, string>)[MetadataStorage.PATH_SYMBOL], target as never);
+    const meta = decoratorMetadata(target);
     for (const end of ends) {
       if (hasLeadingIndex(meta, [end.contentType, end.objectId])) continue;
       const primary = Object.values(meta.properties as Record<string, { name: string; primary?: boolean }>).filter((p) => p.primary).map((p) => p.name);

@@ -1,8 +1,8 @@
-import { MetadataStorage } from '@mikro-orm/core';
 import { getMetadataStorage, Int } from 'type-graphql';
 import { pageSize } from '../../generic/connection.js';
 import type { GenericContext } from '../../generic/context.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
+import { decoratorMetadata } from '../../generic/entity-metadata.js';
 import { invariant } from '../../generic/invariant.js';
 import { ContentObject } from '../content-object.union.js';
 import { targetKeyOf } from '../content-target.js';
@@ -99,8 +99,7 @@ function graphqlTypeNameOr(cls: Function): string {
 
 /** The entity class a ManyToOne property points at, from the ORM's decorator metadata. */
 function actorClass(entity: Function, property: string): Function {
-  const meta = MetadataStorage.getMetadata(entity.name, (entity as unknown as Record<symbol, string>)[MetadataStorage.PATH_SYMBOL], entity as never);
-  const target = (meta.properties as Record<string, { entity?: () => Function } | undefined>)[property]?.entity?.();
+  const target = (decoratorMetadata(entity).properties as Record<string, { entity?: () => Function } | undefined>)[property]?.entity?.();
   invariant(target, `${entity.name}.${property} must be a ManyToOne to the user entity`);
   return target;
 }
