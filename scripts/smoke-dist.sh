@@ -20,6 +20,8 @@ body='{"query":"{ health { ok } articles(first: 1) { edges { node { __typename d
 response="$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' -d "$body")"
 echo "$response" | grep -q '"ok":true' || { echo "smoke: unexpected response: $response"; exit 1; }
 echo "$response" | grep -q '"__typename":"Article"' || { echo "smoke: unexpected response: $response"; exit 1; }
+ready="$(curl -sf "http://127.0.0.1:$port/readyz")" || { echo "smoke: /readyz failed"; exit 1; }
+echo "$ready" | grep -q '"ok":true' || { echo "smoke: /readyz said: $ready"; exit 1; }
 kill -TERM "$pid"
 wait "$pid" || { cat "$log"; echo "smoke: the compiled server did not stop cleanly"; exit 1; }
 grep -q "Stopped cleanly." "$log"

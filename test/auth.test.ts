@@ -14,7 +14,7 @@ describe(`API-token authentication (${databaseKind})`, () => {
   let animal: { id: string };
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada', { admin: true, name: 'Ada Lovelace' });
     animal = await createContent(t, ada.token, 'FixtureAnimal', { name: 'Tokens' });
   });

@@ -65,7 +65,7 @@ describe(`orphans report and removal (${databaseKind})`, () => {
   let planted: Planted;
   let before: Awaited<ReturnType<typeof findOrphans>>;
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
     const cts = await contentTypeIds(t.sql);
     const author = await createObject(t.sql, cts, 'User');
     await attachEverything(t.sql, await createObject(t.sql, cts, 'FixtureFossil'), author, author.id as number);
@@ -116,7 +116,7 @@ describe(`orphans report and removal (${databaseKind})`, () => {
 describe(`stale content types (${databaseKind})`, () => {
   let t: OpenDatabase;
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
   });
   afterAll(() => t?.close());
 

@@ -17,7 +17,7 @@ describe(`concurrent mutations (${databaseKind})`, () => {
   const articleType = () => t.server.registry.idOf(t.server.registry.byTypeName('FixtureAnimal')!.cls);
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     users = [];
     for (const name of ['ada', 'grace', 'linus', 'barbara', 'ken']) users.push(await createTestUser(t, name));
   });

@@ -31,7 +31,7 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
   const key = (o: ObjectRef) => (typeof o.id === 'string' ? `'${o.id}'` : String(o.id));
 
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
     sql = t.sql;
     cts = await contentTypeIds(sql);
     author = await createObject(sql, cts, 'User');
@@ -298,7 +298,7 @@ describe(`delete policies are declared per relation, and per end of a relation (
   const exists = async (table: string, id: number) => (await sql(`select 1 from ${table} where id = ?`, [id])).length === 1;
 
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
     sql = t.sql;
     cts = await contentTypeIds(sql);
   });

@@ -21,7 +21,7 @@ const LINK_DATA = `mutation($source: ID, $target: ID, $kind: String!, $data: JSO
 let t: TestServer;
 let grace: TestUser;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({}, { app: 'core' });
   grace = await createTestUser(t, 'grace');
 });
 afterAll(() => t?.stop());

@@ -22,7 +22,7 @@ describe(`comment mutations (${databaseKind})`, () => {
       .then((res) => res.data.activity.edges.map((e: { node: unknown }) => e.node));
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada', { admin: true });
     grace = await createTestUser(t, 'grace');
     linus = await createTestUser(t, 'linus');

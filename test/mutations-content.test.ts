@@ -61,7 +61,7 @@ describe(`content create/update/delete (${databaseKind})`, () => {
       .then((res) => res.data.activity.edges.map((e: { node: unknown }) => e.node));
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada');
   });
   afterAll(() => t?.stop());

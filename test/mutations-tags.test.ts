@@ -26,7 +26,7 @@ describe(`tag mutations (${databaseKind})`, () => {
     });
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada', { admin: true });
     grace = await createTestUser(t, 'grace');
   });

@@ -59,7 +59,7 @@ describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
   let actor: ObjectRef;
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     cts = await contentTypeIds(t.sql);
     objects = [];
     for (const type of CORE_TYPES) objects.push(...(await createObjects(t.sql, cts, type, 8)));

@@ -28,7 +28,7 @@ describe(`lookups by generic key use indexes in both directions (${databaseKind}
   };
 
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
     const cts = await contentTypeIds(t.sql);
     const make = (type: CoreTypeName) => createObjects(t.sql, cts, type, 20);
     objects = { int: await make('FixtureAnimal'), uuid: await make('FixtureFossil') };

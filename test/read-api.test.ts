@@ -64,7 +64,7 @@ describe(`read API over HTTP (${databaseKind})`, () => {
   const of = (type: (typeof CORE_TYPES)[number]) => byType[type];
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     const cts = await contentTypeIds(t.sql);
     byType = {};
     let minute = 0;

@@ -20,7 +20,7 @@ type Row = { id: number; app_label: string; model: string };
 describe(`content-type registry (${databaseKind})`, () => {
   let t: OpenDatabase;
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
   });
   afterAll(() => t?.close());
 
@@ -116,7 +116,7 @@ describe(`content-type registry (${databaseKind})`, () => {
   });
 
   it.skipIf(!onPostgres)('survives two ORM instances (two connection pools) syncing one fresh database at once', async () => {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({}, 'core');
     try {
       const [a, b] = [createCoreRegistry(), createCoreRegistry()];
       const orms = await Promise.all([initOrm(db.config, a, { entities: coreEntities }), initOrm(db.config, b, { entities: coreEntities })]);
@@ -341,7 +341,7 @@ describe(`content-type start-up checks (${databaseKind})`, () => {
   });
 
   it('makes startServer reject with ContentTypeCheckError, releasing the database', async () => {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({}, 'core');
     try {
       const registry = new ContentTypeRegistry().register(FixtureCodeThing, fixture);
       await expect(startServer(db.config, { registry, entities: [...coreEntities, FixtureCodeThing] })).rejects.toThrow(ContentTypeCheckError);
@@ -354,10 +354,11 @@ describe(`content-type start-up checks (${databaseKind})`, () => {
   });
 
   it('makes the server process print the failed check and exit 1', async () => {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({}, 'core');
     try {
       const env = db.config.databaseUrl ? { DATABASE_URL: db.config.databaseUrl } : { DATA_DIR: db.config.dataDir };
-      const result = await runTsx('test/fixtures/broken-server.ts', [], { ...env, PORT: '0' });
+      // Pretty log lines: the message as a person reads it (JSON lines escape its quotes and newlines).
+      const result = await runTsx('test/fixtures/broken-server.ts', [], { ...env, PORT: '0', LOG_FORMAT: 'pretty' });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('contentgraph refuses to start: the content-type registry failed its checks:');
       expect(result.stderr).toContain('contenttypes.E001: FixtureCodeThing.code is of type "varchar"');

@@ -27,6 +27,7 @@ describe(`relations chosen per type and per link end, over HTTP (${databaseKind}
     t = await startTestServer(
       {},
       {
+        app: 'core',
         registry: variant(),
         before: async (db) => {
           const registry = variant();

@@ -35,7 +35,7 @@ describe(`a generic relation derived from its declaration (${databaseKind})`, ()
     t.gql('query($t: ID!) { activity(target: $t) { edges { node { verb data actor { username } } } } }', { t: target }).then((res) => res.data.activity.edges.map((e: any) => e.node));
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada', { admin: true });
     grace = await createTestUser(t, 'grace');
   });

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 describe(`server (${databaseKind})`, () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
   });
   afterAll(() => t?.stop());
 

@@ -73,7 +73,7 @@ describe(`SQL statements per request do not grow with the page size (${databaseK
   }
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     const cts = await contentTypeIds(t.sql);
     const byType: Record<string, ObjectRef[]> = {};
     for (const type of CORE_TYPES) byType[type] = await createObjects(t.sql, cts, type, 30, `${type} for counting`);

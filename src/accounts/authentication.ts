@@ -19,6 +19,7 @@ export type MutationContext = GenericContext & AuthContext;
  */
 export class RequestAuth {
   #user: Promise<User | null> | undefined;
+  #userId: number | undefined;
 
   constructor(
     private readonly em: EntityManager,
@@ -33,6 +34,11 @@ export class RequestAuth {
   user(): Promise<User | null> {
     this.#user ??= this.#resolve();
     return this.#user;
+  }
+
+  /** The caller's id once this request authenticated it (for the request log); undefined otherwise. */
+  get userId(): number | undefined {
+    return this.#userId;
   }
 
   /** The authenticated user, or UNAUTHENTICATED. */
@@ -58,6 +64,7 @@ export class RequestAuth {
     }
     const user = await authenticateApiToken(this.em, match[1]);
     if (!user) throw new UnauthenticatedError('The API token is invalid, unknown or revoked.');
+    this.#userId = user.id;
     return user;
   }
 }

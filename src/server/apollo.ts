@@ -10,27 +10,56 @@ import type { AppConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { currentStatementScope } from './statement-counter.js';
 import { toGraphQLError } from './error-mapping.js';
+import type { Observability } from '../observability/observability.js';
+import type { CostBudget } from './pipeline/cost-budget.js';
+import { tooManyTokens } from './pipeline/operation-cost.js';
+import { requestPipelinePlugin } from './pipeline/pipeline.plugin.js';
 
-/** Apollo Server with the landing page, error masking and statement counts. */
-export function createApollo(schema: GraphQLSchema, config: AppConfig, httpServer: http.Server): ApolloServer<AppContext> {
+/**
+ * Apollo Server with the request pipeline (token limit at parse time, cost
+ * and budget before execution), the landing page, error masking and
+ * statement counts.
+ */
+export function createApollo(
+  schema: GraphQLSchema,
+  config: AppConfig,
+  httpServer: http.Server,
+  budget: CostBudget | undefined,
+  observability: Observability,
+): ApolloServer<AppContext> {
   const plugins: ApolloServerPlugin<AppContext>[] = [
-    ApolloServerPluginDrainHttpServer({ httpServer }),
+    // On stop: refuse new connections, wait for in-flight requests, then close what is left.
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: drainGraceMs(config) }),
+    requestPipelinePlugin(config, budget),
     config.development
       ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
       : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
   ];
   if (config.statementCounts) plugins.push(statementCountPlugin());
+  plugins.push(observability.apolloPlugin()); // operation, errors, cost, user and phase spans for the request log and metrics
   return new ApolloServer<AppContext>({
     schema,
     plugins,
-    introspection: true,
+    introspection: config.introspection,
+    // "Did you mean …?" in validation errors; the schema is public in schema.graphql, but
+    // a production server need not help someone probing it (GRAPHQL_SUGGESTIONS).
+    hideSchemaDetailsFromClientErrors: !config.suggestions,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    // One operation per request: a batch would multiply every limit above.
+    allowBatchedHttpRequests: false,
     csrfPrevention: true,
     // The process handles SIGINT/SIGTERM itself (src/server/start.ts): Apollo's own
     // handlers would stop the server a second time and re-raise the signal.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => formatError(formatted, error, config),
+    formatError: (formatted, error) => formatError(formatted, error, config, observability),
+    logger: observability.apolloLogger(),
   });
+}
+
+/** Of the shutdown time, what in-flight requests get; the database gets the rest (start.ts). */
+export function drainGraceMs(config: AppConfig): number {
+  return Math.floor((config.shutdownTimeoutMs * 2) / 3);
 }
 
 /** Adds `extensions.sqlStatements` (statements this request issued) to every response. */
@@ -57,15 +86,24 @@ function statementCountPlugin(): ApolloServerPlugin<AppContext> {
  * understand (see error-mapping.ts); masks everything else as
  * INTERNAL_SERVER_ERROR without internals.
  */
-function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig): GraphQLFormattedError {
+function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig, observability: Observability): GraphQLFormattedError {
   const code = formatted.extensions?.code;
+  if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th(?:an|at) \d+ tokens/.test(formatted.message)) {
+    const refused = tooManyTokens(config.limits.maxTokens);
+    const { http: _http, ...extensions } = refused.extensions;
+    return { message: refused.message, extensions };
+  }
   if (code && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   const mapped = toGraphQLError(error);
-  if (mapped) return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions: mapped.extensions };
-  console.error('Unexpected error in a resolver:', (error as { originalError?: unknown })?.originalError ?? error);
+  if (mapped) {
+    // Status and headers of mapped errors are set by the pipeline plugin from their code.
+    const { http: _http, ...extensions } = mapped.extensions;
+    return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions };
+  }
+  observability.log.error({ err: (error as { originalError?: unknown })?.originalError ?? error, path: formatted.path }, 'unexpected error in a resolver');
   return {
     message: config.development ? `Internal server error: ${formatted.message}` : 'Internal server error',
     path: formatted.path,

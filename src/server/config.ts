@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { OperationLimits } from './pipeline/operation-cost.js';
+import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/observability.config.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -12,10 +14,27 @@ export interface AppConfig {
   development: boolean;
   /** Load demo data into an empty database at start-up. */
   seedDemoData: boolean;
-  /** Print SQL statements. */
-  debugSql: boolean;
-  /** Add `extensions.sqlStatements` to responses (on in development and tests). */
+  /** Add `extensions.sqlStatements` and `extensions.cost` to responses (on in development and tests). */
   statementCounts: boolean;
+  /** What one operation may ask for before it runs (docs/security.md). */
+  limits: OperationLimits;
+  /** Cost points per client per window; 0 turns the budget off. */
+  rateLimitPoints: number;
+  rateLimitWindowSeconds: number;
+  /** How many reverse proxies in front of the server append to X-Forwarded-For (0: ignore the header). */
+  trustProxy: number;
+  /** Deadline of one request in milliseconds (its SQL runs under a matching statement_timeout). */
+  requestTimeoutMs: number;
+  /** How long SIGTERM waits for in-flight requests and the database before exiting anyway. */
+  shutdownTimeoutMs: number;
+  /** Origins a browser may call the API from: a list, or `*` for any. Empty: same-origin only. */
+  corsOrigins: string[] | '*';
+  /** Answer introspection queries (`__schema`, `__type`). */
+  introspection: boolean;
+  /** "Did you mean …?" suggestions in validation errors. */
+  suggestions: boolean;
+  /** Logs, metrics, traces and the slow-operation threshold (src/observability). */
+  observability: ObservabilityConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -24,14 +43,75 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be a port number (got "${env.PORT}")`);
   }
+  const int = (name: string, fallback: number, min = 0) => integer(env, name, fallback, min);
+  const bool = (name: string, fallback: boolean) => boolean(env, name, fallback);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || './data'),
     port,
     host: env.HOST || 'localhost',
     development: !production && env.NODE_ENV !== 'test',
-    seedDemoData: env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA !== 'false' : !production,
-    debugSql: env.DEBUG_SQL === 'true',
-    statementCounts: env.STATEMENT_COUNTS ? env.STATEMENT_COUNTS === 'true' : !production,
+    seedDemoData: bool('SEED_DEMO_DATA', !production),
+    statementCounts: bool('STATEMENT_COUNTS', !production),
+    limits: {
+      maxCost: int('QUERY_MAX_COST', 50_000, 1),
+      maxDepth: int('QUERY_MAX_DEPTH', 15, 1),
+      maxAliases: int('QUERY_MAX_ALIASES', 30),
+      maxFields: int('QUERY_MAX_FIELDS', 1_000, 1),
+      maxTokens: int('QUERY_MAX_TOKENS', 5_000, 1),
+    },
+    rateLimitPoints: int('RATE_LIMIT_POINTS', 1_000_000),
+    rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_SECONDS', 60, 1),
+    trustProxy: int('TRUST_PROXY', 0),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 10_000, 100),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 15_000, 0),
+    corsOrigins: corsOrigins(env.CORS_ORIGINS, production),
+    introspection: bool('GRAPHQL_INTROSPECTION', !production),
+    suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
+    observability: loadObservabilityConfig(env),
   };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new Error(`${name} must be a whole number of at least ${min} (got "${raw}")`);
+  }
+  return value;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`${name} must be "true" or "false" (got "${raw}")`);
+}
+
+/**
+ * `CORS_ORIGINS`: comma-separated origins (`https://app.example,http://localhost:5173`)
+ * or `*`. Default: `*` in development (Apollo Sandbox and local frontends on any
+ * port), none in production (same-origin only until configured).
+ */
+function corsOrigins(raw: string | undefined, production: boolean): string[] | '*' {
+  if (raw === undefined) return production ? [] : '*';
+  if (raw.trim() === '*') return '*';
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new Error(`CORS_ORIGINS entries must be origins like https://app.example (scheme, host, optional port, no path); got "${origin}"`);
+    }
+  }
+  return origins;
 }

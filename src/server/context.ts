@@ -6,6 +6,9 @@ import type { NodeTypes } from '../generic/node-types.js';
 import { RequestLoaders } from '../generic/request-loaders.js';
 import type { AppConfig } from './config.js';
 import { rootEm } from './orm.js';
+import type { BudgetState } from './pipeline/cost-budget.js';
+import type { OperationCost } from './pipeline/operation-cost.js';
+import type { RequestDeadline } from './pipeline/request-deadline.js';
 
 /** Long-lived parts of the application, shared by every request. */
 export interface AppServices {
@@ -20,13 +23,32 @@ export interface AppContext extends GenericContext, AuthContext {
   config: AppConfig;
   /** Value of the request's Authorization header, if any. */
   authorization: string | undefined;
+  /** Whom the request's cost is charged to (`token:<hash>` or `ip:<address>`, see pipeline/client-key.ts). */
+  clientKey: string;
+  /** When the request must be answered; its SQL runs under a matching statement_timeout. */
+  deadline: RequestDeadline | undefined;
+  /**
+   * The operation's measured cost, set before execution (pipeline/operation-cost.ts):
+   * `{ cost, depth, aliases, fields, maxCost }`. Undefined until the operation is
+   * resolved (and for requests refused before that: parse and validation errors).
+   */
+  cost?: OperationCost;
+  /** The client's budget after this operation was charged; undefined when budgets are off. */
+  budget?: BudgetState;
+}
+
+/** What the HTTP layer knows about a request before its context is built. */
+export interface RequestInfo {
+  authorization?: string;
+  clientKey: string;
+  deadline?: RequestDeadline;
 }
 
 /**
  * The one context factory: a fresh EntityManager fork, fresh loaders and the
  * caller (`auth`, resolved from the Authorization header lazily, once) per request.
  */
-export function createContext(services: AppServices, headers: { authorization?: string }): AppContext {
+export function createContext(services: AppServices, request: RequestInfo): AppContext {
   const em = rootEm(services.orm).fork({ clear: true, useContext: false });
   return {
     em,
@@ -34,7 +56,9 @@ export function createContext(services: AppServices, headers: { authorization?: 
     nodeTypes: services.nodeTypes,
     loaders: new RequestLoaders(em, services.registry),
     config: services.config,
-    authorization: headers.authorization,
-    auth: new RequestAuth(em, headers.authorization),
+    authorization: request.authorization,
+    auth: new RequestAuth(em, request.authorization),
+    clientKey: request.clientKey,
+    deadline: request.deadline,
   };
 }

@@ -1,11 +1,24 @@
 import { GraphQLError } from 'graphql';
+import { ServiceUnavailableError } from '../generic/errors.js';
+
+/** Network errors of a database connection (Node's and pg's). */
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** SQLSTATEs of a server that is going away or refuses connections. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** pg and pg-pool messages of a lost or unobtainable connection. */
+const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|not queryable|connect ECONNREFUSED/i;
 
 /**
- * Maps errors raised by PostgreSQL that a client can act on to GraphQL errors
- * with a code. The generic-foreign-key triggers raise `foreign_key_violation`
- * (SQLSTATE 23503) with constraint `cg_gfk_<relation>`: the target is gone.
+ * Maps errors raised by the database that a client can act on to GraphQL
+ * errors with a code:
+ * - `foreign_key_violation` (23503) from the generic-foreign-key triggers
+ *   (constraint `cg_gfk_<relation>`): NOT_FOUND, the target is gone;
+ * - a statement cancelled by the request's statement_timeout (57014): TIMEOUT;
+ * - a lost, refused or unobtainable connection: SERVICE_UNAVAILABLE (the
+ *   response becomes HTTP 503, see pipeline.plugin.ts).
  */
 export function toGraphQLError(error: unknown): GraphQLError | undefined {
+  if (isDatabaseUnavailable(error)) return new ServiceUnavailableError();
   const original = unwrap(error);
   const code = original?.code;
   if (code === '23503') {
@@ -13,14 +26,36 @@ export function toGraphQLError(error: unknown): GraphQLError | undefined {
       extensions: { code: 'NOT_FOUND', constraint: original?.constraint },
     });
   }
+  if (code === '57014') {
+    return new GraphQLError(
+      'The request did not finish within its deadline and was stopped; nothing it was writing was saved. Ask for less or try again later.',
+      { extensions: { code: 'TIMEOUT' } },
+    );
+  }
   return undefined;
 }
 
+/** True when `error` (or what it wraps) says the database connection is lost, refused or cannot be had. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (const current of chain(error)) {
+    const code = typeof current.code === 'string' ? current.code : undefined;
+    if (code && (CONNECTION_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+    if (typeof current.message === 'string' && CONNECTION_MESSAGES.test(current.message)) return true;
+  }
+  return false;
+}
+
 function unwrap(error: unknown): { code?: string; constraint?: string } | undefined {
-  let current: any = error;
-  for (let depth = 0; current && depth < 5; depth++) {
+  for (const current of chain(error)) {
     if (typeof current.code === 'string' && /^[0-9A-Z]{5}$/.test(current.code)) return current;
-    current = current.originalError ?? current.cause ?? current.previous;
   }
   return undefined;
+}
+
+function* chain(error: unknown): Generator<any> {
+  let current: any = error;
+  for (let depth = 0; current && depth < 6; depth++) {
+    yield current;
+    current = current.originalError ?? current.cause ?? current.previous;
+  }
 }

@@ -1,6 +1,15 @@
 import http from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type { AppContext } from './context.js';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
+import { ServiceUnavailableError, TimeoutError } from '../generic/errors.js';
+import type { AppConfig } from './config.js';
+import type { AppContext, RequestInfo } from './context.js';
+import { clientKey } from './pipeline/client-key.js';
+import { CorsPolicy } from './pipeline/cors.js';
+import type { DatabaseHealth } from './pipeline/database-health.js';
+import { RequestDeadline, runWithDeadline } from './pipeline/request-deadline.js';
+import type { Observability } from '../observability/observability.js';
+import { noteHttpErrorCode } from '../observability/request.observation.js';
 import { runCountingStatements } from './statement-counter.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -9,66 +18,143 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code = 'BAD_REQUEST',
   ) {
     super(message);
   }
 }
 
+export interface HttpFront {
+  server: http.Server;
+  /** Requests whose handling has not finished (answered or not: a request past its deadline may still run). */
+  inFlight(): number;
+}
+
+export interface HttpServerOptions {
+  getApollo: () => ApolloServer<AppContext>;
+  createContext: (request: RequestInfo) => Promise<AppContext>;
+  config: AppConfig;
+  health: DatabaseHealth;
+  observability: Observability;
+}
+
 /**
  * The HTTP front of the server: `/graphql` (Apollo Server, including the
- * Sandbox landing page on GET in development) and `/healthz`. With
- * `countStatements`, each request runs in a scope that counts its SQL
- * statements (reported by Apollo's statement-count plugin).
+ * Sandbox landing page on GET in development), `/healthz` (liveness: the
+ * process serves) and `/readyz` (readiness: the database answers). Every
+ * GraphQL request gets CORS handling, a client key for its budget and a
+ * deadline: at the deadline it is answered TIMEOUT (HTTP 504), or
+ * SERVICE_UNAVAILABLE (503) when the database server has stopped answering.
+ * While the database server is known to be down, requests get 503 at once.
  */
-export function createHttpServer(
-  getApollo: () => ApolloServer<AppContext>,
-  createContext: (headers: { authorization?: string }) => Promise<AppContext>,
-  countStatements: boolean,
-): http.Server {
-  return http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
-      const message = error instanceof HttpError ? error.message : 'Internal server error';
-      if (!(error instanceof HttpError)) console.error(error);
-      if (!res.headersSent) {
-        res.writeHead(status, { 'content-type': 'application/json' });
-      }
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] }));
-    });
+export function createHttpServer(options: HttpServerOptions): HttpFront {
+  const { config, health, observability } = options;
+  const cors = new CorsPolicy(config.corsOrigins);
+  // Only a database server can be unreachable; the embedded PGlite is at worst busy (504 TIMEOUT).
+  const remoteDatabase = Boolean(config.databaseUrl);
+  let inFlight = 0;
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    // Observability: request id, span, log line and metrics around the whole request.
+    void observability.http
+      .observe(req, res, () =>
+        handle(req, res).catch((error: unknown) => {
+          const status = error instanceof HttpError ? error.status : 500;
+          const message = error instanceof HttpError ? error.message : 'Internal server error';
+          const code = error instanceof HttpError ? error.code : 'INTERNAL_SERVER_ERROR';
+          if (!(error instanceof HttpError)) observability.log.error({ err: error }, 'unexpected error answering a request');
+          noteHttpErrorCode(code);
+          if (!res.headersSent) {
+            res.writeHead(status, { 'content-type': 'application/json' });
+          }
+          res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+        }),
+      )
+      .finally(() => inFlight--);
   });
+  // A client that trickles its request in holds a socket, not the database: bound it anyway.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = Math.max(30_000, config.requestTimeoutMs + 5_000);
+  return { server, inFlight: () => inFlight };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end('{"ok":true}');
       return;
     }
+    if (url.pathname === '/readyz') {
+      const state = await health.check();
+      res.writeHead(state.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ ok: state.ok, database: config.databaseUrl ? 'postgresql' : 'pglite', latencyMs: state.latencyMs, ...(state.error ? { error: state.error } : {}) }));
+      return;
+    }
+    if (observability.handleMetricsRequest(req, res, url.pathname)) return;
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found. The GraphQL endpoint is /graphql.\n');
       return;
     }
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      cors.preflight(req, res);
+      return;
+    }
+    cors.decorate(req, res);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
-    const execute = () =>
-      getApollo().executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: () => createContext({ authorization: headers.get('authorization') }),
-      });
-    const response = await (countStatements ? runCountingStatements(execute) : execute());
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+    if (remoteDatabase && health.knownDown() && !(await health.check()).ok) {
+      await send(res, errorResponse(503, new ServiceUnavailableError()));
       return;
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    const deadline = new RequestDeadline(config.requestTimeoutMs);
+    const request: RequestInfo = { authorization: headers.get('authorization'), clientKey: clientKey(req, config.trustProxy), deadline };
+    const execute = () =>
+      options.getApollo().executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: () => options.createContext(request),
+      });
+    const execution = runWithDeadline(deadline, () => (config.statementCounts ? runCountingStatements(execute) : execute()));
+    const response = await deadline.race(
+      execution,
+      () =>
+        remoteDatabase && health.knownDown(config.requestTimeoutMs)
+          ? errorResponse(503, new ServiceUnavailableError())
+          : errorResponse(504, new TimeoutError(config.requestTimeoutMs)),
+      // Halfway through, ask whether the database server still answers, so that
+      // the deadline can tell a dead database (503) from a slow request (504).
+      remoteDatabase ? () => void health.check(500, Math.min(health.timeoutMs, Math.max(50, deadline.remainingMs - 50))) : undefined,
+    );
+    // A request that found the database gone: look again now, so /readyz and the
+    // next requests know (and see it come back) without waiting for the cache.
+    if (remoteDatabase && response.status === 503) void health.check(0);
+    await send(res, response);
   }
+}
+
+async function send(res: http.ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** A complete GraphQL error response for one of the pipeline's errors (headers from its `http` extension). */
+function errorResponse(status: number, error: GraphQLError): HTTPGraphQLResponse {
+  const { http: head, ...extensions } = error.extensions as { http?: { headers?: Map<string, string> }; code?: unknown };
+  noteHttpErrorCode(String(extensions.code)); // answered here, not by Apollo: the log line and the error metric still see it
+  return {
+    status,
+    headers: new HeaderMap([['content-type', 'application/json; charset=utf-8'], ...(head?.headers ?? [])]),
+    body: { kind: 'complete', string: JSON.stringify({ errors: [{ message: error.message, extensions }] }) },
+  };
 }
 
 async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
@@ -76,7 +162,7 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes; send a smaller operation.`, 'PAYLOAD_TOO_LARGE');
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

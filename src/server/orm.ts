@@ -10,7 +10,8 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { appEntities } from '../app/entities.js';
 import type { AppConfig } from './config.js';
-import { CountingLogger } from './statement-counter.js';
+import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
+import { type Observability, standaloneSqlLogger } from '../observability/observability.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
@@ -22,6 +23,8 @@ export interface OrmOptions {
   pglite?: PGlite;
   /** Migration file generator (the migration tool adds the integrity SQL). */
   migrationGenerator?: NonNullable<Options['migrations']>['generator'];
+  /** The server's observability: its SQL logger counts, times, traces and logs every statement. */
+  observability?: Observability;
 }
 
 /** The embedded database's cluster directory inside the data directory. */
@@ -35,9 +38,14 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
     entities: options.entities ?? appEntities,
     extensions: [Migrator],
     preferTs: true,
-    loggerFactory: (loggerOptions) => new CountingLogger(loggerOptions),
-    debug: config.debugSql ? ['query', 'query-params'] : false,
+    loggerFactory: () => options.observability?.sqlLogger() ?? standaloneSqlLogger(config.observability),
+    debug: false, // SQL lines come from the SQL logger (DEBUG_SQL, LOG_LEVEL), never with parameters
     allowGlobalContext: false,
+    // Request deadlines (src/server/pipeline/request-deadline.ts): no statement starts
+    // after its request's deadline, no transaction commits after it, and on
+    // PostgreSQL each request transaction runs under SET LOCAL statement_timeout.
+    onQuery: refuseStatementsPastDeadline,
+    subscribers: [new DeadlineSubscriber(Boolean(config.databaseUrl))],
     migrations: {
       path: MIGRATIONS_DIR,
       pathTs: MIGRATIONS_DIR,
@@ -71,6 +79,25 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
   const dataPath = pgliteDataPath(config);
   fs.mkdirSync(path.dirname(dataPath), { recursive: true });
   return { ...common, driver: PgliteDriver, dbName: dataPath } as Options;
+}
+
+/**
+ * pg pool settings of a serving server (start.ts reconnects with them after
+ * the migrations, which keep the driver's defaults): taking a pooled
+ * connection (or opening one) gives up after the request deadline
+ * (`connectionTimeoutMillis`), each statement runs under `statement_timeout`
+ * = the request deadline (request transactions set their own, the time
+ * left), sessions left idle inside a transaction are ended by the server, and
+ * TCP keepalive finds dead peers.
+ */
+export function postgresPoolOptions(config: AppConfig): Record<string, unknown> {
+  return {
+    connectionTimeoutMillis: config.requestTimeoutMs,
+    statement_timeout: config.requestTimeoutMs,
+    idle_in_transaction_session_timeout: Math.max(60_000, 2 * config.requestTimeoutMs),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
 }
 
 /**

@@ -14,7 +14,12 @@ import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabase } from './database.js';
 import { createHttpServer } from './http.js';
-import { initOrm } from './orm.js';
+import { initOrm, postgresPoolOptions } from './orm.js';
+import { CostBudget } from './pipeline/cost-budget.js';
+import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
+import { type StopReport, stopServer } from './shutdown.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { Observability } from '../observability/observability.js';
 
 export interface RunningServer {
   url: string;
@@ -23,10 +28,18 @@ export interface RunningServer {
   registry: ContentTypeRegistry;
   apollo: ApolloServer<AppContext>;
   httpServer: http.Server;
+  /** Its logger, metrics and tracer. */
+  observability: Observability;
   /** What start-up did: migrations applied, demo data loaded. */
   startup: { migrations: string[]; seeded: boolean };
-  /** Stops accepting, finishes in-flight requests, closes the database. Idempotent. */
-  stop(): Promise<void>;
+  /** Whether the database answers (/readyz). */
+  health: DatabaseHealth;
+  /**
+   * Stops accepting, finishes in-flight requests, closes the database, within
+   * `config.shutdownTimeoutMs`: what did not finish by then is abandoned and
+   * reported. The embedded database's lock is released either way. Idempotent.
+   */
+  stop(): Promise<StopReport>;
 }
 
 export interface StartOptions {
@@ -34,6 +47,8 @@ export interface StartOptions {
   registry?: ContentTypeRegistry;
   /** The ORM's entity classes; the application's when omitted. */
   entities?: EntityClass<any>[];
+  /** Log through this logger instead of the configured output (tests read the lines). */
+  logger?: Logger;
 }
 
 /**
@@ -44,33 +59,45 @@ export interface StartOptions {
  * `config.port` (0 for any free port).
  */
 export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const lock: DataDirLock | undefined = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
+  const observability = await Observability.start(config.observability, { logger: options.logger });
+  let lock: DataDirLock | undefined;
   let orm: MikroORM | undefined;
   try {
+    lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
     const registry = options.registry ?? createAppRegistry();
-    orm = await initOrm(config, registry, { entities: options.entities });
+    orm = await initOrm(config, registry, { entities: options.entities, observability });
     const prepared = await prepareDatabase(orm, registry, config, {
       afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
     });
     const { migrations, afterSync: seeded } = prepared;
+    // Serving connections are bounded by the request deadline; migrations above were not.
+    if (config.databaseUrl) await orm.reconnect({ driverOptions: postgresPoolOptions(config) });
+    await observability.observeDatabase(orm, Boolean(config.databaseUrl));
     const services: AppServices = { config, orm, registry, nodeTypes: createNodeTypes(registry) };
     const schema = await buildAppSchema(registry);
+    const health = new DatabaseHealth(databaseProbe(orm, config.databaseUrl));
+    const budget = config.rateLimitPoints > 0 ? new CostBudget(config.rateLimitPoints, config.rateLimitWindowSeconds) : undefined;
     let apollo: ApolloServer<AppContext> | undefined;
-    const httpServer = createHttpServer(
-      () => apollo!,
-      async (headers) => createContext(services, headers),
-      config.statementCounts,
-    );
-    apollo = createApollo(schema, config, httpServer);
+    const front = createHttpServer({
+      getApollo: () => apollo!,
+      createContext: async (request) => createContext(services, request),
+      config,
+      health,
+      observability,
+    });
+    const httpServer = front.server;
+    apollo = createApollo(schema, config, httpServer, budget, observability);
     await apollo.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
+    await observability.listen();
     const address = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    let stopping: Promise<void> | undefined;
+    let stopping: Promise<StopReport> | undefined;
     const openOrm = orm;
+    const heldLock = lock;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`,
       services,
@@ -78,61 +105,88 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       registry,
       apollo,
       httpServer,
+      observability,
       startup: { migrations, seeded },
+      health,
       stop: () =>
-        (stopping ??= (async () => {
-          await apollo!.stop(); // drains: stops accepting, waits for in-flight requests
-          await openOrm.close();
-          lock?.release();
-        })()),
+        (stopping ??= stopServer(config, apollo!, openOrm, front.inFlight, heldLock).finally(() => observability.stop())),
     };
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
     lock?.release();
+    await observability.stop().catch(() => undefined);
     throw error;
   }
 }
 
 /**
- * The server process (`npm start`): starts, logs where it listens, and on
- * SIGINT/SIGTERM stops accepting, finishes in-flight requests, closes the
- * database and exits 0. When start-up fails (a content-type check, the data
- * directory lock, the database) it prints the message and exits 1.
+ * The server process (`npm start`, `npm run start:prod`): starts, logs where
+ * it listens, and on SIGINT/SIGTERM stops accepting, finishes in-flight
+ * requests, closes the database and exits 0; what does not finish within
+ * SHUTDOWN_TIMEOUT_MS is abandoned, listed, and the exit code is 1. A signal
+ * during start-up stops the server as soon as it has started (or exits 1
+ * after SHUTDOWN_TIMEOUT_MS if start-up hangs, e.g. on an unreachable
+ * database). When start-up fails (a content-type check, the data directory
+ * lock, the database) it prints the message and exits 1.
  */
 export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
-  let server: RunningServer;
-  try {
-    server = await startServer(config, options);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  }
-  const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
-  if (server.startup.migrations.length) console.log(`Applied migrations: ${server.startup.migrations.join(', ')}`);
-  if (server.startup.seeded) console.log('Loaded demo data into the empty database.');
-  console.log(`contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`);
+  const logger = options.logger ?? createLogger(config.observability.log);
+  let server: RunningServer | undefined;
   let firstSignalAt = 0;
-  const shutdown = (signal: string) => {
-    // Ctrl-C reaches npm, tsx and this process alike, and tsx forwards it: the
-    // same press can arrive twice. Only a signal a while after the first forces an exit.
-    if (firstSignalAt) {
-      if (Date.now() - firstSignalAt < 2000) return;
-      console.error(`${signal} again: exiting without waiting for the database to close.`);
-      process.exit(1);
-    }
-    firstSignalAt = Date.now();
-    console.log(`${signal} received: finishing in-flight requests, then closing the database…`);
-    server.stop().then(
-      () => {
-        console.log('Stopped cleanly.');
-        process.exit(0);
+  const stop = (running: RunningServer) =>
+    running.stop().then(
+      (report) => {
+        if (report.clean) {
+          logger.info('Stopped cleanly.');
+          process.exit(0);
+        }
+        logger.error(`Stopped within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}, abandoning: ${report.abandoned.join('; ')}.`);
+        process.exit(1);
       },
       (error) => {
-        console.error(error);
+        logger.fatal({ err: error }, 'stopping failed');
         process.exit(1);
       },
     );
+  const onSignal = (signal: string) => {
+    // Ctrl-C reaches npm and this process alike: the same press can arrive
+    // twice. Only a signal a while after the first forces an exit.
+    if (firstSignalAt) {
+      if (Date.now() - firstSignalAt < 2000) return;
+      logger.error(`${signal} again: exiting without waiting for the database to close.`);
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    if (!server) {
+      logger.info(`${signal} received while starting: stopping once started…`);
+      setTimeout(() => {
+        logger.error(`Start-up did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting, abandoning the start-up.`);
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+      return;
+    }
+    logger.info(`${signal} received: finishing in-flight requests, then closing the database…`);
+    void stop(server);
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  logger.info(`Starting contentgraph (pid ${process.pid}, Node ${process.versions.node})…`);
+  try {
+    server = await startServer(config, { ...options, logger });
+  } catch (error) {
+    logger.fatal(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+  const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  if (server.startup.migrations.length) logger.info(`Applied migrations: ${server.startup.migrations.join(', ')}`);
+  if (server.startup.seeded) logger.info('Loaded demo data into the empty database.');
+  if (firstSignalAt) {
+    void stop(server);
+    return;
+  }
+  const metricsUrl = server.observability.metricsUrl ?? (server.observability.metrics ? server.url.replace(/\/graphql$/, '/metrics') : undefined);
+  logger.info(
+    { metrics: metricsUrl },
+    `contentgraph ready at ${server.url} on ${db}${config.development ? ' (open it in a browser for Apollo Sandbox)' : ''}`,
+  );
 }

@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DefaultLogger, type LogContext, type LoggerOptions } from '@mikro-orm/core';
 
 /**
  * Counts the SQL statements issued within an async scope (one GraphQL
  * request). Works for every query path (ORM, query builder, raw SQL, loaders)
- * because it hooks the ORM logger, which sees every statement.
+ * because the ORM logger (src/observability/sql.logger.ts), which sees every
+ * statement, increments it.
  */
 export interface StatementScope {
   count: number;
@@ -19,17 +19,4 @@ export function runCountingStatements<T>(fn: () => T): T {
 
 export function currentStatementScope(): StatementScope | undefined {
   return storage.getStore();
-}
-
-/** MikroORM logger that counts statements per scope and prints only when debugging. */
-export class CountingLogger extends DefaultLogger {
-  constructor(options: LoggerOptions) {
-    super(options);
-  }
-
-  override logQuery(context: LogContext): void {
-    const scope = storage.getStore();
-    if (scope && context.query) scope.count++;
-    if (this.isEnabled('query', context)) super.logQuery(context as LogContext & { query: string });
-  }
 }

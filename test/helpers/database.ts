@@ -46,7 +46,7 @@ const baseConfig = () => ({ ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: 
  * A fresh, migrated database of its own for a test app: a copy of the run's
  * template data directory (PGlite) or `CREATE DATABASE … TEMPLATE` (PostgreSQL).
  */
-export async function createTestDatabase(overrides: Partial<AppConfig> = {}, app: TestApp = 'core'): Promise<TestDatabase> {
+export async function createTestDatabase(overrides: Partial<AppConfig> = {}, app: TestApp = 'demo'): Promise<TestDatabase> {
   const base = baseConfig();
   if (!onPostgres) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-test-'));
@@ -118,7 +118,7 @@ export interface OpenDatabase {
 }
 
 /** A fresh migrated database of a test app with an ORM on it, without the HTTP server. */
-export async function openTestDatabase(app: TestApp = 'core'): Promise<OpenDatabase> {
+export async function openTestDatabase(app: TestApp = 'demo'): Promise<OpenDatabase> {
   const db = await createTestDatabase({}, app);
   const { registry, entities } = testApp(app);
   const orm = await initOrm(db.config, registry, { entities });

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../src/server/config.js';
 import type { ContentTypeRegistry } from '../../src/generic/content-type.registry.js';
-import { type RunningServer, startServer } from '../../src/server/start.js';
+import { type RunningServer, type StartOptions, startServer } from '../../src/server/start.js';
 import { createTestDatabase, type TestApp, testApp, type TestDatabase } from './database.js';
 import { rootEm } from '../../src/server/orm.js';
 
@@ -22,8 +22,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export interface TestServerOptions {
-  /** The core test app (default) or the demo application. */
+export interface TestServerOptions extends Pick<StartOptions, 'logger'> {
+  /** The demo application (default) or the core test app. */
   app?: TestApp;
   /** Another registry for that app's entities (e.g. with changed delete policies; install its integrity SQL first). */
   registry?: ContentTypeRegistry;
@@ -33,11 +33,11 @@ export interface TestServerOptions {
 
 /** Starts the real server on a fresh database of its own, on a free port. */
 export async function startTestServer(overrides: Partial<AppConfig> = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  const app = options.app ?? 'core';
+  const app = options.app ?? 'demo';
   const db = await createTestDatabase(overrides, app);
   await options.before?.(db);
   const { registry, entities } = testApp(app);
-  const server = await startServer(db.config, { registry: options.registry ?? registry, entities });
+  const server = await startServer(db.config, { registry: options.registry ?? registry, entities, logger: options.logger });
   return {
     url: server.url,
     server,

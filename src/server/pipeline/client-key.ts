@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type http from 'node:http';
+import net from 'node:net';
+
+/**
+ * Whom a request's budget is charged to, without a database lookup:
+ *
+ * - `token:<sha256 of the bearer token, 16 hex>` when the request presents an
+ *   `Authorization: Bearer …` header: every token has a budget of its own. An
+ *   unknown token is only refused when something reads it (mutations,
+ *   `viewer`), so a client inventing tokens gets a fresh budget each time:
+ *   the per-IP budget of anonymous requests is the one that bounds strangers,
+ *   and docs/security.md says how to close that gap at a proxy.
+ * - `ip:<address>` otherwise: the peer address, or with `trustProxy` = n the
+ *   n-th address from the right of X-Forwarded-For (the one the nearest of
+ *   our n proxies saw). IPv6 addresses are keyed by their /64 network, which
+ *   one host usually owns whole.
+ */
+export function clientKey(req: http.IncomingMessage, trustProxy: number): string {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (token) return `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+  return `ip:${addressKey(clientAddress(req, trustProxy))}`;
+}
+
+/** The client's address: the socket's peer, or the trusted X-Forwarded-For entry. */
+export function clientAddress(req: http.IncomingMessage, trustProxy: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustProxy <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  // Our proxies append what they saw; entries further left are the client's word.
+  const candidate = forwarded[forwarded.length - trustProxy] ?? forwarded[0];
+  return candidate && net.isIP(candidate) ? candidate : peer;
+}
+
+function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  if (net.isIPv6(address)) {
+    const groups = expandIPv6(address);
+    return `${groups.slice(0, 4).join(':')}::/64`;
+  }
+  return address;
+}
+
+function expandIPv6(address: string): string[] {
+  const [head, tail = ''] = address.split('%')[0].split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const missing = 8 - left.length - right.length;
+  return [...left, ...Array(Math.max(0, missing)).fill('0'), ...right].map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''));
+}

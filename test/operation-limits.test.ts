@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  type DocumentNode,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  Kind,
+  parse,
+  typeFromAST,
+  validate,
+} from 'graphql';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAppRegistry } from '../src/app/registry.js';
+import { buildAppSchema } from '../src/app/schema.js';
+import { MAX_PAGE_SIZE } from '../src/generic/connection.js';
+import { loadConfig } from '../src/server/config.js';
+import { analyzeOperation, type OperationLimits } from '../src/server/pipeline/operation-cost.js';
+import { PROJECT_ROOT } from '../src/server/orm.js';
+import { aliasQuery, deepQuery } from './helpers/attacks.js';
+
+const defaults = loadConfig({}).limits;
+const unlimited: OperationLimits = { maxCost: Infinity, maxDepth: Infinity, maxAliases: Infinity, maxFields: Infinity, maxTokens: Infinity };
+
+/** Every operation a client of this repository sends: client/operations, the README's examples, the benchmark's queries. */
+function knownDocuments(): { name: string; source: string }[] {
+  const dir = path.join(PROJECT_ROOT, 'client/operations');
+  const files = fs.readdirSync(dir).filter((file) => file.endsWith('.graphql'));
+  const all = files.map((file) => fs.readFileSync(path.join(dir, file), 'utf8')).join('\n');
+  const documents = [{ name: 'client/operations', source: all }];
+  const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  for (const [i, block] of [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].entries()) documents.push({ name: `README block ${i + 1}`, source: block[1] });
+  for (const file of fs.readdirSync(path.join(PROJECT_ROOT, 'bench')).filter((f) => f.endsWith('.ts'))) {
+    const text = fs.readFileSync(path.join(PROJECT_ROOT, 'bench', file), 'utf8');
+    for (const [i, literal] of [...text.matchAll(/`(\s*(?:query|mutation|\{)[\s\S]*?)`/g)].entries()) {
+      if (!literal[1].includes('${')) documents.push({ name: `bench/${file} query ${i + 1}`, source: literal[1] });
+    }
+  }
+  return documents;
+}
+
+/** Values for an operation's variables, every page size at its maximum (the worst a client may send). */
+function worstVariables(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Record<string, unknown> {
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operationName);
+  const variables: Record<string, unknown> = {};
+  for (const definition of operation && 'variableDefinitions' in operation ? (operation.variableDefinitions ?? []) : []) {
+    const type = typeFromAST(schema, definition.type as never) as GraphQLInputType;
+    variables[definition.variable.name.value] = valueFor(definition.variable.name.value, type);
+  }
+  return variables;
+}
+
+function valueFor(name: string, type: GraphQLInputType): unknown {
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (isListType(inner)) return Array.from({ length: MAX_PAGE_SIZE }, () => valueFor(name, inner.ofType));
+  if (isInputObjectType(inner)) {
+    const fields = Object.values(inner.getFields());
+    if (inner.isOneOf) return { [fields[0].name]: valueFor(fields[0].name, fields[0].type) };
+    return Object.fromEntries(fields.filter((f) => isNonNullType(f.type)).map((f) => [f.name, valueFor(f.name, f.type)]));
+  }
+  const scalar = getNamedType(inner).name;
+  if (scalar === 'Int') return name === 'first' ? MAX_PAGE_SIZE : 1;
+  if (scalar === 'Boolean') return true;
+  if (scalar === 'JSON') return {};
+  return 'x';
+}
+
+describe('operation limits', () => {
+  let schema: GraphQLSchema;
+  beforeAll(async () => {
+    schema = await buildAppSchema(createAppRegistry());
+  });
+  const measure = (source: string, limits = unlimited, variables: Record<string, unknown> = {}) =>
+    analyzeOperation(schema, parse(source), { variables }, limits);
+
+  it('lets every operation of client/operations, the README and the benchmark through the defaults, with page sizes at their maximum', () => {
+    const documents = knownDocuments();
+    expect(documents.some((d) => d.name.startsWith('bench/'))).toBe(true);
+    expect(documents.some((d) => d.name.startsWith('README'))).toBe(true);
+    let operations = 0;
+    for (const { name, source } of documents) {
+      const document = parse(source, { maxTokens: defaults.maxTokens });
+      expect(validate(schema, document), name).toEqual([]);
+      for (const definition of document.definitions) {
+        if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+        const operationName = definition.name?.value;
+        const variables = worstVariables(schema, document, operationName);
+        const cost = analyzeOperation(schema, document, { operationName, variables }, defaults);
+        expect(cost.cost, `${name} ${operationName}`).toBeGreaterThan(0);
+        operations++;
+      }
+    }
+    expect(operations).toBeGreaterThan(20);
+  });
+
+  it('lets the introspection query of Apollo Sandbox and codegen tools through', () => {
+    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const cost = analyzeOperation(schema, parse(query, { maxTokens: defaults.maxTokens }), {}, defaults);
+    expect(cost.cost).toBeGreaterThan(1000);
+  });
+
+  it('refuses the attacks of issue 7 on the defaults', () => {
+    for (const source of [deepQuery(3), deepQuery(30), aliasQuery(200), aliasQuery(1000)]) {
+      expect(() => analyzeOperation(schema, parse(source), {}, defaults)).toThrow(/too complex/);
+    }
+  });
+
+  it('multiplies nested lists by their page size (default 20) and counts edges once', () => {
+    expect(measure('{ articles(first: 10) { edges { node { id } } } }').cost).toBe(10 * 3);
+    expect(measure('{ articles { edges { node { id } } } }').cost).toBe(20 * 3);
+    expect(measure('{ articles(first: 10) { edges { node { comments(first: 5) { edges { node { body } } } } } } }').cost).toBe(10 * (3 + 5 * 3));
+    expect(measure('{ articles(first: 0) { edges { node { id } } } }').cost).toBe(0);
+    expect(measure('{ articles(first: 10) { pageInfo { hasNextPage } } }').cost).toBe(10 * 2);
+  });
+
+  it('multiplies a list without `first` by its list argument, or by the default page size', () => {
+    expect(measure('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', unlimited, { ids: ['a', 'b', 'c'] }).cost).toBe(3);
+    expect(measure('{ articles(first: 1) { edges { node { tags { name } } } } }').cost).toBe(1 * (1 + 1 + 1 + 20));
+  });
+
+  it('charges a mutation field for its write', () => {
+    expect(measure('mutation { deleteComment(id: "x") { deletedId } }').cost).toBe(10 + 1);
+  });
+
+  it('takes the costliest member of a union or interface, not their sum', () => {
+    const cost = measure('{ node(id: "x") { ... on Article { comments(first: 10) { edges { node { body } } } } ... on Book { tags { name } } } }').cost;
+    expect(cost).toBe(1 + 10 * 3);
+  });
+
+  it('skips what @skip/@include leave out of the cost (but not out of the depth)', () => {
+    const source = 'query($big: Boolean!) { articles(first: 100) @include(if: $big) { edges { node { id } } } health { ok } }';
+    expect(measure(source, unlimited, { big: false }).cost).toBe(1);
+    expect(measure(source, unlimited, { big: true }).cost).toBe(301);
+  });
+
+  it('measures depth without counting fragments as levels, aliases and fields with fragments expanded', () => {
+    const source = '{ a: articles { edges { node { ...F } } } b: articles { edges { node { ...F } } } } fragment F on Article { x: id tags { name } }';
+    expect(measure(source)).toMatchObject({ depth: 5, aliases: 4, fields: 2 * (3 + 3) });
+  });
+
+  it('refuses each limit on its own with the measured value, the limit and advice', () => {
+    const limits = { ...unlimited, maxDepth: 3 };
+    expect(() => measure('{ articles { edges { node { id } } } }', limits)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'depth', measured: 4, maximum: 3 }) }),
+    );
+    expect(() => measure('{ a: health { ok } b: health { ok } }', { ...unlimited, maxAliases: 1 })).toThrow(/aliases is 2, the limit is 1\. Use fewer aliases/);
+    expect(() => measure('{ health { ok database latencyMs } }', { ...unlimited, maxFields: 3 })).toThrow(/fields is 4, the limit is 3/);
+    expect(() => measure('{ articles { edges { node { id } } } }', { ...unlimited, maxCost: 59 })).toThrow(/cost is 60, the limit is 59\. Ask for smaller pages/);
+  });
+
+  it('leaves invalid variables to execution, which refuses them before any resolver runs', () => {
+    expect(measure('query($n: Int) { articles(first: $n) { edges { node { id } } } }', unlimited, { n: 'many' }).cost).toBe(0);
+  });
+
+  it('measures a fragment that doubles at every level in linear time', () => {
+    let source = 'query { ...F0 }';
+    for (let i = 0; i < 60; i++) source += ` fragment F${i} on Query { health { ok } ...F${i + 1} ...F${i + 1} }`;
+    source += ' fragment F60 on Query { health { ok } }';
+    expect(() => measure(source, defaults)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ limit: 'fields' }) }));
+  });
+});

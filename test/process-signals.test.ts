@@ -1,0 +1,128 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/server/orm.js';
+import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
+
+/**
+ * The commands the README gives, run as a person or a process manager runs
+ * them (through npm), stopped by SIGTERM/SIGINT sent to npm's process: the
+ * server stops gracefully, its port closes, the embedded database's lock is
+ * released, and no process is left behind.
+ */
+describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind})`, () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    if (!fs.existsSync(path.join(PROJECT_ROOT, 'dist/src/server.js'))) {
+      execFileSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    }
+  }, 180_000);
+  afterAll(() => db?.drop());
+
+  const cases: [string, string[], NodeJS.Signals, Record<string, string>][] = [
+    ['npm run start:prod (compiled, production)', ['run', 'start:prod'], 'SIGTERM', {}],
+    ['npm run start:prod (compiled, production)', ['run', 'start:prod'], 'SIGINT', {}],
+    ['npm start (development, TypeScript)', ['start'], 'SIGTERM', { NODE_ENV: 'development' }],
+  ];
+
+  for (const [name, args, signal, env] of cases) {
+    it(`${name}: ${signal} to npm's process stops the server, closes its port, releases the lock, leaves no process`, async () => {
+      const port = await freePort();
+      const npm = spawnNpm(args, {
+        ...(db.config.databaseUrl ? { DATABASE_URL: db.config.databaseUrl } : { DATA_DIR: db.config.dataDir }),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SEED_DEMO_DATA: 'false',
+        ...env,
+      });
+      try {
+        await npm.waitFor(/contentgraph ready at/);
+        const health = await fetch(`http://127.0.0.1:${port}/readyz`);
+        expect(health.status).toBe(200);
+        const children = childrenOf(npm.child.pid!);
+        expect(children).toHaveLength(1); // npm → node (the script execs node: no shell, no loader process in between)
+        if (!onPostgres) expect(fs.readFileSync(path.join(db.config.dataDir, 'server.lock'), 'utf8').trim()).toBe(String(children[0]));
+        npm.child.kill(signal);
+        const code = await npm.exited;
+        expect(npm.output()).toContain(`${signal} received`);
+        expect(npm.output()).toContain('Stopped cleanly.');
+        expect(code).toBe(0);
+        expect(alive(children[0])).toBe(false);
+        expect(await portOpen(port)).toBe(false);
+        if (!onPostgres) expect(fs.existsSync(path.join(db.config.dataDir, 'server.lock'))).toBe(false);
+      } finally {
+        if (npm.child.exitCode === null) npm.child.kill('SIGKILL');
+      }
+    });
+  }
+});
+
+function spawnNpm(args: string[], env: Record<string, string>) {
+  const base = { ...process.env };
+  for (const name of ['DATABASE_URL', 'DATA_DIR', 'VITEST', 'NODE_ENV']) delete base[name];
+  const child: ChildProcess = spawn('npm', args, { cwd: PROJECT_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => output,
+    async waitFor(pattern: RegExp) {
+      for (let i = 0; i < 600 && !pattern.test(output); i++) {
+        if (child.exitCode !== null) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      if (!pattern.test(output)) throw new Error(`never saw ${pattern} (exit code ${child.exitCode}, signal ${child.signalCode}): ${output}`);
+    },
+  };
+}
+
+/** Pids whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // stat: "pid (comm) state ppid …"; comm may contain spaces and parentheses.
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
