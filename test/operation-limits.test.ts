@@ -66,6 +66,7 @@ function valueFor(name: string, type: GraphQLInputType): unknown {
   if (scalar === 'Int') return name === 'first' ? MAX_PAGE_SIZE : 1;
   if (scalar === 'Boolean') return true;
   if (scalar === 'JSON') return {};
+  if (scalar === 'UUID') return '3f2c0d6e-9b1a-4c55-8e2f-0a1b2c3d4e5f';
   return 'x';
 }
 

@@ -19,7 +19,8 @@ import {
   type RelationDeclaration,
 } from './generic-relation.js';
 import { invariant } from './invariant.js';
-import { type KeyKind, keyText, normalizeKey, type ObjectKey } from './object-key.js';
+import { declaredPrimaryKeyType } from './entity-metadata.js';
+import { type KeyKind, keyKindOf, keyText, normalizeKey, type ObjectKey } from './object-key.js';
 import { insertContentTypeRows, readContentTypeRows } from './content-type.rows.js';
 import { participation } from './relation.participation.js';
 
@@ -131,7 +132,8 @@ export class ContentTypeRegistry {
       tableName: '',
       primaryKeyProperty: '',
       primaryKeyColumn: '',
-      keyKind: 'integer',
+      // What the entity declares; `bind()` confirms it against the discovered metadata (E001).
+      keyKind: keyKindOf(declaredPrimaryKeyType(cls) ?? '') ?? 'integer',
     };
     this.#types.push(entry);
     this.#byClass.set(cls, entry);
