@@ -33,6 +33,7 @@ const TESTS = [
   'test/migrations.test.ts',
   'test/schema.test.ts',
   'test/reactions.test.ts',
+  'test/cursors.test.ts',
   'test/extending.smoke.test.ts',
 ];
 const MAX_TYPE_MIGRATION_LINES = 150;

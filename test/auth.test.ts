@@ -77,13 +77,16 @@ describe(`API-token authentication (${databaseKind})`, () => {
     ['a Bearer without token', 'Bearer'],
     ['a token of the wrong shape', 'Bearer not-a-token'],
     ['an unknown token', `Bearer cg_${'A'.repeat(43)}`],
-  ])('refuses %s with UNAUTHENTICATED, also on viewer', async (_what, header) => {
+  ])('refuses %s with UNAUTHENTICATED, also on viewer and public queries (a presented token is never ignored)', async (_what, header) => {
     const mutation = await t.gql(ADD_TAGS, { target: animal.id, names: ['x'] }, { headers: { authorization: header } });
     expect(errorCodes(mutation)).toEqual(['UNAUTHENTICATED']);
     const viewer = await t.gql('{ viewer { username } }', {}, { headers: { authorization: header } });
     expect(errorCodes(viewer)).toEqual(['UNAUTHENTICATED']);
     const publicQuery = await t.gql('{ health { ok } }', {}, { headers: { authorization: header } });
-    expect(publicQuery.errors).toBeUndefined();
+    expect(errorCodes(publicQuery)).toEqual(['UNAUTHENTICATED']);
+    expect(publicQuery.status).toBe(401);
+    expect(publicQuery.errors![0].extensions).not.toHaveProperty('http');
+    expect((await t.gql('{ health { ok } }')).errors).toBeUndefined(); // without a token, queries stay public
   });
 
   it('accepts the scheme in any case', async () => {
@@ -126,7 +129,7 @@ describe(`demo token (${databaseKind})`, () => {
       expect(token).toBeDefined();
       expect(lines.join('\n')).toContain(`Authorization = Bearer ${token}`);
       const user = await authenticateApiToken(db.em(), token!);
-      expect({ username: user?.username, isAdmin: user?.isAdmin }).toEqual({ username: 'ada', isAdmin: true });
+      expect({ username: user?.username, role: user?.role }).toEqual({ username: 'ada', role: 'admin' });
       // A second start finds data and prints nothing.
       expect(await seedDemoData(db.em(), db.registry, (line) => lines.push(line))).toBe(false);
       expect(lines).toHaveLength(1);

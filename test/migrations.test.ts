@@ -36,8 +36,9 @@ describe(`migrations from an empty database (${databaseKind})`, () => {
     (await sql<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = current_schema() order by 1`)).map((r) => r.name);
   const integrityCount = async () => {
     const [row] = await sql<{ functions: number; triggers: number }>(
-      `select (select count(*) from pg_proc where left(proname, 3) = 'cg_')::int as functions,
-              (select count(*) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where left(p.proname, 3) = 'cg_' and not t.tgisinternal)::int as triggers`,
+      // The integrity layer's functions (not other cg_ helpers such as cg_tag_key).
+      `select (select count(*) from pg_proc where proname ~ '^cg_(gfk_|target|content$)')::int as functions,
+              (select count(*) from pg_trigger t join pg_proc p on p.oid = t.tgfoid where p.proname ~ '^cg_(gfk_|target|content$)' and not t.tgisinternal)::int as triggers`,
     );
     return row;
   };

@@ -27,7 +27,7 @@ describe(`no secret or comment body in any log line (${databaseKind})`, () => {
     const orm = await initOrm(db.config, registry);
     try {
       await registry.sync(rootEm(orm).fork());
-      const created = await createUserWithToken(rootEm(orm).fork(), registry, { username: 'writer', isAdmin: false, tokenName: 'logs' });
+      const created = await createUserWithToken(rootEm(orm).fork(), registry, { username: 'writer', tokenName: 'logs' });
       token = created.token;
       userGlobalId = toGlobalId('User', created.user.id);
     } finally {

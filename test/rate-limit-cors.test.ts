@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { createTestUser } from './helpers/accounts.js';
 
 const QUERY = '{ articles(first: 100) { edges { node { id } } } }'; // costs 300
+
+/** Waits for the budgets' window (2 s here) to end: every client's budget is whole again. */
+function nextWindow(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 2100));
+}
 
 async function post(t: TestServer, headers: Record<string, string> = {}, query = QUERY) {
   const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
@@ -11,8 +17,11 @@ async function post(t: TestServer, headers: Record<string, string> = {}, query =
 
 describe(`cost budget per client (${databaseKind})`, () => {
   let t: TestServer;
+  /** Bearer headers of real API tokens, each of a user of its own. */
+  const bearer: Record<string, { authorization: string }> = {};
   beforeAll(async () => {
     t = await startTestServer({ rateLimitPoints: 1000, rateLimitWindowSeconds: 2 });
+    for (const name of ['other', 'spender', 'concurrent']) bearer[name] = { authorization: `Bearer ${(await createTestUser(t, name)).token}` };
   });
   afterAll(() => t?.stop());
 
@@ -40,30 +49,35 @@ describe(`cost budget per client (${databaseKind})`, () => {
     expect(cheap.response.status).toBe(200);
     expect(cheap.response.headers.get('x-ratelimit-remaining')).toBe('0');
     expect((await post(t, headers, '{ __typename }')).response.status).toBe(429);
-    // Another token has a budget of its own, whatever address it comes from.
-    const other = await post(t, { authorization: 'Bearer cg_some-other-client' });
+    // A token not verified yet is charged to its address (here spent): made-up tokens get no budget of their own.
+    const madeUp = await post(t, { authorization: `Bearer cg_${'M'.repeat(43)}` });
+    expect(madeUp.response.status).toBe(429);
+    expect(madeUp.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    await nextWindow();
+    // A real token is checked on first use (charged to the address), then has a budget of its own, whatever address it comes from.
+    expect((await post(t, { authorization: `Bearer cg_${'M'.repeat(43)}` }, '{ __typename }')).response.status).toBe(401);
+    const checked = await post(t, bearer.other, '{ __typename }');
+    expect(checked.response.status).toBe(200);
+    expect(checked.response.headers.get('x-ratelimit-remaining')).toBe('800'); // the address's budget: 1000 - 100 (the refused token) - 100 (this check)
+    const other = await post(t, bearer.other);
     expect(other.response.status).toBe(200);
-    expect(other.response.headers.get('x-ratelimit-remaining')).toBe('700');
-    // The window ends and the budget is whole again.
-    let recovered: Awaited<ReturnType<typeof post>> | undefined;
-    for (let attempt = 0; attempt < 100; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      recovered = await post(t, headers, '{ __typename }');
-      if (recovered.response.status === 200 && recovered.response.headers.get('x-ratelimit-remaining') === '900') break;
-    }
-    expect(recovered!.response.headers.get('x-ratelimit-remaining')).toBe('900');
+    expect(other.response.headers.get('x-ratelimit-remaining')).toBe('700'); // the token's own budget: 1000 - 300
   });
 
   it('refuses an operation costing more than the whole budget with advice, charging nothing', async () => {
-    const res = await post(t, { authorization: 'Bearer cg_big-spender' }, '{ articles(first: 100) { edges { node { comments(first: 5) { edges { node { id } } } } } } }');
+    await post(t, bearer.spender, '{ __typename }'); // verified: from now on charged to the token
+    await nextWindow();
+    const res = await post(t, bearer.spender, '{ articles(first: 100) { edges { node { comments(first: 5) { edges { node { id } } } } } } }');
     expect(res.response.status).toBe(429);
     expect(res.body.errors[0].message).toContain('costs 1800 points, more than the whole budget of 1000 points');
-    const after = await post(t, { authorization: 'Bearer cg_big-spender' });
+    const after = await post(t, bearer.spender);
     expect(after.response.headers.get('x-ratelimit-remaining')).toBe('700');
   });
 
   it('shares one budget among concurrent requests of a client: no more are served than it pays for', async () => {
-    const headers = { authorization: 'Bearer cg_concurrent' };
+    const headers = bearer.concurrent;
+    await post(t, headers, '{ __typename }'); // verified: from now on charged to the token
+    await nextWindow();
     const results = await Promise.all(Array.from({ length: 20 }, () => post(t, headers)));
     expect(results.filter((r) => r.response.status === 200)).toHaveLength(3);
     expect(results.filter((r) => r.response.status === 429)).toHaveLength(17);
@@ -111,7 +125,7 @@ describe(`CORS (${databaseKind})`, () => {
   });
 
   it('serves the actual request of an allowed origin with Access-Control-Allow-Origin and readable rate-limit headers', async () => {
-    const { response, body } = await post(t, { origin: 'https://app.example', authorization: 'Bearer cg_cors' }, '{ health { ok } }');
+    const { response, body } = await post(t, { origin: 'https://app.example' }, '{ health { ok } }');
     expect(response.status).toBe(200);
     expect(body.data.health.ok).toBe(true);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');

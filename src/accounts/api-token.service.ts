@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { ApiToken } from './api-token.entity.js';
+import { requireVisibleText } from '../generic/validation.js';
 import type { User } from './user.entity.js';
 
 /**
@@ -43,6 +44,11 @@ export interface CreatedApiToken {
 export async function createApiToken(em: EntityManager, user: User, name: string): Promise<CreatedApiToken> {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > 100) throw new AccountError('A token name must be 1–100 characters long.');
+  try {
+    requireVisibleText(trimmed, 'name'); // it is printed by tokens:list: no control or bidi characters
+  } catch {
+    throw new AccountError(`A token name must be visible text, without control, invisible or bidi characters (got ${JSON.stringify(trimmed)}).`);
+  }
   const token = generateApiToken();
   const apiToken = em.create(ApiToken, {
     user,

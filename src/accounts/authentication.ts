@@ -3,6 +3,7 @@ import type { GenericContext } from '../generic/context.js';
 import { ForbiddenError, UnauthenticatedError } from '../generic/errors.js';
 import { authenticateApiToken } from './api-token.service.js';
 import type { User } from './user.entity.js';
+import { hasRole, Role } from './roles.js';
 
 /** What a resolver needs from the context to know who is calling. */
 export interface AuthContext {
@@ -48,11 +49,16 @@ export class RequestAuth {
     return user;
   }
 
-  /** The authenticated user if an admin; UNAUTHENTICATED or FORBIDDEN otherwise. */
-  async requireAdmin(): Promise<User> {
+  /** The authenticated user if it has `role` (or a higher one); UNAUTHENTICATED or FORBIDDEN otherwise. */
+  async requireRole(role: Role): Promise<User> {
     const user = await this.requireUser();
-    if (!user.isAdmin) throw new ForbiddenError('Only an admin may do this.');
+    if (!hasRole(user, role)) throw new ForbiddenError(`Only ${role === Role.ADMIN ? 'an admin' : `a ${role} or an admin`} may do this.`);
     return user;
+  }
+
+  /** The authenticated user if an admin; UNAUTHENTICATED or FORBIDDEN otherwise. */
+  requireAdmin(): Promise<User> {
+    return this.requireRole(Role.ADMIN);
   }
 
   async #resolve(): Promise<User | null> {

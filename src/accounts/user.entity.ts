@@ -1,7 +1,8 @@
 import type { Opt } from '@mikro-orm/core';
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field } from 'type-graphql';
 import { ContentObjectType } from '../content/content-object.type.js';
+import { Role } from './roles.js';
 
 /** A person who writes comments, tags objects and acts in the activity stream. Also a content type. */
 @ContentObjectType({
@@ -25,8 +26,9 @@ export class User {
   @Property({ type: 'string', length: 200 })
   name!: string;
 
-  @Property({ type: 'boolean', default: false })
-  isAdmin: Opt<boolean> = false;
+  /** member, moderator or admin (see roles.ts); exposed as `User.role` to the user and to admins only. */
+  @Enum({ items: () => Role, default: Role.MEMBER })
+  role: Opt<Role> = Role.MEMBER;
 
   @Field(() => Date)
   @Property({ type: 'datetime', defaultRaw: 'now()' })

@@ -3,6 +3,7 @@ import type { ContentTypeRegistry, RegisteredContentType } from '../generic/cont
 import { ContentType } from '../generic/content-type.entity.js';
 import { User } from '../accounts/user.entity.js';
 import { createApiToken } from '../accounts/api-token.service.js';
+import { Role } from '../accounts/roles.js';
 import { Tag } from '../features/tags/tag.entity.js';
 import { TaggedItem } from '../features/tags/tagged-item.entity.js';
 import { Comment } from '../features/comments/comment.entity.js';
@@ -29,7 +30,7 @@ export async function seedDemoData(em: EntityManager, registry: ContentTypeRegis
     const ct = (type: RegisteredContentType) => tx.getReference(ContentType, registry.idOf(type.cls));
     const users = new Map(
       [
-        tx.create(User, { username: 'ada', name: 'Ada Lovelace', isAdmin: true }),
+        tx.create(User, { username: 'ada', name: 'Ada Lovelace', role: Role.ADMIN }),
         tx.create(User, { username: 'grace', name: 'Grace Hopper' }),
         tx.create(User, { username: 'linus', name: 'Linus Torvalds' }),
       ].map((user) => [user.username, user]),

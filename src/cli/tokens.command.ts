@@ -20,7 +20,7 @@ export const tokensCreateCommand: CliCommand = {
     return withDatabase(async (em) => {
       const user = await findUserByUsername(em, username);
       if (!user) {
-        console.error(`No user "${username}". Create one with: npm run cli -- users:create --username ${username}`);
+        console.error(`No user ${JSON.stringify(username)}. Create one with: npm run cli -- users:create --username <username>`);
         return 1;
       }
       try {

@@ -1,6 +1,7 @@
 import { MetadataStorage } from '@mikro-orm/core';
 import { Field, Float, getMetadataStorage, InputType, Int } from 'type-graphql';
 import type { RegisteredContentType } from '../generic/content-type.registry.js';
+import { declaredRange, type ValueRange } from './range.decorator.js';
 
 export type ScalarName = 'String' | 'Int' | 'Float' | 'Boolean';
 
@@ -14,6 +15,11 @@ export interface WritableField {
   required: boolean;
   /** varchar length, when the column has one. */
   maxLength?: number;
+  /** Numbers: whole numbers only (integer columns). */
+  integer?: boolean;
+  /** Numbers: the smallest and largest value the column type and a declared `@Range` allow together. */
+  min?: number;
+  max?: number;
   description?: string;
 }
 
@@ -47,6 +53,7 @@ export function writableFields(cls: Function): WritableField[] {
       nullable,
       required: !nullable && !hasDefault,
       maxLength: typeof prop.length === 'number' ? prop.length : undefined,
+      ...numericDomain(prop, declaredRange(cls, field.name)),
       description: field.description,
     });
   }
@@ -75,13 +82,55 @@ function inputClass(name: string, description: string, fields: WritableField[], 
   Object.defineProperty(cls, 'name', { value: name });
   InputType(name, { description })(cls);
   for (const field of fields) {
-    const limit = field.maxLength ? ` At most ${field.maxLength} characters.` : '';
+    const limit = field.maxLength
+      ? ` At most ${field.maxLength} characters.`
+      : narrowerThanInt(field)
+        ? ` From ${field.min ?? '-∞'} to ${field.max ?? '∞'}.`
+        : '';
     Field(() => GRAPHQL_TYPES[field.scalar], { nullable: optional(field), description: `${field.description ?? ''}${limit}`.trim() || undefined })(cls.prototype, field.name);
   }
   return cls;
 }
 
 const GRAPHQL_TYPES = { String, Int, Float, Boolean } as const;
+
+/** Whether a field accepts less than a GraphQL Int (32-bit) does: worth saying in its description. */
+const narrowerThanInt = (field: WritableField) => (field.min ?? -Infinity) > -2147483648 || (field.max ?? Infinity) < 2147483647;
+
+const INT_RANGES: Record<string, [number, number]> = {
+  smallint: [-32768, 32767],
+  int2: [-32768, 32767],
+  tinyint: [-32768, 32767], // PostgreSQL maps it to smallint
+  int: [-2147483648, 2147483647],
+  integer: [-2147483648, 2147483647],
+  int4: [-2147483648, 2147483647],
+  mediumint: [-2147483648, 2147483647],
+  bigint: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], // as far as a JavaScript number is exact
+  int8: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+const REAL_MAX = 3.4028234663852886e38;
+
+/**
+ * What the column type of a numeric property can store (smallint, integer,
+ * bigint, real, numeric(p, s)), narrowed by its declared `@Range`: the
+ * domain `validateContentInput` checks, so that no value reaches the
+ * database in a form it rejects.
+ */
+function numericDomain(prop: Record<string, unknown>, range: ValueRange | undefined): Pick<WritableField, 'integer' | 'min' | 'max'> {
+  const columnType = String(prop.columnType ?? prop.type ?? '').toLowerCase().trim();
+  const base = /^[a-z0-9 ]+/.exec(columnType)?.[0].trim() ?? '';
+  let domain: Pick<WritableField, 'integer' | 'min' | 'max'> = {};
+  if (INT_RANGES[base]) domain = { integer: true, min: INT_RANGES[base][0], max: INT_RANGES[base][1] };
+  else if (base === 'real' || base === 'float4' || base === 'float') domain = { min: -REAL_MAX, max: REAL_MAX };
+  else if (base === 'numeric' || base === 'decimal') {
+    const precision = Number(prop.precision ?? /\((\d+)/.exec(columnType)?.[1]);
+    const scale = Number(prop.scale ?? /,\s*(\d+)/.exec(columnType)?.[1] ?? 0);
+    if (Number.isInteger(precision)) domain = { min: -(10 ** (precision - scale)) + 10 ** -scale, max: 10 ** (precision - scale) - 10 ** -scale };
+  }
+  if (range?.min !== undefined) domain.min = Math.max(domain.min ?? -Infinity, range.min);
+  if (range?.max !== undefined) domain.max = Math.min(domain.max ?? Infinity, range.max);
+  return domain;
+}
 
 function scalarOf(type: unknown): ScalarName | undefined {
   if (type === String) return 'String';

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { User } from '../accounts/user.entity.js';
 import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
 import { activityValue, objectRepr, recordActivity } from '../features/activity/activity.service.js';
+import { redactActivityAbout } from '../features/activity/activity.redaction.js';
 import { charLength, invalid, requireStorableText } from '../generic/validation.js';
 import type { WritableField } from './content-crud.input.js';
 import type { ContentTarget } from './target.js';
@@ -16,7 +17,9 @@ import type { ContentTarget } from './target.js';
 type Values = Record<string, unknown>;
 
 /**
- * Checks the values of a create/update input against the column metadata.
+ * Checks the values of a create/update input against the column metadata:
+ * nullability, storable text, varchar length, and for numbers the range of
+ * the column type and of a declared `@Range` (see `writableFields`).
  * `undefined` means "not given". BAD_USER_INPUT naming `input.<field>`.
  */
 export function validateContentInput(fields: WritableField[], input: Values, argumentName = 'input'): Values {
@@ -32,6 +35,11 @@ export function validateContentInput(fields: WritableField[], input: Values, arg
       if (field.required && value.trim() === '') throw invalid(name, 'must not be empty.');
       const length = charLength(value);
       if (field.maxLength !== undefined && length > field.maxLength) throw invalid(name, `must be at most ${field.maxLength} characters long (got ${length}).`);
+    } else if (typeof value === 'number') {
+      if (field.integer && !Number.isInteger(value)) throw invalid(name, `must be a whole number (got ${value}).`);
+      if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max)) {
+        throw invalid(name, `must be between ${field.min ?? '-∞'} and ${field.max ?? '∞'} (got ${value}).`);
+      }
     }
     values[field.name] = value;
   }
@@ -70,10 +78,13 @@ export async function updateContent(tx: EntityManager, registry: ContentTypeRegi
  * Deletes a (locked) object. The `deleted` activity entry is inserted first
  * (its insert trigger checks that the target exists) and outlives the object
  * with its `objectRepr`; the database triggers delete the object's tags,
- * comments and links with it. Returns the repr.
+ * comments and links with it. The text the object's earlier entries quote
+ * (old and new values, comment excerpts, client data) is redacted. Returns
+ * the repr.
  */
 export async function deleteContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget): Promise<string> {
   const repr = objectRepr(registry, target.object);
+  await redactActivityAbout(tx, registry.idOf(target.type.cls), target.objectId);
   await recordActivity(tx, registry, { actor, verb: 'deleted', target: target.object });
   tx.remove(target.object);
   await tx.flush();

@@ -31,8 +31,9 @@ export async function contentListPage(
     where.push(filter.sql);
     params.push(...filter.params);
   }
-  const timeKey = timeColumn ? decodeTimeKey(after, 'after', type.keyKind) : null;
-  const idKey = timeColumn ? null : decodeIdCursor(after, type.keyKind);
+  const list = type.typeName;
+  const timeKey = timeColumn ? decodeTimeKey(after, list, 'after', type.keyKind) : null;
+  const idKey = timeColumn ? null : decodeIdCursor(after, list, type.keyKind);
   if (timeKey) {
     const condition = afterTimeKeySql(`x.${q(timeColumn!)}`, pk, timeKey, 'desc');
     where.push(condition.sql);
@@ -54,13 +55,13 @@ export async function contentListPage(
     at: cg_at as string,
     id: columns[type.primaryKeyColumn] as number | string,
   }));
-  if (timeColumn) return timeKeyConnection(page, first);
-  const connection = toConnection(page, first, (row) => encodeCursor([row.id]));
+  if (timeColumn) return timeKeyConnection(page, first, list);
+  const connection = toConnection(page, first, (row) => encodeCursor(list, [row.id]));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.node })), pageInfo: connection.pageInfo };
 }
 
-function decodeIdCursor(after: string | null | undefined, kind: KeyKind): ObjectKey | null {
-  const values = decodeCursor(after, 1);
+function decodeIdCursor(after: string | null | undefined, list: string, kind: KeyKind): ObjectKey | null {
+  const values = decodeCursor(after, list, 1);
   if (!values) return null;
   const key = parseKey(kind, values[0]);
   if (key === null || key !== values[0]) throw new BadUserInputError('`after` is not a cursor returned by this connection.', { argumentName: 'after' });

@@ -36,7 +36,7 @@ function createListResolver(type: RegisteredContentType, taggable: boolean): Fun
     {
       name: listQueryName(type.typeName),
       type: () => TypeConnection,
-      description: `${type.typeName} objects, newest first.${taggable ? ' `tagged` keeps those that carry ALL the given tags (names are case-insensitive).' : ''}`,
+      description: `${type.typeName} objects, newest first.${taggable ? ' `tagged` keeps those that carry ALL the given tags (names compared like tag names: Unicode NFKC and full case folding).' : ''}`,
       args: [
         { name: 'first', type: () => Int, options: { nullable: true, description: 'How many to return: 0 to 100, default 20.' } },
         {

@@ -26,19 +26,24 @@ export function cursorTimestampSql(column: string): string {
   return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
-export function encodeTimeKey(key: TimeKey): string {
-  return encodeCursor([key.at, key.id]);
+export function encodeTimeKey(list: string, key: TimeKey): string {
+  return encodeCursor(list, [key.at, key.id]);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Decodes an `after` cursor of a `(timestamp, id)` connection; null when
- * absent; BAD_USER_INPUT when forged. `idKind` says whether its rows have
- * integer or uuid keys.
+ * Decodes an `after` cursor of the `(timestamp, id)` connection `list` (see
+ * `encodeCursor`); null when absent; BAD_USER_INPUT when forged or of another
+ * list. `idKind` says whether its rows have integer or uuid keys.
  */
-export function decodeTimeKey(after: string | null | undefined, argumentName = 'after', idKind: 'integer' | 'uuid' = 'integer'): TimeKey | null {
-  const values = decodeCursor(after, 2, argumentName);
+export function decodeTimeKey(
+  after: string | null | undefined,
+  list: string,
+  argumentName = 'after',
+  idKind: 'integer' | 'uuid' = 'integer',
+): TimeKey | null {
+  const values = decodeCursor(after, list, 2, argumentName);
   if (!values) return null;
   const [at, id] = values;
   const validId = idKind === 'uuid' ? typeof id === 'string' && UUID.test(id) : typeof id === 'number' && Number.isSafeInteger(id);
@@ -63,8 +68,8 @@ export function timeKeyOrderSql(timeColumn: string, idColumn: string, direction:
   return `${timeColumn} ${direction}, ${idColumn} ${direction}`;
 }
 
-/** A connection from `first + 1` rows read in `(time, id)` order; each edge's cursor is its row's key. */
-export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number | string }[], first: number): Connection<T> {
-  const connection = toConnection([...rows], first, encodeTimeKey);
+/** A connection of the list `list` from `first + 1` rows read in `(time, id)` order; each edge's cursor is its row's key. */
+export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number | string }[], first: number, list: string): Connection<T> {
+  const connection = toConnection([...rows], first, (row) => encodeTimeKey(list, row));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.node })), pageInfo: connection.pageInfo };
 }

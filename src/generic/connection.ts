@@ -68,26 +68,33 @@ export function pageSize(first: number | null | undefined, argumentName = 'first
 }
 
 /**
- * Keyset cursors: an opaque encoding of the sort key values of an edge.
- * `decodeCursor` returns the values or throws BAD_USER_INPUT.
+ * Keyset cursors: an opaque encoding of the sort key values of an edge,
+ * prefixed with the list they belong to (`list`: e.g. `activity`,
+ * `Article`, `comments:3:42` for the comments of one object). A cursor of
+ * another list, or a forged one, makes `decodeCursor` throw BAD_USER_INPUT
+ * naming the argument; it returns the values otherwise.
  */
-export function encodeCursor(values: (string | number)[]): string {
-  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+export function encodeCursor(list: string, values: (string | number)[]): string {
+  return Buffer.from(JSON.stringify([list, ...values]), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined, arity: number, argumentName = 'after'): (string | number)[] | null {
+export function decodeCursor(cursor: string | null | undefined, list: string, arity: number, argumentName = 'after'): (string | number)[] | null {
   if (cursor === null || cursor === undefined) return null;
+  let values: unknown;
   try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(values) &&
-      values.length === arity &&
-      values.every((v) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length < 500))
-    ) {
-      return values as (string | number)[];
-    }
+    values = cursor.length <= 8000 ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
   } catch {
-    // fall through
+    values = null;
+  }
+  if (Array.isArray(values) && typeof values[0] === 'string' && values[0] !== list) {
+    throw new BadUserInputError(`\`${argumentName}\` is a cursor of another list; pass a cursor this list returned (or none to start at the beginning).`, { argumentName });
+  }
+  if (
+    Array.isArray(values) &&
+    values.length === arity + 1 &&
+    values.slice(1).every((v) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 2000))
+  ) {
+    return values.slice(1) as (string | number)[];
   }
   throw new BadUserInputError(`\`${argumentName}\` is not a cursor returned by this connection.`, { argumentName });
 }

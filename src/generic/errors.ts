@@ -25,8 +25,8 @@ export class NotFoundError extends AppError {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = 'This operation needs an API token: send `Authorization: Bearer <token>`.') {
-    super(message, 'UNAUTHENTICATED');
+  constructor(message = 'This operation needs an API token: send `Authorization: Bearer <token>`.', extensions: Record<string, unknown> = {}) {
+    super(message, 'UNAUTHENTICATED', extensions);
   }
 }
 

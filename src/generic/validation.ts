@@ -107,3 +107,24 @@ export function exactlyOne<A, B>(
   }
   return hasA ? { kind: 'first', value: a as A } : { kind: 'second', value: b as B };
 }
+
+/**
+ * Characters refused in names people read (tag names, display names):
+ * controls (tab and newline too), format characters (zero-width space and
+ * joiners, bidi marks, embeddings, overrides and isolates, soft hyphen, BOM,
+ * tag characters), surrogates, private-use and unassigned code points, and
+ * the other default-ignorable (invisible) code points such as the Hangul
+ * fillers. Variation selectors stay allowed (emoji presentation).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]|(?!\p{Variation_Selector})\p{Default_Ignorable_Code_Point}/u;
+
+/** BAD_USER_INPUT naming `argumentName` when `value` contains an invisible, control or unassigned character. */
+export function requireVisibleText(value: string, argumentName: string): string {
+  const match = INVISIBLE.exec(value);
+  if (match) {
+    const cp = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    const at = charLength(value.slice(0, match.index)) + 1;
+    throw invalid(argumentName, `contains an invisible, control or unassigned character (U+${cp} at character ${at}); use visible text only.`);
+  }
+  return value;
+}

@@ -50,11 +50,20 @@ export class HttpObserver {
       phaseSpan: undefined,
     };
     metrics?.httpInFlight.inc();
-    res.once('close', () => this.finish(observation, req, res, path));
+    // Read now: once the response closes, a destroyed socket (e.g. after a 413) is gone from the request.
+    const remoteAddress = req.socket?.remoteAddress;
+    res.once('close', () => {
+      // Observing must never take the process down: an error here is logged, not thrown from an event handler.
+      try {
+        this.finish(observation, req, res, path, remoteAddress);
+      } catch (error) {
+        logger.error({ err: error }, 'observing a finished request failed');
+      }
+    });
     return runObserved(observation, handle);
   }
 
-  private finish(observation: RequestObservation, req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+  private finish(observation: RequestObservation, req: http.IncomingMessage, res: http.ServerResponse, path: string, remoteAddress: string | undefined): void {
     const { metrics, slowOperationMs } = this.options;
     const durationMs = performance.now() - observation.startedAt;
     const status = res.statusCode;
@@ -103,7 +112,7 @@ export class HttpObserver {
     if (errorCodes.length) fields.errorCodes = errorCodes;
     if (aborted) fields.aborted = true;
     if (span) fields.traceId = span.spanContext().traceId;
-    fields.remoteAddress = req.socket.remoteAddress;
+    fields.remoteAddress = remoteAddress;
     const log = observation.log;
     if (status >= 500) log.error(fields, 'request failed');
     else if (QUIET_ROUTES.has(routeLabel(path))) log.debug(fields, 'request completed');

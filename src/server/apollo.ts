@@ -12,6 +12,7 @@ import { currentStatementScope } from './statement-counter.js';
 import { toGraphQLError } from './error-mapping.js';
 import type { Observability } from '../observability/observability.js';
 import type { CostBudget } from './pipeline/cost-budget.js';
+import type { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { tooManyTokens } from './pipeline/operation-cost.js';
 import { requestPipelinePlugin } from './pipeline/pipeline.plugin.js';
 
@@ -25,12 +26,13 @@ export function createApollo(
   config: AppConfig,
   httpServer: http.Server,
   budget: CostBudget | undefined,
+  verifiedTokens: VerifiedTokens,
   observability: Observability,
 ): ApolloServer<AppContext> {
   const plugins: ApolloServerPlugin<AppContext>[] = [
     // On stop: refuse new connections, wait for in-flight requests, then close what is left.
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: drainGraceMs(config) }),
-    requestPipelinePlugin(config, budget),
+    requestPipelinePlugin(config, budget, verifiedTokens),
     config.development
       ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
       : ApolloServerPluginLandingPageProductionDefault({ footer: false }),

@@ -25,6 +25,8 @@ export interface AppContext extends GenericContext, AuthContext {
   authorization: string | undefined;
   /** Whom the request's cost is charged to (`token:<hash>` or `ip:<address>`, see pipeline/client-key.ts). */
   clientKey: string;
+  /** `token:<hash>` of the bearer token the request presents, verified or not; undefined without one. */
+  tokenKey: string | undefined;
   /** When the request must be answered; its SQL runs under a matching statement_timeout. */
   deadline: RequestDeadline | undefined;
   /**
@@ -41,6 +43,7 @@ export interface AppContext extends GenericContext, AuthContext {
 export interface RequestInfo {
   authorization?: string;
   clientKey: string;
+  tokenKey?: string;
   deadline?: RequestDeadline;
 }
 
@@ -59,6 +62,7 @@ export function createContext(services: AppServices, request: RequestInfo): AppC
     authorization: request.authorization,
     auth: new RequestAuth(em, request.authorization),
     clientKey: request.clientKey,
+    tokenKey: request.tokenKey,
     deadline: request.deadline,
   };
 }

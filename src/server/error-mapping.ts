@@ -12,7 +12,9 @@ const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying 
  * Maps errors raised by the database that a client can act on to GraphQL
  * errors with a code:
  * - `foreign_key_violation` (23503) from the generic-foreign-key triggers
- *   (constraint `cg_gfk_<relation>`): NOT_FOUND, the target is gone;
+ *   (constraint `cg_gfk_<relation>`): NOT_FOUND, the target is gone. Only
+ *   those: any other foreign key violation is a bug or a race the write path
+ *   must prevent (e.g. tags are locked before tagging) and stays masked;
  * - a statement cancelled by the request's statement_timeout (57014): TIMEOUT;
  * - a lost, refused or unobtainable connection: SERVICE_UNAVAILABLE (the
  *   response becomes HTTP 503, see pipeline.plugin.ts).
@@ -21,7 +23,7 @@ export function toGraphQLError(error: unknown): GraphQLError | undefined {
   if (isDatabaseUnavailable(error)) return new ServiceUnavailableError();
   const original = unwrap(error);
   const code = original?.code;
-  if (code === '23503') {
+  if (code === '23503' && original?.constraint?.startsWith('cg_gfk_')) {
     return new GraphQLError('The target object does not exist (any more).', {
       extensions: { code: 'NOT_FOUND', constraint: original?.constraint },
     });

@@ -4,7 +4,8 @@ import type { GraphQLError } from 'graphql';
 import { ServiceUnavailableError, TimeoutError } from '../generic/errors.js';
 import type { AppConfig } from './config.js';
 import type { AppContext, RequestInfo } from './context.js';
-import { clientKey } from './pipeline/client-key.js';
+import { identifyClient } from './pipeline/client-key.js';
+import type { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { CorsPolicy } from './pipeline/cors.js';
 import type { DatabaseHealth } from './pipeline/database-health.js';
 import { RequestDeadline, runWithDeadline } from './pipeline/request-deadline.js';
@@ -36,6 +37,8 @@ export interface HttpServerOptions {
   config: AppConfig;
   health: DatabaseHealth;
   observability: Observability;
+  /** Tokens seen to authenticate: only they are budgeted apart from their address. */
+  verifiedTokens: VerifiedTokens;
 }
 
 /**
@@ -111,7 +114,8 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       return;
     }
     const deadline = new RequestDeadline(config.requestTimeoutMs);
-    const request: RequestInfo = { authorization: headers.get('authorization'), clientKey: clientKey(req, config.trustProxy), deadline };
+    const client = identifyClient(req, config.trustProxy, options.verifiedTokens);
+    const request: RequestInfo = { authorization: headers.get('authorization'), clientKey: client.key, tokenKey: client.tokenKey, deadline };
     const execute = () =>
       options.getApollo().executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },

@@ -17,6 +17,7 @@ import { createHttpServer } from './http.js';
 import { initOrm, postgresPoolOptions } from './orm.js';
 import { CostBudget } from './pipeline/cost-budget.js';
 import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
+import { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { type StopReport, stopServer } from './shutdown.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { Observability } from '../observability/observability.js';
@@ -77,6 +78,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     const schema = await buildAppSchema(registry);
     const health = new DatabaseHealth(databaseProbe(orm, config.databaseUrl));
     const budget = config.rateLimitPoints > 0 ? new CostBudget(config.rateLimitPoints, config.rateLimitWindowSeconds) : undefined;
+    const verifiedTokens = new VerifiedTokens();
     let apollo: ApolloServer<AppContext> | undefined;
     const front = createHttpServer({
       getApollo: () => apollo!,
@@ -84,9 +86,10 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       config,
       health,
       observability,
+      verifiedTokens,
     });
     const httpServer = front.server;
-    apollo = createApollo(schema, config, httpServer, budget, observability);
+    apollo = createApollo(schema, config, httpServer, budget, verifiedTokens, observability);
     await apollo.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

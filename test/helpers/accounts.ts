@@ -1,6 +1,7 @@
 import { toGlobalId } from '../../src/generic/global-id.js';
 import { createUserWithToken } from '../../src/cli/users.command.js';
 import { rootEm } from '../../src/server/orm.js';
+import { Role } from '../../src/accounts/roles.js';
 import type { TestServer } from './server.js';
 
 export interface TestUser {
@@ -12,11 +13,11 @@ export interface TestUser {
 }
 
 /** Creates a user and an API token on the test server's database, through the CLI's function. */
-export async function createTestUser(t: TestServer, username: string, options: { admin?: boolean; name?: string } = {}): Promise<TestUser> {
+export async function createTestUser(t: TestServer, username: string, options: { admin?: boolean; role?: Role; name?: string } = {}): Promise<TestUser> {
   const { user, token } = await createUserWithToken(rootEm(t.server.orm).fork(), t.server.registry, {
     username,
     name: options.name,
-    isAdmin: options.admin ?? false,
+    role: options.role ?? (options.admin ? Role.ADMIN : Role.MEMBER),
     tokenName: 'test',
   });
   return { id: user.id, username: user.username, globalId: toGlobalId('User', user.id), token };

@@ -129,8 +129,11 @@ function connectionField(definition: RelationDefinition, end: ResolvedEnd): Dyna
         const value = args[filter.argument];
         if (value !== null && value !== undefined) where[info.column(filter.property)] = value;
       }
-      const loader = relationPages(ctx, definition.entity as never, end.key, size, decodeTimeKey(args.after), where);
-      return timeKeyConnection(await loader.load(targetKeyOf(ctx, obj)), size);
+      const target = targetKeyOf(ctx, obj);
+      // Cursors belong to one object's list of this field (see encodeCursor).
+      const list = `${connection.field}:${target.contentTypeId}:${target.objectId}`;
+      const loader = relationPages(ctx, definition.entity as never, end.key, size, decodeTimeKey(args.after, list), where);
+      return timeKeyConnection(await loader.load(target), size, list);
     },
   };
 }

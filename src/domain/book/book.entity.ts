@@ -2,6 +2,7 @@ import { Entity, Index, Property } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
 import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
+import { Range } from '../../content/range.decorator.js';
 
 @ContentObjectType({
   appLabel: 'library',
@@ -33,7 +34,8 @@ export class Book extends ContentEntity {
   @Property({ type: 'string', length: 20, nullable: true })
   isbn?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Year of publication.' })
+  @Range({ min: 1, max: 2100 })
   @Property({ type: 'integer', nullable: true })
   publishedYear?: number | null;
 }

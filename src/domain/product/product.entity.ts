@@ -3,6 +3,7 @@ import { Entity, Index, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
 import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
+import { Range } from '../../content/range.decorator.js';
 
 @ContentObjectType({
   appLabel: 'shop',
@@ -32,6 +33,7 @@ export class Product extends ContentEntity {
   sku!: string;
 
   @Field(() => Int, { description: 'Price in cents.' })
+  @Range({ min: 0 })
   @Property({ type: 'integer', default: 0 })
   priceCents: Opt<number> = 0;
 }

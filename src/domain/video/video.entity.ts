@@ -3,6 +3,7 @@ import { Entity, Index, Property } from '@mikro-orm/decorators/legacy';
 import { Field, Int } from 'type-graphql';
 import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
+import { Range } from '../../content/range.decorator.js';
 
 @ContentObjectType({
   appLabel: 'media',
@@ -28,7 +29,8 @@ export class Video extends ContentEntity {
   @Property({ type: 'string', length: 500 })
   url!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Length in seconds.' })
+  @Range({ min: 0 })
   @Property({ type: 'integer', default: 0 })
   durationSeconds: Opt<number> = 0;
 }

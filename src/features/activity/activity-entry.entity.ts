@@ -12,10 +12,12 @@ import { ActivityEntryResolver } from './activity.resolver.js';
 /**
  * An entry of the activity stream (Django admin's LogEntry,
  * django-activity-stream): the `activity` relation. Kept when its target is
- * deleted (`keep`): `objectRepr` keeps a readable snapshot. Participating
- * types implement `HasActivity` (`activity`, derived by the core). A type
- * that leaves `activity` out keeps no history: mutations on its objects
- * record no entry, and the database refuses entries pointing at them.
+ * deleted (`keep`): `objectRepr` keeps a readable snapshot. When the text it
+ * quotes is deleted (a comment, an object, a user), its `data` is redacted
+ * and `redactedAt` set (activity.redaction.ts). Participating types
+ * implement `HasActivity` (`activity`, derived by the core). A type that
+ * leaves `activity` out keeps no history: mutations on its objects record no
+ * entry, and the database refuses entries pointing at them.
  */
 @GenericRelation({
   name: 'activity',
@@ -53,9 +55,16 @@ export class ActivityEntry {
   @Property({ type: 'string', length: 200 })
   objectRepr!: string;
 
-  @Field(() => GraphQLJSON, { nullable: true })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'Details (tag names, changed fields with old and new values, a comment excerpt, …); null or reduced to ids once redacted.',
+  })
   @Property({ type: 'json', nullable: true })
   data?: Record<string, unknown> | null;
+
+  /** When the text this entry quoted was deleted and its `data` redacted; null while it is intact. */
+  @Property({ type: 'datetime', nullable: true })
+  redactedAt?: Date | null;
 
   @Field(() => Date)
   @Property({ type: 'datetime', defaultRaw: 'now()' })

@@ -25,7 +25,7 @@ export class ActivityEntryResolver {
     @Ctx() ctx: GenericContext,
   ): Promise<Connection<ActivityEntry>> {
     const size = pageSize(first);
-    const key = decodeTimeKey(after);
+    const key = decodeTimeKey(after, 'activity');
     const filter: FeedFilter = {};
     if (actor !== null && actor !== undefined) filter.actorId = ctx.nodeTypes.idArg(User, actor, 'actor');
     if (verb !== null && verb !== undefined) filter.verb = verb;
@@ -33,12 +33,21 @@ export class ActivityEntryResolver {
       const { contentTypeId, objectId } = contentTargetArg(ctx, target, 'target');
       filter.target = { contentTypeId, objectId };
     }
-    return timeKeyConnection(await feedPage(ctx.loaders, filter, size, key), size);
+    return timeKeyConnection(await feedPage(ctx.loaders, filter, size, key), size, 'activity');
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Who did it; null for the system or a deleted user.' })
   async actor(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): Promise<User | null> {
     return entry.actor ? ctx.loaders.entity(User).load(entry.actor.id) : null;
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      'True when the text this entry quoted has been deleted (its comment, its object or its actor) and `data` was redacted: the entry stays, ' +
+      'so the history still shows that something happened.',
+  })
+  redacted(@Root() entry: ActivityEntry): boolean {
+    return entry.redactedAt != null;
   }
 
   @FieldResolver(() => ContentType, { nullable: true, description: 'The content type of the target, also after the target is deleted.' })

@@ -62,7 +62,7 @@ export class CommentMutations {
 
   @Mutation(() => DeleteCommentPayload, {
     description:
-      'Deletes a comment. Only its author or an admin may (FORBIDDEN otherwise). Records a `comment_deleted` activity entry on the ' +
+      'Deletes a comment. Only its author, a moderator or an admin may (FORBIDDEN otherwise); its text is then redacted from the activity stream. Records a `comment_deleted` activity entry on the ' +
       'commented object. Needs an API token.',
   })
   async deleteComment(

@@ -23,8 +23,9 @@ export class CommentResolver {
   ): Promise<Connection<Comment>> {
     const key = contentTargetArg(ctx, target, 'target');
     const size = pageSize(first);
-    const rows = await relationPages(ctx, Comment, 'comment', size, decodeTimeKey(after)).load({ contentTypeId: key.contentTypeId, objectId: key.objectId });
-    return timeKeyConnection(rows, size);
+    const list = `comments:${key.contentTypeId}:${key.objectId}`;
+    const rows = await relationPages(ctx, Comment, 'comment', size, decodeTimeKey(after, list)).load({ contentTypeId: key.contentTypeId, objectId: key.objectId });
+    return timeKeyConnection(rows, size, list);
   }
 
   @FieldResolver(() => User, { description: 'Who wrote the comment.' })

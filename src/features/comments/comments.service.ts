@@ -1,11 +1,13 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { User } from '../../accounts/user.entity.js';
+import { isAdmin, isModerator } from '../../accounts/roles.js';
 import { type ContentTarget, loadContentObject } from '../../content/target.js';
 import { ContentType } from '../../generic/content-type.entity.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { ForbiddenError, NotFoundError } from '../../generic/errors.js';
 import { toGlobalId } from '../../generic/global-id.js';
 import { activityValue, recordActivity } from '../activity/activity.service.js';
+import { redactCommentActivity } from '../activity/activity.redaction.js';
 import { Comment } from './comment.entity.js';
 
 /**
@@ -34,16 +36,23 @@ export async function addComment(tx: EntityManager, registry: ContentTypeRegistr
   return comment;
 }
 
-/** Only the author of a comment or an admin may change or delete it. */
-export function assertMayChange(actor: User, comment: Comment): void {
-  if (!actor.isAdmin && comment.author.id !== actor.id) {
-    throw new ForbiddenError('Only the author of a comment or an admin may edit or delete it.');
+/** Only the author of a comment or an admin may edit it. */
+export function assertMayEdit(actor: User, comment: Comment): void {
+  if (!isAdmin(actor) && comment.author.id !== actor.id) {
+    throw new ForbiddenError('Only the author of a comment or an admin may edit it.');
+  }
+}
+
+/** The author of a comment, a moderator or an admin may delete it. */
+export function assertMayDelete(actor: User, comment: Comment): void {
+  if (!isModerator(actor) && comment.author.id !== actor.id) {
+    throw new ForbiddenError('Only the author of a comment, a moderator or an admin may delete it.');
   }
 }
 
 /** Replaces the body of a (locked) comment; records `comment_edited` on its target with the old and new body. */
 export async function editComment(tx: EntityManager, registry: ContentTypeRegistry, actor: User, comment: Comment, body: string): Promise<Comment> {
-  assertMayChange(actor, comment);
+  assertMayEdit(actor, comment);
   const old = comment.body;
   if (old === body) return comment;
   comment.body = body;
@@ -57,16 +66,18 @@ export async function editComment(tx: EntityManager, registry: ContentTypeRegist
   return comment;
 }
 
-/** Deletes a (locked) comment; records `comment_deleted` on its target. Returns the target. */
+/**
+ * Deletes a (locked) comment. Its text goes from the activity stream too:
+ * the `commented` and `comment_edited` entries quoting it are redacted (they
+ * stay, with only the comment's id); the `comment_deleted` entry recorded on
+ * its target carries no text. Returns the target.
+ */
 export async function deleteComment(tx: EntityManager, registry: ContentTypeRegistry, actor: User, comment: Comment): Promise<object> {
-  assertMayChange(actor, comment);
+  assertMayDelete(actor, comment);
   const target = await targetOf(tx, registry, comment);
-  await recordActivity(tx, registry, {
-    actor,
-    verb: 'comment_deleted',
-    target,
-    data: { comment: toGlobalId('Comment', comment.id), excerpt: activityValue(comment.body) },
-  });
+  const globalId = toGlobalId('Comment', comment.id);
+  await redactCommentActivity(tx, [{ contentTypeId: comment.contentType.id, objectId: comment.objectId, globalId }]);
+  await recordActivity(tx, registry, { actor, verb: 'comment_deleted', target, data: { comment: globalId } });
   tx.remove(comment);
   await tx.flush();
   return target;

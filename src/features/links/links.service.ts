@@ -30,38 +30,46 @@ export async function linkObjects(
   const sourceType = registry.idOf(source.type.cls);
   const targetType = registry.idOf(target.type.cls);
   const json = data === undefined || data === null ? null : JSON.stringify(data);
-  const inserted = await tx.execute<{ id: number }[]>(
-    `insert into "content_link" ("source_type_id", "source_id", "target_type_id", "target_id", "kind", "data", "created_by_id") ` +
-      `values (?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing returning "id"`,
-    [sourceType, source.objectId, targetType, target.objectId, kind, json, actor.id],
-  );
-  const where = { sourceType, sourceId: source.objectId, targetType, targetId: target.objectId, kind };
-  if (inserted.length > 0) {
-    const link = await tx.findOneOrFail(ContentLink, where);
+  let created = false;
+  let existing: { id: number; data: unknown } | undefined;
+  // An existing link is read FOR KEY SHARE (FOR UPDATE when its data may change); one unlinked between the insert and that read is linked again.
+  for (let attempt = 0; existing === undefined && attempt < 3; attempt++) {
+    const inserted = await tx.execute<{ id: number }[]>(
+      `insert into "content_link" ("source_type_id", "source_id", "target_type_id", "target_id", "kind", "data", "created_by_id") ` +
+        `values (?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing returning "id"`,
+      [sourceType, source.objectId, targetType, target.objectId, kind, json, actor.id],
+    );
+    created = inserted.length > 0;
+    const [row] = created
+      ? inserted.map((r) => ({ id: r.id, data: data ?? null }))
+      : await tx.execute<{ id: number; data: unknown }[]>(
+          `select "id", "data" from "content_link" where "source_type_id" = ? and "source_id" = ? and "target_type_id" = ? and "target_id" = ? and "kind" = ? ` +
+            `for ${data === undefined ? 'key share' : 'update'}`,
+          [sourceType, source.objectId, targetType, target.objectId, kind],
+        );
+    existing = row ? { id: Number(row.id), data: row.data ?? null } : undefined;
+  }
+  const link = await tx.findOneOrFail(ContentLink, { id: existing!.id });
+  if (created) {
     await recordActivity(tx, registry, { actor, verb: 'linked', target: source.object, data: linkData(registry, link, target.object) });
-    return { link, created: true };
+    return { link, created };
   }
   if (data !== undefined) {
-    const [old] = await tx.execute<{ id: number; data: unknown }[]>(
-      `select "id", "data" from "content_link" where "source_type_id" = ? and "source_id" = ? and "target_type_id" = ? and "target_id" = ? and "kind" = ? for update`,
-      [sourceType, source.objectId, targetType, target.objectId, kind],
-    );
     const updated = await tx.execute<{ id: number }[]>(
       `update "content_link" set "data" = ?::jsonb where "id" = ? and "data" is distinct from ?::jsonb returning "id"`,
-      [json, old.id, json],
+      [json, link.id, json],
     );
     if (updated.length > 0) {
-      const link = await tx.findOneOrFail(ContentLink, { id: old.id }, { refresh: true });
+      await tx.refresh(link);
       await recordActivity(tx, registry, {
         actor,
         verb: 'link_updated',
         target: source.object,
-        data: { ...linkData(registry, link, target.object), changes: { data: { old: old.data ?? null, new: data } } },
+        data: { ...linkData(registry, link, target.object), changes: { data: { old: existing!.data, new: data } } },
       });
-      return { link, created: false };
     }
   }
-  return { link: await tx.findOneOrFail(ContentLink, where), created: false };
+  return { link, created };
 }
 
 /**

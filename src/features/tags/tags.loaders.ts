@@ -5,10 +5,21 @@ import { firstRowsPerPartition, type PageRow, partitionKey } from '../../content
 import type { TimeKey } from '../../content/keyset.js';
 import { Tag } from './tag.entity.js';
 import { placeholders } from '../../generic/sql.js';
+import { invalid } from '../../generic/validation.js';
+import { tagKey } from './tag-key.js';
 
-/** Lookup form of a tag name: trimmed, inner whitespace collapsed, lower case. */
-export function tagLookupName(name: string): string {
-  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+/** Longest name a lookup (`tag(name)`, `tagged`, `prefix`) accepts: a stored name is at most 50 characters, NFD or NFKC forms stay within this. */
+export const MAX_LOOKUP_LENGTH = 200;
+
+/**
+ * Lookup form of a tag name: its key (`tagKey`: NFKC, full case folding,
+ * invisible characters dropped, whitespace collapsed), which also dedupes
+ * lookups; the database compares `tag.name_key = cg_tag_key(<lookup>)`.
+ * BAD_USER_INPUT naming `argumentName` above MAX_LOOKUP_LENGTH characters.
+ */
+export function tagLookupName(name: string, argumentName = 'name'): string {
+  if (name.length > MAX_LOOKUP_LENGTH) throw invalid(argumentName, `must be at most ${MAX_LOOKUP_LENGTH} characters long (got ${name.length}).`);
+  return tagKey(name);
 }
 
 /** Ids of the content types that take part in tags (rows of stale types, or of types without tags, are never read). */
@@ -23,7 +34,7 @@ export function registeredTypeIds(loaders: RequestLoaders): number[] {
 /**
  * The tags of many content objects: ONE statement per batch
  * (`tagged_item ⨝ tag` joined to a VALUES list of `(content_type_id, object_id)`),
- * each object's tags ordered by lower(name).
+ * each object's tags ordered by their key (`name_key`).
  */
 export function tagsOfTargets(loaders: RequestLoaders): DataLoader<TargetKey, Tag[], string> {
   return loaders.named('tags.ofTargets', () =>
@@ -32,7 +43,7 @@ export function tagsOfTargets(loaders: RequestLoaders): DataLoader<TargetKey, Ta
         const rows = await loaders.em.getConnection().execute<Record<string, unknown>[]>(
           `select k.ct as cg_ct, k.oid as cg_oid, t.* from (values ${placeholders(keys.length, '(?::int, ?::text)')}) as k(ct, oid) ` +
             `join tagged_item ti on ti.content_type_id = k.ct and ti.object_id = k.oid ` +
-            `join tag t on t.id = ti.tag_id order by lower(t.name) collate "C", t.id`,
+            `join tag t on t.id = ti.tag_id order by t.name_key collate "C", t.id`,
           keys.flatMap((k) => [k.contentTypeId, k.objectId]),
         );
         const byTarget = new Map<string, Tag[]>();
@@ -68,15 +79,18 @@ export function tagItemCounts(loaders: RequestLoaders): DataLoader<number, numbe
   );
 }
 
-/** Tags by lookup name (see `tagLookupName`), case-insensitively: one statement per batch; null when none. */
+/** Tags by lookup name (see `tagLookupName`), compared by key in the database: one statement per batch; null when none. */
 export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | null> {
   return loaders.named('tags.byName', () =>
     new DataLoader<string, Tag | null>(
       async (names) => {
         const rows = await loaders.em
           .getConnection()
-          .execute<Record<string, unknown>[]>(`select lower(name) as cg_lower, * from tag where lower(name) in (${placeholders(names.length)})`, [...names]);
-        const byName = new Map(rows.map(({ cg_lower, ...columns }) => [String(cg_lower), loaders.em.map(Tag, columns as never)]));
+          .execute<Record<string, unknown>[]>(
+            `select w.name as cg_wanted, t.* from (values ${placeholders(names.length, '(?)')}) as w(name) join tag t on t.name_key = cg_tag_key(w.name)`,
+            [...names],
+          );
+        const byName = new Map(rows.map(({ cg_wanted, ...columns }) => [String(cg_wanted), loaders.em.map(Tag, columns as never)]));
         return names.map((name) => byName.get(name) ?? null);
       },
       { maxBatchSize: 1000 },

@@ -57,7 +57,7 @@ export class TagMutations {
   @Mutation(() => TaggingPayload, {
     description:
       `Tags a content object with up to ${MAX_NAMES_PER_CALL} names (trimmed, inner whitespace collapsed, 1–50 characters; ` +
-      'names differing only by case are one tag). Idempotent; creates missing tags; records a `tagged` activity entry ' +
+      'no invisible or control characters; names with one key, i.e. equal after Unicode NFKC and full case folding, are one tag). Idempotent; creates missing tags; records a `tagged` activity entry ' +
       `with the names it added. ${TARGET_DOC} Needs an API token.`,
   })
   async addTags(
@@ -71,7 +71,7 @@ export class TagMutations {
 
   @Mutation(() => TaggingPayload, {
     description:
-      'Removes tags (by case-insensitive name) from a content object. Idempotent: names it does not carry are ignored. ' +
+      'Removes tags (names compared by key: Unicode NFKC and full case folding) from a content object. Idempotent: names it does not carry are ignored. ' +
       `Records an \`untagged\` activity entry with the names it removed. ${TARGET_DOC} Needs an API token.`,
   })
   async removeTags(

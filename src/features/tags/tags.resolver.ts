@@ -16,17 +16,17 @@ const AFTER = 'Return the items after this cursor (an `endCursor` or edge `curso
 /** `tags`, `tag(name)` and the fields of `Tag`. */
 @Resolver(() => Tag)
 export class TagResolver {
-  @Query(() => connectionTypeOf(Tag), { description: 'Tags, most used first, then by name. `prefix` keeps the names that start with it (case-insensitive).' })
+  @Query(() => connectionTypeOf(Tag), { description: 'Tags, most used first, then by name. `prefix` keeps the names that start with it (compared like names: Unicode NFKC and full case folding).' })
   tags(
     @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
-    @Arg('prefix', () => String, { nullable: true, description: 'Keep tags whose name starts with this, case-insensitively.' }) prefix: string | null,
+    @Arg('prefix', () => String, { nullable: true, description: 'Keep tags whose name starts with this (compared by key: NFKC, full case folding).' }) prefix: string | null,
     @Ctx() ctx: GenericContext,
   ): Promise<Connection<Tag>> {
     return tagPage(ctx.loaders, pageSize(first), after, prefix);
   }
 
-  @Query(() => Tag, { nullable: true, description: 'The tag with this name (case-insensitive, surrounding whitespace ignored); null when there is none.' })
+  @Query(() => Tag, { nullable: true, description: 'The tag with this name, compared by key (Unicode NFKC, full case folding, invisible characters and surrounding whitespace ignored: `İzmir` finds `i̇zmir`, `STRASSE` finds `Straße`); null when there is none.' })
   async tag(@Arg('name', () => String) name: string, @Ctx() ctx: GenericContext): Promise<Tag | null> {
     const lookup = tagLookupName(name);
     return lookup ? tagsByName(ctx.loaders).load(lookup) : null;
@@ -48,7 +48,8 @@ export class TagResolver {
     @Ctx() ctx: GenericContext,
   ): Promise<Connection<object>> {
     const size = pageSize(first);
-    const key = decodeTimeKey(after);
+    const list = `tag:${tag.id}:items`;
+    const key = decodeTimeKey(after, list);
     const tagged = new Set(registeredTypeIds(ctx.loaders));
     const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)).filter((id) => tagged.has(id)) : [...tagged];
     const rows = await taggedItemPages(ctx.loaders, size, key, typeIds.sort((a, b) => a - b)).load(tag.id);
@@ -56,6 +57,7 @@ export class TagResolver {
     const connection = timeKeyConnection(
       rows.map((row, i) => ({ node: targets[i], at: row.cg_at, id: Number(row.id) })),
       size,
+      list,
     );
     // Tagged items cascade with their targets, so a null target only comes from a
     // concurrent delete: drop the edge, keep pageInfo (endCursor still continues).
@@ -66,7 +68,7 @@ export class TagResolver {
 /** `Taggable.tags` of every content object taking part in tags: one batched statement for all objects of a response level. */
 @Resolver(() => relationInterface(TaggedItem)!)
 export class TaggableResolver {
-  @FieldResolver(() => [Tag], { description: 'The tags of this object, ordered by name (case-insensitively).' })
+  @FieldResolver(() => [Tag], { description: 'The tags of this object, ordered by their key (the name case-folded).' })
   tags(@Root() obj: object, @Ctx() ctx: GenericContext): Promise<Tag[]> {
     return tagsOfTargets(ctx.loaders).load(targetKeyOf(ctx, obj));
   }

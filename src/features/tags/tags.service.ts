@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { User } from '../../accounts/user.entity.js';
 import type { ContentTarget } from '../../content/target.js';
@@ -9,6 +10,7 @@ import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
 import { slugify, tagKey } from './tags.validation.js';
 import { placeholders } from '../../generic/sql.js';
+import { invalid } from '../../generic/validation.js';
 
 /**
  * The write paths of tags. Every function runs inside the caller's
@@ -21,6 +23,14 @@ import { placeholders } from '../../generic/sql.js';
  * for the first to commit and then inserts nothing. Rows are inserted in a
  * fixed order (by name, then by tag id) so that two calls with overlapping
  * names cannot deadlock.
+ *
+ * Names are compared by key in the database (`tag.name_key =
+ * cg_tag_key(?)`, see tag-key.ts). `ensureTags` reads the tags back `FOR KEY
+ * SHARE`, in id order: a `mergeTags` that is deleting one of them (it holds
+ * it `FOR UPDATE`) makes the call wait, and once the merge has committed the
+ * name is created anew; a merge that comes second waits for the tagging to
+ * commit and then moves its tagged items. So an addTags racing a mergeTags
+ * never fails on a tag deleted under it.
  */
 
 export interface TaggingResult {
@@ -39,7 +49,7 @@ export async function addTags(
   names: string[],
 ): Promise<TaggingResult> {
   const tagIds = await ensureTags(tx, names);
-  const ids = [...new Set(names.map((name) => tagIds.get(tagKey(name))!))];
+  const ids = [...new Set(names.map((name) => tagIds.get(name)!))];
   const contentTypeId = registry.idOf(target.type.cls);
   const addedIds = await insertTaggedItems(tx, ids, contentTypeId, target.objectId, actor.id);
   const tags = await tagsOf(tx, contentTypeId, target.objectId);
@@ -94,7 +104,7 @@ export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, 
   return { tags, added, removed };
 }
 
-/** Removes tags (by case-insensitive name) from a target; unknown names are ignored. Records `untagged`. */
+/** Removes tags (names compared by key) from a target; unknown names are ignored. Records `untagged`. */
 export async function removeTags(
   tx: EntityManager,
   registry: ContentTypeRegistry,
@@ -105,7 +115,7 @@ export async function removeTags(
   const contentTypeId = registry.idOf(target.type.cls);
   const removed = await tx.execute<{ name: string }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ? ` +
-      `and lower(t."name") in (${placeholders(names.length, 'lower(?)')}) returning t."name"`,
+      `and t."name_key" in (${placeholders(names.length, 'cg_tag_key(?)')}) returning t."name"`,
     [contentTypeId, target.objectId, ...names],
   );
   const changed = removed.map((row) => row.name).sort(byName);
@@ -126,8 +136,10 @@ export interface MergeResult {
  * that carried one of them carries `into` afterwards (once), the `from` tags
  * are deleted, and each such object gets a `retagged` activity entry.
  * `from` must name existing tags other than `into` (NOT_FOUND otherwise,
- * raised by the caller from `missing`). The merged tags are locked first, so
- * a concurrent addTags of one of them waits for the merge.
+ * raised by the caller from `missing`). The merged tags are locked first
+ * (`FOR UPDATE`, by id) and `into` after them, so a concurrent addTags of
+ * one of them waits for the merge; the objects are read `FOR SHARE` before
+ * their activity is written, so one deleted meanwhile is skipped, not an error.
  */
 export async function mergeTags(
   tx: EntityManager,
@@ -136,25 +148,32 @@ export async function mergeTags(
   from: string[],
   into: string,
 ): Promise<MergeResult | { missing: string[] }> {
-  const sources = await tx.execute<{ id: number; name: string }[]>(
-    `select "id", "name" from "tag" where lower("name") in (${placeholders(from.length, 'lower(?)')}) order by "id" for update`,
+  const rows = await tx.execute<{ id: number; name: string; wanted: string }[]>(
+    `select t."id", t."name", w."name" as "wanted" from "tag" t join (values ${placeholders(from.length, '(?)')}) as w("name") ` +
+      `on t."name_key" = cg_tag_key(w."name") order by t."id" for update of t`,
     from,
   );
-  const found = new Set(sources.map((tag) => tagKey(tag.name)));
-  const missing = from.filter((name) => !found.has(tagKey(name)));
+  const found = new Set(rows.map((row) => row.wanted));
+  const missing = from.filter((name) => !found.has(name));
   if (missing.length) return { missing };
-  const intoId = (await ensureTags(tx, [into])).get(tagKey(into))!;
+  const sources = [...new Map(rows.map((row) => [Number(row.id), row])).values()];
   const sourceIds = sources.map((tag) => Number(tag.id));
+  const intoId = (await ensureTags(tx, [into])).get(into)!;
+  if (sourceIds.includes(intoId)) throw invalid('from', `must not contain the tag merged into (\`into\`: ${JSON.stringify(into)}).`);
   const affected = await tx.execute<{ content_type_id: number; object_id: string; names: string[] }[]>(
     `select ti."content_type_id", ti."object_id", array_agg(t."name" order by t."name") as "names" ` +
       `from "tagged_item" ti join "tag" t on t."id" = ti."tag_id" where ti."tag_id" in (?) group by 1, 2 order by 1, 2`,
     [sourceIds],
   );
+  // `into` locked too: an addTags of it waits, so no tagged item of it appears between the check and the move below.
+  await tx.execute(`select 1 from "tag" where "id" = ? for update`, [intoId]);
+  // UPDATE, not INSERT: the generic-foreign-key check runs only when the target columns change, so an object
+  // deleted meanwhile cannot fail the merge (its tagged item is skipped, or deleted with it).
   await tx.execute(
-    `insert into "tagged_item" ("tag_id", "content_type_id", "object_id", "tagged_by_id", "created_at") ` +
-      `select distinct on ("content_type_id", "object_id") ?, "content_type_id", "object_id", "tagged_by_id", "created_at" ` +
-      `from "tagged_item" where "tag_id" in (?) order by "content_type_id", "object_id", "created_at" on conflict do nothing`,
-    [intoId, sourceIds],
+    `update "tagged_item" ti set "tag_id" = ? from (select distinct on (s."content_type_id", s."object_id") s."id" from "tagged_item" s ` +
+      `where s."tag_id" in (?) and not exists (select 1 from "tagged_item" x where x."tag_id" = ? and x."content_type_id" = s."content_type_id" ` +
+      `and x."object_id" = s."object_id") order by s."content_type_id", s."object_id", s."created_at", s."id") m where ti."id" = m."id"`,
+    [intoId, sourceIds, intoId],
     'run',
   );
   await tx.execute(`delete from "tag" where "id" in (?)`, [sourceIds], 'run'); // their tagged items go with them (FK cascade)
@@ -176,9 +195,11 @@ export async function mergeTags(
 
 /**
  * Makes sure a tag exists for each (normalised) name and returns the ids by
- * `tagKey`. Names differing only by case share a tag (unique index on
- * lower(name)); the first spelling wins. A slug taken by another tag ("C++"
- * and "C#" both slugify to "c") gets a numeric suffix.
+ * name as given. Names with one key share a tag (`tag_name_key_unique`);
+ * the first spelling stored wins. A slug taken by another tag ("C++" and
+ * "C#" both slugify to "c") gets a numeric suffix. The tags are locked `FOR
+ * KEY SHARE` until the transaction ends, so they cannot be merged away
+ * before the caller's tagged items are written (see above).
  */
 export async function ensureTags(tx: EntityManager, names: string[]): Promise<Map<string, number>> {
   const wanted = [...names].sort((a, b) => byName(tagKey(a), tagKey(b)));
@@ -191,22 +212,23 @@ export async function ensureTags(tx: EntityManager, names: string[]): Promise<Ma
       pending.flatMap((name) => [name, slug(name)]),
       'run',
     );
+    // A tag being merged away is locked FOR UPDATE: this waits, then skips it once deleted (and the next round re-creates it).
     const rows = await tx.execute<{ wanted: string; id: number }[]>(
       `select w."name" as "wanted", t."id" from (values ${placeholders(pending.length, '(?)')}) as w("name") ` +
-        `join "tag" t on lower(t."name") = lower(w."name")`,
+        `join "tag" t on t."name_key" = cg_tag_key(w."name") order by t."id" for key share of t`,
       pending,
     );
-    for (const row of rows) ids.set(tagKey(row.wanted), Number(row.id));
-    pending = pending.filter((name) => !ids.has(tagKey(name)));
+    for (const row of rows) ids.set(row.wanted, Number(row.id));
+    pending = pending.filter((name) => !ids.has(name));
   }
   invariant(pending.length === 0, `could not find a free slug for the tags ${pending.join(', ')}`);
   return ids;
 }
 
-/** The tags on one content object, by name (one statement). */
+/** The tags on one content object, by key (one statement). */
 export async function tagsOf(tx: EntityManager, contentTypeId: number, objectId: string): Promise<Tag[]> {
   const items = await tx.find(TaggedItem, { contentType: contentTypeId, objectId }, { populate: ['tag'] });
-  return items.map((item) => item.tag).sort((a, b) => byName(a.name, b.name));
+  return items.map((item) => item.tag).sort((a, b) => byName(a.nameKey, b.nameKey) || a.id - b.id);
 }
 
 async function loadTargets(
@@ -221,7 +243,10 @@ async function loadTargets(
       .filter((k) => Number(k.content_type_id) === ctId)
       .map((k) => keyFromText(type.keyKind, k.object_id))
       .filter((id) => id !== null);
-    if (ids.length) objects.push(...(await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: ids } } as never)));
+    if (ids.length) {
+      const found = await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: ids } } as never, { lockMode: LockMode.PESSIMISTIC_READ, orderBy: { [type.primaryKeyProperty]: 'asc' } as never });
+      objects.push(...found);
+    }
   }
   return objects;
 }

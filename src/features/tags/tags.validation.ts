@@ -1,16 +1,20 @@
-import { charLength, invalid, requireListSize, requireStorableText } from '../../generic/validation.js';
+import { charLength, invalid, requireListSize, requireVisibleText } from '../../generic/validation.js';
+import { tagKey } from './tag-key.js';
+
+export { tagKey };
 
 export const MAX_TAG_NAME_LENGTH = 50;
 export const MAX_NAMES_PER_CALL = 50;
 const MAX_SLUG_LENGTH = 50;
 
 /**
- * The canonical form of a tag name: Unicode NFC, trimmed, inner whitespace
- * collapsed to one space; 1–50 characters with a non-empty slug. Throws
- * BAD_USER_INPUT naming `argumentName`.
+ * The display form of a tag name: Unicode NFC, trimmed, inner whitespace
+ * collapsed to one space; 1–50 characters with a non-empty slug and no
+ * invisible characters (`requireVisibleText`). Throws BAD_USER_INPUT naming
+ * `argumentName`. Its identity is `tagKey` (NFKC + full case folding).
  */
 export function normalizeTagName(raw: string, argumentName: string): string {
-  requireStorableText(raw, argumentName);
+  requireVisibleText(raw, argumentName);
   const name = raw.normalize('NFC').trim().replace(/\s+/gu, ' ');
   const length = charLength(name);
   if (length < 1 || length > MAX_TAG_NAME_LENGTH) {
@@ -23,8 +27,8 @@ export function normalizeTagName(raw: string, argumentName: string): string {
 }
 
 /**
- * Normalises a list of tag names (1–50 of them) and drops case-insensitive
- * duplicates, keeping the first spelling. Errors name `names[i]`.
+ * Normalises a list of tag names (1–50 of them) and drops duplicates by
+ * `tagKey`, keeping the first spelling. Errors name `names[i]`.
  */
 export function normalizeTagNames(raw: readonly string[], argumentName: string): string[] {
   requireListSize(raw, argumentName, 1, MAX_NAMES_PER_CALL);
@@ -35,11 +39,6 @@ export function normalizeTagNames(raw: readonly string[], argumentName: string):
     if (!byKey.has(key)) byKey.set(key, name);
   });
   return [...byKey.values()];
-}
-
-/** Case-insensitive identity of a normalised name. */
-export function tagKey(name: string): string {
-  return name.toLowerCase();
 }
 
 /**

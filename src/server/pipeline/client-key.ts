@@ -1,30 +1,39 @@
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import net from 'node:net';
+import type { VerifiedTokens } from './verified-tokens.js';
+
+/** Whom a request's budget is charged to, and the key of the token it presents. */
+export interface ClientIdentity {
+  /** `token:<hash>` or `ip:<address>`: the budget this request is charged to. */
+  key: string;
+  /** `token:<sha256 of the bearer token, 16 hex>` when the request presents one, verified or not. */
+  tokenKey: string | undefined;
+}
 
 /**
  * Whom a request's budget is charged to, without a database lookup:
  *
- * - `token:<sha256 of the bearer token, 16 hex>` when the request presents an
- *   `Authorization: Bearer …` header: every token has a budget of its own. An
- *   unknown token is only refused when something reads it (mutations,
- *   `viewer`), so a client inventing tokens gets a fresh budget each time:
- *   the per-IP budget of anonymous requests is the one that bounds strangers,
- *   and docs/security.md says how to close that gap at a proxy.
- * - `ip:<address>` otherwise: the peer address, or with `trustProxy` = n the
- *   n-th address from the right of X-Forwarded-For (the one the nearest of
- *   our n proxies saw). IPv6 addresses are keyed by their /64 network, which
- *   one host usually owns whole.
+ * - `token:<hash>` when the request presents an `Authorization: Bearer …`
+ *   token that this process has seen authenticate recently (`verified`):
+ *   every real token has a budget of its own.
+ * - `ip:<address>` otherwise, also for a token not verified yet (the
+ *   pipeline checks it before the operation runs, see pipeline.plugin.ts):
+ *   the peer address, or with `trustProxy` = n the n-th address from the
+ *   right of X-Forwarded-For (the one the nearest of our n proxies saw).
+ *   IPv6 addresses are keyed by their /64 network, which one host usually
+ *   owns whole.
  */
-export function clientKey(req: http.IncomingMessage, trustProxy: number): string {
+export function identifyClient(req: http.IncomingMessage, trustProxy: number, verified: VerifiedTokens): ClientIdentity {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (token) return `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
-  return `ip:${addressKey(clientAddress(req, trustProxy))}`;
+  const tokenKey = token ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}` : undefined;
+  if (tokenKey && verified.has(tokenKey)) return { key: tokenKey, tokenKey };
+  return { key: `ip:${addressKey(clientAddress(req, trustProxy))}`, tokenKey };
 }
 
 /** The client's address: the socket's peer, or the trusted X-Forwarded-For entry. */
 export function clientAddress(req: http.IncomingMessage, trustProxy: number): string {
-  const peer = req.socket.remoteAddress ?? 'unknown';
+  const peer = req.socket?.remoteAddress ?? 'unknown';
   if (trustProxy <= 0) return peer;
   const header = req.headers['x-forwarded-for'];
   const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))

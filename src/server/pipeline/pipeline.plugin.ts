@@ -1,24 +1,42 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { UnauthenticatedError } from '../../generic/errors.js';
 import type { AppConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { analyzeOperation } from './operation-cost.js';
 import { budgetHeaders, type CostBudget } from './cost-budget.js';
+import type { VerifiedTokens } from './verified-tokens.js';
 
 /**
  * The pipeline's steps between validation and execution: the operation's
  * cost (refused above the limits: QUERY_TOO_COMPLEX, no SQL issued), then
- * the client's budget (RATE_LIMITED). The cost is kept on the context as
+ * the client's budget (RATE_LIMITED), then a bearer token this process has
+ * not seen authenticate recently is checked (one indexed lookup; a
+ * malformed, unknown or revoked token is UNAUTHENTICATED, queries included:
+ * a presented token is never silently ignored). Until it is verified, a
+ * token's requests are charged to their address, so made-up tokens cannot
+ * mint budgets (pipeline/verified-tokens.ts). The cost is kept on the context as
  * `ctx.cost`. Responses carry the budget headers (X-RateLimit-*), HTTP 503
  * for SERVICE_UNAVAILABLE and 504 for TIMEOUT (when no data came back), and with `statementCounts`
  * the cost in `extensions.cost` next to `extensions.sqlStatements`.
  */
-export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | undefined): ApolloServerPlugin<AppContext> {
+export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | undefined, verifiedTokens: VerifiedTokens): ApolloServerPlugin<AppContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, contextValue }) {
           contextValue.cost = analyzeOperation(schema, document, request, config.limits);
           if (budget) contextValue.budget = await budget.charge(contextValue.clientKey, contextValue.cost.cost);
+          const { tokenKey } = contextValue;
+          if (contextValue.authorization?.trim() && !(tokenKey && verifiedTokens.has(tokenKey))) {
+            try {
+              await contextValue.auth.requireUser();
+            } catch (error) {
+              // A malformed header or an unknown or revoked token: refused before the operation runs, as HTTP 401.
+              if (error instanceof UnauthenticatedError) throw new UnauthenticatedError(error.message, { http: { status: 401 } });
+              throw error;
+            }
+            if (tokenKey) verifiedTokens.add(tokenKey);
+          }
         },
         async willSendResponse({ response, contextValue }) {
           if (contextValue.budget) {
