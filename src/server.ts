@@ -1,12 +1,12 @@
 /**
  * Entry point: `npm start`. Serves GraphQL on http://localhost:4000/graphql
- * (embedded PGlite in ./data, or DATABASE_URL) and shuts down gracefully on
- * SIGINT/SIGTERM. Exits 1 with a message when start-up fails (for example a
+ * (embedded PGlite in ./data, or DATABASE_URL, then from WORKERS processes)
+ * and shuts down gracefully on SIGINT/SIGTERM. Exits 1 with a message when start-up fails (for example a
  * content-type check `contenttypes.E00x`, or a data directory in use).
  */
 import 'reflect-metadata';
 import { loadConfig } from './server/config.js';
-import { runServerProcess } from './server/start.js';
+import { serve } from './server/serve.js';
 
 let config;
 try {
@@ -15,4 +15,4 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 }
-await runServerProcess(config);
+await serve(config);

@@ -1,16 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/server/orm.js';
 import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
+import { alive, childrenOf, freePort, portOpen, serverChildrenOf } from './helpers/process-tree.js';
 
 /**
  * The commands the README gives, run as a person or a process manager runs
  * them (through npm), stopped by SIGTERM/SIGINT sent to npm's process: the
  * server stops gracefully, its port closes, the embedded database's lock is
- * released, and no process is left behind.
+ * released, and no process is left behind. On PostgreSQL with WORKERS=2:
+ * the primary and both its workers.
  */
 describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind})`, () => {
   let db: TestDatabase;
@@ -36,6 +37,7 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
         PORT: String(port),
         HOST: '127.0.0.1',
         SEED_DEMO_DATA: 'false',
+        ...(onPostgres ? { WORKERS: '2' } : {}),
         ...env,
       });
       try {
@@ -44,6 +46,8 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
         expect(health.status).toBe(200);
         const children = childrenOf(npm.child.pid!);
         expect(children).toHaveLength(1); // npm → node (the script execs node: no shell, no loader process in between)
+        const workers = serverChildrenOf(children[0]);
+        expect(workers).toHaveLength(onPostgres ? 2 : 0);
         if (!onPostgres) expect(fs.readFileSync(path.join(db.config.dataDir, 'server.lock'), 'utf8').trim()).toBe(String(children[0]));
         npm.child.kill(signal);
         const code = await npm.exited;
@@ -51,6 +55,7 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
         expect(npm.output()).toContain('Stopped cleanly.');
         expect(code).toBe(0);
         expect(alive(children[0])).toBe(false);
+        for (const worker of workers) expect(alive(worker)).toBe(false);
         expect(await portOpen(port)).toBe(false);
         if (!onPostgres) expect(fs.existsSync(path.join(db.config.dataDir, 'server.lock'))).toBe(false);
       } finally {
@@ -62,7 +67,7 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
 
 function spawnNpm(args: string[], env: Record<string, string>) {
   const base = { ...process.env };
-  for (const name of ['DATABASE_URL', 'DATA_DIR', 'VITEST', 'NODE_ENV']) delete base[name];
+  for (const name of ['DATABASE_URL', 'DATA_DIR', 'VITEST', 'NODE_ENV', 'WORKERS']) delete base[name];
   const child: ChildProcess = spawn('npm', args, { cwd: PROJECT_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -80,49 +85,4 @@ function spawnNpm(args: string[], env: Record<string, string>) {
       if (!pattern.test(output)) throw new Error(`never saw ${pattern} (exit code ${child.exitCode}, signal ${child.signalCode}): ${output}`);
     },
   };
-}
-
-/** Pids whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        // stat: "pid (comm) state ppid …"; comm may contain spaces and parentheses.
-        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false; // gone meanwhile
-      }
-    })
-    .map(Number);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

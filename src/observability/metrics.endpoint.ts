@@ -60,29 +60,6 @@ export async function startMetricsServer(port: number, host: string, collect: Co
   };
 }
 
-/**
- * Several processes, one scrape. In a worker of a `node:cluster` primary:
- * answer the primary's metric requests with this process's registry.
- */
-export function shareMetricsWithPrimary(registry: Registry): void {
-  AggregatorRegistry.setRegistries([registry]);
-  new AggregatorRegistry(); // installs the worker's message listener (idempotent)
-}
-
-/**
- * In the primary: a collector that asks every worker for its metrics and
- * adds them up (counters and histograms summed; gauges per their aggregator),
- * followed by the primary's own registry, which must not repeat a worker
- * metric's name.
- */
-export function clusterMetricsCollector(own?: Registry): CollectMetrics {
-  const aggregator = new AggregatorRegistry();
-  return async () => {
-    const [workers, primary] = await Promise.all([aggregator.clusterMetrics(), own ? own.metrics() : '']);
-    return workers + primary;
-  };
-}
-
 /** The aggregation itself, on registries' JSON snapshots (what the workers send to the primary). */
 export function aggregateMetrics(snapshots: MetricObjectWithValues<MetricValue<string>>[][]): Registry {
   return AggregatorRegistry.aggregate(snapshots);

@@ -7,7 +7,7 @@ import { observabilityPlugin } from './graphql.plugin.js';
 import { HttpObserver } from './http.observer.js';
 import { createLogger, type Logger } from './logger.js';
 import { getProcessMetrics, type ServerMetrics } from './metrics.js';
-import { type MetricsServer, serveMetrics, startMetricsServer } from './metrics.endpoint.js';
+import { type CollectMetrics, type MetricsServer, serveMetrics, startMetricsServer } from './metrics.endpoint.js';
 import type { ObservabilityConfig } from './observability.config.js';
 import { redactErrorText } from './log-redaction.js';
 import { SqlLogger } from './sql.logger.js';
@@ -28,16 +28,23 @@ export class Observability {
     readonly logger: Logger,
     readonly metrics: ServerMetrics | undefined,
     readonly tracing: Tracing | undefined,
+    /** In a cluster worker: the whole cluster's metrics, from the primary (no METRICS_PORT listener here). */
+    private readonly clusterMetrics: CollectMetrics | undefined,
   ) {
     this.http = new HttpObserver({ logger, metrics, tracing, slowOperationMs: config.slowOperationMs });
   }
 
-  /** Sets up logging, metrics and (with an OTLP endpoint) tracing; `logger` replaces the configured one (tests). */
-  static async start(config: ObservabilityConfig, options: { logger?: Logger } = {}): Promise<Observability> {
+  /**
+   * Sets up logging, metrics and (with an OTLP endpoint) tracing; `logger`
+   * replaces the configured one (tests). `clusterMetrics`: this process is a
+   * cluster worker; `/metrics` on the GraphQL port answers with what it
+   * returns (the sum of all workers) and METRICS_PORT is the primary's.
+   */
+  static async start(config: ObservabilityConfig, options: { logger?: Logger; clusterMetrics?: CollectMetrics } = {}): Promise<Observability> {
     const logger = options.logger ?? createLogger(config.log);
     const metrics = config.metrics.enabled ? getProcessMetrics({ maxOperationNames: config.metrics.maxOperationNames }) : undefined;
     const tracing = await startTracing(config.tracing, logger);
-    return new Observability(config, logger, metrics, tracing);
+    return new Observability(config, logger, metrics, tracing, options.clusterMetrics);
   }
 
   /** The logger of the request this code runs for (with its `requestId`), else the server's. */
@@ -81,14 +88,14 @@ export class Observability {
   handleMetricsRequest(req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean {
     if (path !== '/metrics' || !this.metrics || this.config.metrics.port !== undefined) return false;
     const registry = this.metrics.registry;
-    void serveMetrics(req, res, () => registry.metrics(), this.logger);
+    void serveMetrics(req, res, this.clusterMetrics ?? (() => registry.metrics()), this.logger);
     return true;
   }
 
-  /** Starts the metrics listener when METRICS_PORT is set; returns its URL. */
+  /** Starts the metrics listener when METRICS_PORT is set (not in a cluster worker: the primary listens); returns its URL. */
   async listen(): Promise<string | undefined> {
     const { port, host } = this.config.metrics;
-    if (!this.metrics || port === undefined) return undefined;
+    if (!this.metrics || port === undefined || this.clusterMetrics) return undefined;
     const registry = this.metrics.registry;
     this.#metricsServer = await startMetricsServer(port, host, () => registry.metrics(), this.logger);
     return this.#metricsServer.url;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { OperationLimits } from './pipeline/operation-cost.js';
 import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/observability.config.js';
+import { loadWorkersConfig, type WorkersConfig } from './workers.config.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -35,6 +36,8 @@ export interface AppConfig {
   suggestions: boolean;
   /** Logs, metrics, traces and the slow-operation threshold (src/observability). */
   observability: ObservabilityConfig;
+  /** Processes serving the port (`WORKERS`, src/server/cluster.primary.ts). */
+  workers: WorkersConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -69,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
     observability: loadObservabilityConfig(env),
+    workers: loadWorkersConfig(env, env.DATABASE_URL || undefined),
   };
 }
 

@@ -6,10 +6,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/sql';
-import type { PGlite } from '@electric-sql/pglite';
+import { PGliteDialect } from 'kysely';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { appEntities } from '../app/entities.js';
 import type { AppConfig } from './config.js';
+import { PgliteWorkerClient } from './pglite-worker.client.js';
 import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
 import { type Observability, standaloneSqlLogger } from '../observability/observability.js';
 
@@ -19,8 +20,6 @@ export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 export interface OrmOptions {
   /** The entity classes to discover; the application's (`appEntities`) when omitted. */
   entities?: EntityClass<any>[];
-  /** Use this PGlite instance (tests); the caller closes it. */
-  pglite?: PGlite;
   /** Migration file generator (the migration tool adds the integrity SQL). */
   migrationGenerator?: NonNullable<Options['migrations']>['generator'];
   /** The server's observability: its SQL logger counts, times, traces and logs every statement. */
@@ -68,17 +67,14 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
   if (config.databaseUrl) {
     return { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } } as Options;
   }
-  if (options.pglite) {
-    return {
-      ...common,
-      driver: PgliteDriver,
-      dbName: 'postgres',
-      driverOptions: { pglite: options.pglite },
-    } as Options;
-  }
   const dataPath = pgliteDataPath(config);
   fs.mkdirSync(path.dirname(dataPath), { recursive: true });
-  return { ...common, driver: PgliteDriver, dbName: dataPath } as Options;
+  // PGlite runs on a worker thread of its own (docs/embedded.md): MikroORM's
+  // PGlite driver gets a kysely dialect over that thread instead of an
+  // in-process instance. `orm.close()` closes it (kysely's dialect closes its
+  // PGlite); connecting again starts a new thread.
+  const dialect = new PGliteDialect({ pglite: () => PgliteWorkerClient.start(dataPath) });
+  return { ...common, driver: PgliteDriver, dbName: dataPath, driverOptions: dialect } as Options;
 }
 
 /**

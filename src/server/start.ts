@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import type { EntityClass, MikroORM } from '@mikro-orm/core';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { createAppRegistry } from '../app/registry.js';
 import { createNodeTypes } from '../app/node-types.js';
 import { buildAppSchema } from '../app/schema.js';
@@ -14,13 +15,14 @@ import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabase } from './database.js';
 import { createHttpServer } from './http.js';
-import { initOrm, postgresPoolOptions } from './orm.js';
+import { initOrm, postgresPoolOptions, rootEm } from './orm.js';
 import { CostBudget } from './pipeline/cost-budget.js';
 import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
 import { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { type StopReport, stopServer } from './shutdown.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { Observability } from '../observability/observability.js';
+import type { CollectMetrics } from '../observability/metrics.endpoint.js';
 
 export interface RunningServer {
   url: string;
@@ -50,6 +52,26 @@ export interface StartOptions {
   entities?: EntityClass<any>[];
   /** Log through this logger instead of the configured output (tests read the lines). */
   logger?: Logger;
+  /** Set in a worker process of WORKERS > 1 (cluster.worker.ts): what it shares with its primary. */
+  cluster?: ClusterWorkerRole;
+}
+
+/**
+ * A worker of a `node:cluster` primary (cluster.primary.ts), which has
+ * prepared the database (migrations, content-type sync, demo data) before
+ * forking: the worker only loads the content-type cache.
+ */
+export interface ClusterWorkerRole {
+  /** The worker's number (cluster.worker.id), in its log lines. */
+  id: number;
+  /** `/metrics` on the shared port: the whole cluster's sum, from the primary; undefined with METRICS=false. */
+  metrics: CollectMetrics | undefined;
+  /** The cost budget's store, held by the primary for all workers. */
+  budgetStore(points: number, windowSeconds: number): RateLimiterAbstract;
+  /** Tells the primary that this worker serves. */
+  ready(url: string): void;
+  /** Tells the primary how this worker stopped; resolves once sent (or when it cannot be). */
+  stopped(report: StopReport): Promise<void>;
 }
 
 /**
@@ -60,16 +82,19 @@ export interface StartOptions {
  * `config.port` (0 for any free port).
  */
 export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const observability = await Observability.start(config.observability, { logger: options.logger });
+  const observability = await Observability.start(config.observability, { logger: options.logger, clusterMetrics: options.cluster?.metrics });
   let lock: DataDirLock | undefined;
   let orm: MikroORM | undefined;
   try {
     lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
     const registry = options.registry ?? createAppRegistry();
     orm = await initOrm(config, registry, { entities: options.entities, observability });
-    const prepared = await prepareDatabase(orm, registry, config, {
-      afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
-    });
+    // A cluster worker's primary prepared the database before forking it.
+    const prepared = options.cluster
+      ? await registry.reload(rootEm(orm).fork()).then(() => ({ migrations: [], afterSync: false }))
+      : await prepareDatabase(orm, registry, config, {
+          afterSync: config.seedDemoData ? (em) => seedDemoData(em, registry) : undefined,
+        });
     const { migrations, afterSync: seeded } = prepared;
     // Serving connections are bounded by the request deadline; migrations above were not.
     if (config.databaseUrl) await orm.reconnect({ driverOptions: postgresPoolOptions(config) });
@@ -77,7 +102,8 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     const services: AppServices = { config, orm, registry, nodeTypes: createNodeTypes(registry) };
     const schema = await buildAppSchema(registry);
     const health = new DatabaseHealth(databaseProbe(orm, config.databaseUrl));
-    const budget = config.rateLimitPoints > 0 ? new CostBudget(config.rateLimitPoints, config.rateLimitWindowSeconds) : undefined;
+    const { rateLimitPoints: points, rateLimitWindowSeconds: window } = config;
+    const budget = points > 0 ? new CostBudget(points, window, options.cluster?.budgetStore(points, window)) : undefined;
     const verifiedTokens = new VerifiedTokens();
     let apollo: ApolloServer<AppContext> | undefined;
     const front = createHttpServer({
@@ -130,21 +156,22 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
  * during start-up stops the server as soon as it has started (or exits 1
  * after SHUTDOWN_TIMEOUT_MS if start-up hangs, e.g. on an unreachable
  * database). When start-up fails (a content-type check, the data directory
- * lock, the database) it prints the message and exits 1.
+ * lock, the database) it prints the message and exits 1. As a cluster
+ * worker (`options.cluster`) it tells its primary when it serves and how it
+ * stopped instead of logging the ready line.
  */
 export async function runServerProcess(config: AppConfig, options: StartOptions = {}): Promise<void> {
   const logger = options.logger ?? createLogger(config.observability.log);
+  const worker = options.cluster ? `Worker ${options.cluster.id}` : undefined;
   let server: RunningServer | undefined;
   let firstSignalAt = 0;
   const stop = (running: RunningServer) =>
     running.stop().then(
-      (report) => {
-        if (report.clean) {
-          logger.info('Stopped cleanly.');
-          process.exit(0);
-        }
-        logger.error(`Stopped within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}, abandoning: ${report.abandoned.join('; ')}.`);
-        process.exit(1);
+      async (report) => {
+        if (report.clean) logger.info(worker ? `${worker} stopped cleanly.` : 'Stopped cleanly.');
+        else logger.error(`${worker ? `${worker} stopped` : 'Stopped'} within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}, abandoning: ${report.abandoned.join('; ')}.`);
+        await options.cluster?.stopped(report);
+        process.exit(report.clean ? 0 : 1);
       },
       (error) => {
         logger.fatal({ err: error }, 'stopping failed');
@@ -173,7 +200,7 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  logger.info(`Starting contentgraph (pid ${process.pid}, Node ${process.versions.node})…`);
+  logger.info(worker ? `${worker} starting (pid ${process.pid})…` : `Starting contentgraph (pid ${process.pid}, Node ${process.versions.node})…`);
   try {
     server = await startServer(config, { ...options, logger });
   } catch (error) {
@@ -185,6 +212,11 @@ export async function runServerProcess(config: AppConfig, options: StartOptions 
   if (server.startup.seeded) logger.info('Loaded demo data into the empty database.');
   if (firstSignalAt) {
     void stop(server);
+    return;
+  }
+  if (options.cluster) {
+    logger.info(`${worker} serving (pid ${process.pid}).`);
+    options.cluster.ready(server.url);
     return;
   }
   const metricsUrl = server.observability.metricsUrl ?? (server.observability.metrics ? server.url.replace(/\/graphql$/, '/metrics') : undefined);

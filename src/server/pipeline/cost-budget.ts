@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../../generic/errors.js';
 
 export interface BudgetState {
@@ -18,18 +18,20 @@ export const MIN_CHARGE = 100;
 
 /**
  * Cost points per client per fixed window (rate-limiter-flexible's memory
- * store, per process). Each operation is charged its cost (at least
+ * store, per process; a cluster worker passes the store its primary holds for
+ * all workers, src/server/cluster.budget.ts). Each operation is charged its cost (at least
  * MIN_CHARGE) before it runs; an operation the remaining budget cannot pay
  * is refused with RATE_LIMITED and charges nothing.
  */
 export class CostBudget {
-  readonly #limiter: RateLimiterMemory;
+  readonly #limiter: RateLimiterAbstract;
 
   constructor(
     readonly points: number,
     readonly windowSeconds: number,
+    limiter?: RateLimiterAbstract,
   ) {
-    this.#limiter = new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: 'cost' });
+    this.#limiter = limiter ?? new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: 'cost' });
   }
 
   /** Charges `cost` to `key`; throws RateLimitedError (with the headers) when the budget cannot pay it. */
