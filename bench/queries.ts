@@ -75,11 +75,11 @@ select e.id, e.verb, e.object_repr, to_char(e.created_at at time zone 'UTC', 'YY
 from activity_entry e
 join content_type ct on ct.id = e.content_type_id
 left join "user" u on u.id = e.actor_id
-left join article a on ct.model = 'article' and a.id = e.object_id
-left join book b on ct.model = 'book' and b.id = e.object_id
-left join video v on ct.model = 'video' and v.id = e.object_id
-left join product p on ct.model = 'product' and p.id = e.object_id
-left join "user" tu on ct.model = 'user' and tu.id = e.object_id
+left join article a on ct.model = 'article' and a.id = case when ct.model = 'article' then e.object_id::int end
+left join book b on ct.model = 'book' and b.id = case when ct.model = 'book' then e.object_id::int end
+left join video v on ct.model = 'video' and v.id = case when ct.model = 'video' then e.object_id::int end
+left join product p on ct.model = 'product' and p.id = case when ct.model = 'product' then e.object_id::int end
+left join "user" tu on ct.model = 'user' and tu.id = case when ct.model = 'user' then e.object_id::int end
 order by e.created_at desc, e.id desc
 limit $1`;
 
@@ -93,11 +93,11 @@ select ti.id, ct.model,
   to_char(ti.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
 from tagged_item ti
 join content_type ct on ct.id = ti.content_type_id
-left join article a on ct.model = 'article' and a.id = ti.object_id
-left join book b on ct.model = 'book' and b.id = ti.object_id
-left join video v on ct.model = 'video' and v.id = ti.object_id
-left join product p on ct.model = 'product' and p.id = ti.object_id
-left join "user" u on ct.model = 'user' and u.id = ti.object_id
+left join article a on ct.model = 'article' and a.id = case when ct.model = 'article' then ti.object_id::int end
+left join book b on ct.model = 'book' and b.id = case when ct.model = 'book' then ti.object_id::int end
+left join video v on ct.model = 'video' and v.id = case when ct.model = 'video' then ti.object_id::int end
+left join product p on ct.model = 'product' and p.id = case when ct.model = 'product' then ti.object_id::int end
+left join "user" u on ct.model = 'user' and u.id = case when ct.model = 'user' then ti.object_id::int end
 where ti.tag_id = $1
 order by ti.created_at desc, ti.id desc
 limit $2`;
@@ -106,14 +106,14 @@ limit $2`;
 export const FLOOR_OBJECT_SQL = `
 select a.title, a.body,
   (select coalesce(json_agg(t.name order by lower(t.name) collate "C", t.id), '[]') from tagged_item ti join tag t on t.id = ti.tag_id
-    where ti.content_type_id = ct.id and ti.object_id = a.id) as tags,
-  (select count(*)::int from comment c where c.content_type_id = ct.id and c.object_id = a.id) as comment_count
+    where ti.content_type_id = ct.id and ti.object_id = a.id::text) as tags,
+  (select count(*)::int from comment c where c.content_type_id = ct.id and c.object_id = a.id::text) as comment_count
 from article a, content_type ct where ct.model = 'article' and a.id = $1`;
 
 export const FLOOR_COMMENTS_SQL = `
 select c.id, c.body, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at, u.name as author_name
 from comment c join content_type ct on ct.id = c.content_type_id and ct.model = 'article'
 left join "user" u on u.id = c.author_id
-where c.object_id = $1
+where c.object_id = $1::text
 order by c.created_at, c.id
 limit $2`;

@@ -11,12 +11,12 @@ const ADD_TAGS = 'mutation($target: ID!, $names: [String!]!) { addTags(target: $
 describe(`API-token authentication (${databaseKind})`, () => {
   let t: TestServer;
   let ada: TestUser;
-  let article: { id: string };
+  let animal: { id: string };
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada', { admin: true, name: 'Ada Lovelace' });
-    article = await createContent(t, ada.token, 'Article', { title: 'Tokens' });
+    animal = await createContent(t, ada.token, 'FixtureAnimal', { name: 'Tokens' });
   });
   afterAll(() => t?.stop());
 
@@ -45,27 +45,30 @@ describe(`API-token authentication (${databaseKind})`, () => {
   });
 
   it('refuses every mutation without a token: UNAUTHENTICATED, nothing written', async () => {
-    const before = await t.sql<{ n: number }>('select (select count(*) from tag) + (select count(*) from activity_entry) + (select count(*) from article) as n');
+    const before = await t.sql<{ n: number }>('select (select count(*) from tag) + (select count(*) from activity_entry) + (select count(*) from cg_fixture_animal) as n');
     const attempts = [
-      [ADD_TAGS, { target: article.id, names: ['x'] }],
-      ['mutation($target: ID!) { removeTags(target: $target, names: ["x"]) { changed } }', { target: article.id }],
+      [ADD_TAGS, { target: animal.id, names: ['x'] }],
+      ['mutation($target: ID!) { removeTags(target: $target, names: ["x"]) { changed } }', { target: animal.id }],
       ['mutation { mergeTags(from: ["a"], into: "b") { merged } }', {}],
-      ['mutation($target: ID!) { addComment(target: $target, body: "hi") { id } }', { target: article.id }],
+      ['mutation($target: ID!) { addComment(target: $target, body: "hi") { id } }', { target: animal.id }],
       ['mutation { editComment(id: "Q29tbWVudDox", body: "hi") { id } }', {}],
       ['mutation { deleteComment(id: "Q29tbWVudDox") { deletedId } }', {}],
-      ['mutation($target: ID!) { recordActivity(target: $target, verb: "viewed") { id } }', { target: article.id }],
-      ['mutation($target: ID!) { linkObjects(source: $target, targetRef: { user: 1 }, kind: "related") { id } }', { target: article.id }],
+      ['mutation($target: ID!) { recordActivity(target: $target, verb: "viewed") { id } }', { target: animal.id }],
+      ['mutation($target: ID!) { linkObjects(source: $target, targetRef: { user: 1 }, kind: "related") { id } }', { target: animal.id }],
       ['mutation { unlinkObjects(id: "Q29udGVudExpbms6MQ") { deletedId } }', {}],
-      ['mutation { createArticle(input: { title: "No" }) { id } }', {}],
-      ['mutation($id: ID!) { updateArticle(id: $id, input: { title: "No" }) { id } }', { id: article.id }],
-      ['mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }', { id: article.id }],
+      ['mutation { createFixtureAnimal(input: { name: "No" }) { id } }', {}],
+      ['mutation($id: ID!) { updateFixtureAnimal(id: $id, input: { name: "No" }) { id } }', { id: animal.id }],
+      ['mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: animal.id }],
+      ['mutation($target: ID!) { setTags(target: $target, names: ["x"]) { added } }', { target: animal.id }],
+      ['mutation($target: ID!) { addFixtureVote(target: $target, value: "yes") { changed } }', { target: animal.id }],
+      ['mutation($target: ID!) { removeFixtureVote(target: $target, value: "yes") { changed } }', { target: animal.id }],
     ] as const;
     for (const [query, variables] of attempts) {
       const res = await t.gql(query, variables);
       expect(errorCodes(res), query).toEqual(['UNAUTHENTICATED']);
       expect(res.data, query).toBeNull();
     }
-    const after = await t.sql<{ n: number }>('select (select count(*) from tag) + (select count(*) from activity_entry) + (select count(*) from article) as n');
+    const after = await t.sql<{ n: number }>('select (select count(*) from tag) + (select count(*) from activity_entry) + (select count(*) from cg_fixture_animal) as n');
     expect(Number(after[0].n)).toBe(Number(before[0].n));
   });
 
@@ -75,7 +78,7 @@ describe(`API-token authentication (${databaseKind})`, () => {
     ['a token of the wrong shape', 'Bearer not-a-token'],
     ['an unknown token', `Bearer cg_${'A'.repeat(43)}`],
   ])('refuses %s with UNAUTHENTICATED, also on viewer and public queries (a presented token is never ignored)', async (_what, header) => {
-    const mutation = await t.gql(ADD_TAGS, { target: article.id, names: ['x'] }, { headers: { authorization: header } });
+    const mutation = await t.gql(ADD_TAGS, { target: animal.id, names: ['x'] }, { headers: { authorization: header } });
     expect(errorCodes(mutation)).toEqual(['UNAUTHENTICATED']);
     const viewer = await t.gql('{ viewer { username } }', {}, { headers: { authorization: header } });
     expect(errorCodes(viewer)).toEqual(['UNAUTHENTICATED']);
@@ -93,13 +96,13 @@ describe(`API-token authentication (${databaseKind})`, () => {
 
   it('stops accepting a revoked token at once', async () => {
     const carol = await createTestUser(t, 'carol');
-    const ok = await t.gql(ADD_TAGS, { target: article.id, names: ['before-revocation'] }, { token: carol.token });
+    const ok = await t.gql(ADD_TAGS, { target: animal.id, names: ['before-revocation'] }, { token: carol.token });
     expect(ok.errors).toBeUndefined();
     const em = rootEm(t.server.orm).fork();
     const [token] = await listApiTokens(em, { username: 'carol' });
     const revoked = await revokeApiToken(em, token.id);
     expect(revoked?.revokedAt).toBeInstanceOf(Date);
-    const refused = await t.gql(ADD_TAGS, { target: article.id, names: ['after-revocation'] }, { token: carol.token });
+    const refused = await t.gql(ADD_TAGS, { target: animal.id, names: ['after-revocation'] }, { token: carol.token });
     expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
     expect(await t.sql(`select 1 from tag where name = 'after-revocation'`)).toHaveLength(0);
     expect(await revokeApiToken(em, 999_999)).toBeNull();
@@ -107,7 +110,7 @@ describe(`API-token authentication (${databaseKind})`, () => {
 
   it('lets only admins merge tags (FORBIDDEN otherwise)', async () => {
     const dave = await createTestUser(t, 'dave');
-    await t.gql(ADD_TAGS, { target: article.id, names: ['js'] }, { token: dave.token });
+    await t.gql(ADD_TAGS, { target: animal.id, names: ['js'] }, { token: dave.token });
     const res = await t.gql('mutation { mergeTags(from: ["js"], into: "javascript") { merged } }', {}, { token: dave.token });
     expect(errorCodes(res)).toEqual(['FORBIDDEN']);
     expect(await t.sql(`select name from tag where name = 'js'`)).toHaveLength(1);
@@ -118,7 +121,7 @@ describe(`API-token authentication (${databaseKind})`, () => {
 
 describe(`demo token (${databaseKind})`, () => {
   it('is created with the demo data, printed once, and authenticates the demo admin', async () => {
-    const db = await openTestDatabase();
+    const db = await openTestDatabase('demo');
     try {
       const lines: string[] = [];
       expect(await seedDemoData(db.em(), db.registry, (line) => lines.push(line))).toBe(true);

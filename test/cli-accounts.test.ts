@@ -8,7 +8,7 @@ describe(`CLI users:create and tokens:* (${databaseKind})`, () => {
   const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase({}, 'demo');
     // The commands read their database from the environment, as `npm run cli` does.
     if (db.config.databaseUrl) process.env.DATABASE_URL = db.config.databaseUrl;
     else process.env.DATA_DIR = db.config.dataDir;

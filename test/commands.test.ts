@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityManager } from '@mikro-orm/sql';
-import { createAppRegistry } from '../src/app/registry.js';
 import { findOrphans, removeOrphans } from '../src/generic/orphans.js';
 import { findStaleContentTypes, removeStaleContentTypes } from '../src/generic/stale-content-types.js';
 import { prepareDatabase } from '../src/server/database.js';
 import { initOrm, rootEm } from '../src/server/orm.js';
-import { createTestDatabase, databaseKind, openTestDatabase, type OpenDatabase, type TestDatabase } from './helpers/database.js';
-import { attachEverything, contentTypeId, type GenericRows, insertObject, insertTag, type Sql } from './fixtures/integrity.data.js';
+import { createTestDatabase, databaseKind, openTestDatabase, type OpenDatabase, type TestDatabase, testApp } from './helpers/database.js';
+import { attachEverything, contentTypeIds, createObject, createTag, type GenericRows, type Sql } from './fixtures/core.data.js';
 import { runTsx } from './fixtures/processes.js';
 
 /**
@@ -22,33 +21,40 @@ async function withoutTriggers(em: EntityManager, work: (sql: Sql) => Promise<vo
 }
 
 interface Planted {
-  article: number;
+  /** The key of the deleted object. */
+  object: string;
   rows: GenericRows;
   staleType: number;
   staleTagged: number;
   missingComment: number;
 }
 
+/** A user inserted with raw SQL; User is a content type of both the core test app and the application. */
+async function insertUser(sql: Sql): Promise<{ ct: number; id: number; key: string; type: 'User'; gid: string; repr: string }> {
+  const [{ id }] = await sql<{ id: number }>(`insert into "user" (username, name) values ('u_' || md5(random()::text), 'Someone') returning id`);
+  const [{ ct }] = await sql<{ ct: number }>(`select id as ct from content_type where app_label = 'accounts' and model = 'user'`);
+  return { ct: Number(ct), id: Number(id), key: String(id), type: 'User', gid: '', repr: 'Someone' };
+}
+
 /**
- * Plants orphans with the triggers bypassed: an article deleted under its
- * tags, comment, links and activity; a tagged item of a content type that
- * is not registered; a comment on a book that never existed.
+ * Plants orphans with the triggers bypassed: a user deleted under its tags,
+ * comment, links and activity; a tagged item of a content type that is not
+ * registered; a comment on a user that never existed.
  */
 async function plantOrphans(em: EntityManager, sql: Sql): Promise<Planted> {
-  const ct = { article: await contentTypeId(sql, 'article'), book: await contentTypeId(sql, 'book'), user: await contentTypeId(sql, 'user') };
-  const author = await insertObject(sql, 'user');
-  const article = await insertObject(sql, 'article');
-  const rows = await attachEverything(sql, { ct: ct.article, id: article }, { ct: ct.user, id: author }, author);
-  const tag = await insertTag(sql);
-  const planted: Partial<Planted> = { article, rows };
+  const author = await insertUser(sql);
+  const doomed = await insertUser(sql);
+  const rows = await attachEverything(sql, doomed, author, author.id);
+  const tag = await createTag(sql);
+  const planted: Partial<Planted> = { object: doomed.key, rows };
   await withoutTriggers(em, async (raw) => {
-    await raw('delete from article where id = ?', [article]);
+    await raw('delete from "user" where id = ?', [doomed.id]);
     planted.staleType = Number((await raw<{ id: number }>(`insert into content_type (app_label, model) values ('legacy', 'gone') returning id`))[0].id);
     planted.staleTagged = Number(
-      (await raw<{ id: number }>('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, 1) returning id', [tag, planted.staleType]))[0].id,
+      (await raw<{ id: number }>(`insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, '1') returning id`, [tag, planted.staleType]))[0].id,
     );
     planted.missingComment = Number(
-      (await raw<{ id: number }>(`insert into comment (content_type_id, object_id, author_id, body) values (?, 987654, ?, 'orphan') returning id`, [ct.book, author]))[0].id,
+      (await raw<{ id: number }>(`insert into comment (content_type_id, object_id, author_id, body) values (?, 'not a key', ?, 'orphan') returning id`, [author.ct, author.id]))[0].id,
     );
   });
   return planted as Planted;
@@ -59,10 +65,10 @@ describe(`orphans report and removal (${databaseKind})`, () => {
   let planted: Planted;
   let before: Awaited<ReturnType<typeof findOrphans>>;
   beforeAll(async () => {
-    t = await openTestDatabase();
-    const author = await insertObject(t.sql, 'user');
-    const article = await insertObject(t.sql, 'article');
-    await attachEverything(t.sql, { ct: await contentTypeId(t.sql, 'article'), id: article }, { ct: await contentTypeId(t.sql, 'user'), id: author }, author);
+    t = await openTestDatabase('core');
+    const cts = await contentTypeIds(t.sql);
+    const author = await createObject(t.sql, cts, 'User');
+    await attachEverything(t.sql, await createObject(t.sql, cts, 'FixtureFossil'), author, author.id as number);
     before = await findOrphans(t.em(), t.registry);
     planted = await plantOrphans(t.em(), t.sql);
   });
@@ -73,7 +79,7 @@ describe(`orphans report and removal (${databaseKind})`, () => {
   });
 
   it('finds exactly the planted orphans, per generic foreign key and content type, and lists keep rows apart', async () => {
-    const ids = { article: await contentTypeId(t.sql, 'article'), book: await contentTypeId(t.sql, 'book') };
+    const user = (await contentTypeIds(t.sql)).User;
     const report = await findOrphans(t.em(), t.registry);
     const group = (relation: string, table: string, policy: string, contentTypeId: number, contentType: string, reason: string, rowIds: number[]) => ({
       relation,
@@ -85,25 +91,24 @@ describe(`orphans report and removal (${databaseKind})`, () => {
       rowIds,
     });
     expect(report.orphans).toEqual([
-      group('tagged_item', 'tagged_item', 'cascade', ids.article, 'blog.article', 'missing-object', [planted.rows.taggedItem]),
+      group('tagged_item', 'tagged_item', 'cascade', user, 'accounts.user', 'missing-object', [planted.rows.taggedItem!]),
       group('tagged_item', 'tagged_item', 'cascade', planted.staleType, 'legacy.gone', 'unregistered-type', [planted.staleTagged]),
-      group('comment', 'comment', 'cascade', ids.article, 'blog.article', 'missing-object', [planted.rows.comment]),
-      group('comment', 'comment', 'cascade', ids.book, 'library.book', 'missing-object', [planted.missingComment]),
-      group('content_link_source', 'content_link', 'cascade', ids.article, 'blog.article', 'missing-object', [planted.rows.linkFrom]),
-      group('content_link_target', 'content_link', 'cascade', ids.article, 'blog.article', 'missing-object', [planted.rows.linkTo]),
+      group('comment', 'comment', 'cascade', user, 'accounts.user', 'missing-object', [planted.rows.comment, planted.missingComment].sort((a, b) => a - b)),
+      group('content_link_source', 'content_link', 'cascade', user, 'accounts.user', 'missing-object', [planted.rows.linkFrom]),
+      group('content_link_target', 'content_link', 'cascade', user, 'accounts.user', 'missing-object', [planted.rows.linkTo]),
     ]);
-    expect(report.kept).toEqual([group('activity_entry', 'activity_entry', 'keep', ids.article, 'blog.article', 'missing-object', [planted.rows.activity])]);
+    expect(report.kept).toEqual([group('activity_entry', 'activity_entry', 'keep', user, 'accounts.user', 'missing-object', [planted.rows.activity])]);
   });
 
   it('removes the orphans of cascade relations in one transaction, never the kept rows', async () => {
     const removed = await removeOrphans(t.em(), t.registry);
     expect(removed.orphans.flatMap((g) => g.rowIds).sort((a, b) => a - b)).toEqual(
-      [planted.rows.taggedItem, planted.staleTagged, planted.rows.comment, planted.missingComment, planted.rows.linkFrom, planted.rows.linkTo].sort((a, b) => a - b),
+      [planted.rows.taggedItem!, planted.staleTagged, planted.rows.comment, planted.missingComment, planted.rows.linkFrom, planted.rows.linkTo].sort((a, b) => a - b),
     );
     const after = await findOrphans(t.em(), t.registry);
     expect(after.orphans).toEqual([]);
     expect(after.kept.map((g) => g.rowIds)).toEqual([[planted.rows.activity]]);
-    expect(await t.sql('select object_repr from activity_entry where id = ?', [planted.rows.activity])).toEqual([{ object_repr: `repr of ${planted.article}` }]);
+    expect(await t.sql('select object_repr from activity_entry where id = ?', [planted.rows.activity])).toEqual([{ object_repr: `repr of ${planted.object}` }]);
     expect((await removeOrphans(t.em(), t.registry)).orphans).toEqual([]);
   });
 });
@@ -111,18 +116,18 @@ describe(`orphans report and removal (${databaseKind})`, () => {
 describe(`stale content types (${databaseKind})`, () => {
   let t: OpenDatabase;
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
   });
   afterAll(() => t?.close());
 
   const plantStale = async (model: string) => {
-    const author = await insertObject(t.sql, 'user');
-    const tags = [await insertTag(t.sql), await insertTag(t.sql)];
+    const author = await insertUser(t.sql);
+    const tags = [await createTag(t.sql), await createTag(t.sql)];
     let id = 0;
     await withoutTriggers(t.em(), async (raw) => {
       id = Number((await raw<{ id: number }>(`insert into content_type (app_label, model) values ('legacy', ?) returning id`, [model]))[0].id);
-      for (const tag of tags) await raw('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, 7)', [tag, id]);
-      await raw(`insert into comment (content_type_id, object_id, author_id, body) values (?, 7, ?, 'old')`, [id, author]);
+      for (const tag of tags) await raw(`insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, '7')`, [tag, id]);
+      await raw(`insert into comment (content_type_id, object_id, author_id, body) values (?, '7', ?, 'old')`, [id, author.id]);
     });
     return id;
   };
@@ -152,7 +157,7 @@ describe(`stale content types (${databaseKind})`, () => {
     expect(await removeStaleContentTypes(t.em(), t.registry)).toEqual(expected);
     expect(await t.sql('select 1 from content_type where id = ?', [id])).toEqual([]);
     expect(await t.sql('select 1 from tagged_item where content_type_id = ? union all select 1 from comment where content_type_id = ?', [id, id])).toEqual([]);
-    expect(await t.sql<{ n: number }>('select count(*)::int as n from content_type')).toEqual([{ n: 5 }]);
+    expect(await t.sql<{ n: number }>('select count(*)::int as n from content_type')).toEqual([{ n: t.registry.types().length }]);
     expect(await removeStaleContentTypes(t.em(), t.registry)).toEqual([]);
   });
 
@@ -172,15 +177,15 @@ describe(`stale content types (${databaseKind})`, () => {
   });
 });
 
-describe(`orphans and contenttypes:stale through the CLI (${databaseKind})`, () => {
+describe(`orphans and contenttypes:stale through the CLI, on the application (${databaseKind})`, () => {
   let db: TestDatabase;
   let planted: Planted;
   let env: Record<string, string>;
 
   /** Opens the database, runs `fn`, closes it again (PGlite: the CLI needs the directory to itself). */
   const withOrm = async <T>(fn: (em: EntityManager, sql: Sql) => Promise<T>): Promise<T> => {
-    const registry = createAppRegistry();
-    const orm = await initOrm(db.config, registry);
+    const { registry, entities } = testApp('demo');
+    const orm = await initOrm(db.config, registry, { entities });
     try {
       await prepareDatabase(orm, registry, db.config);
       const em = rootEm(orm).fork();
@@ -191,7 +196,7 @@ describe(`orphans and contenttypes:stale through the CLI (${databaseKind})`, () 
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase({}, 'demo');
     env = db.config.databaseUrl ? { DATABASE_URL: db.config.databaseUrl } : { DATA_DIR: db.config.dataDir };
     planted = await withOrm((em, sql) => plantOrphans(em, sql));
   });
@@ -202,11 +207,11 @@ describe(`orphans and contenttypes:stale through the CLI (${databaseKind})`, () 
     expect(report.stderr).not.toMatch(/error/i);
     expect(report.code).toBe(1);
     expect(report.stdout).toContain('Found 6 orphan rows (run with --remove to delete them):');
-    expect(report.stdout).toMatch(new RegExp(`tagged_item \\(cascade\\)\\s+blog\\.article\\s+1 rows of tagged_item: object does not exist  \\[id ${planted.rows.taggedItem}\\]`));
+    expect(report.stdout).toMatch(new RegExp(`tagged_item \\(cascade\\)\\s+accounts\\.user\\s+1 rows of tagged_item: object does not exist  \\[id ${planted.rows.taggedItem}\\]`));
     expect(report.stdout).toMatch(/tagged_item \(cascade\)\s+legacy\.gone\s+1 rows of tagged_item: content type is not registered \(stale\)/);
-    expect(report.stdout).toMatch(/content_link_target \(cascade\)\s+blog\.article\s+1 rows of content_link/);
+    expect(report.stdout).toMatch(/content_link_target \(cascade\)\s+accounts\.user\s+1 rows of content_link/);
     expect(report.stdout).toContain('Kept 1 dangling rows of keep relations');
-    expect(report.stdout).toMatch(new RegExp(`activity_entry \\(keep\\)\\s+blog\\.article\\s+1 rows of activity_entry: object does not exist  \\[id ${planted.rows.activity}\\]`));
+    expect(report.stdout).toMatch(new RegExp(`activity_entry \\(keep\\)\\s+accounts\\.user\\s+1 rows of activity_entry: object does not exist  \\[id ${planted.rows.activity}\\]`));
 
     const removal = await runTsx('src/cli.ts', ['orphans', '--remove'], env);
     expect(removal.code).toBe(0);
@@ -225,9 +230,9 @@ describe(`orphans and contenttypes:stale through the CLI (${databaseKind})`, () 
   it('`contenttypes:stale --remove` removes the stale type and says what went with it', async () => {
     // (the listing without --remove prints the same lines through the same formatter)
     await withOrm(async (em, sql) => {
-      const author = await insertObject(sql, 'user');
+      const author = await insertUser(sql);
       await withoutTriggers(em, async (raw) => {
-        await raw(`insert into comment (content_type_id, object_id, author_id, body) values (?, 1, ?, 'old')`, [planted.staleType, author]);
+        await raw(`insert into comment (content_type_id, object_id, author_id, body) values (?, '1', ?, 'old')`, [planted.staleType, author.id]);
       });
     });
     const removal = await runTsx('src/cli.ts', ['contenttypes:stale', '--remove'], env);

@@ -14,17 +14,17 @@ const ADD_COMMENT = 'mutation($target: ID!, $body: String!) { addComment(target:
 describe(`concurrent mutations (${databaseKind})`, () => {
   let t: TestServer;
   let users: TestUser[];
-  const articleType = () => t.server.registry.idOf(t.server.registry.byTypeName('Article')!.cls);
+  const articleType = () => t.server.registry.idOf(t.server.registry.byTypeName('FixtureAnimal')!.cls);
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     users = [];
     for (const name of ['ada', 'grace', 'linus', 'barbara', 'ken']) users.push(await createTestUser(t, name));
   });
   afterAll(() => t?.stop());
 
   it('50 concurrent addTags of one new name on one target: every call succeeds, one tag, one tagged item, one activity entry', async () => {
-    const article = await createContent(t, users[0].token, 'Article', { title: 'Contended' });
+    const article = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Contended' });
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => t.gql(ADD_TAGS, { target: article.id, names: [i % 2 ? 'Race' : 'race'] }, { token: users[i % users.length].token })),
     );
@@ -35,13 +35,13 @@ describe(`concurrent mutations (${databaseKind})`, () => {
     expect(results.flatMap((res) => res.data.addTags.changed)).toEqual([stored.name]);
     for (const res of results) expect(res.data.addTags.tags).toEqual([{ name: stored.name }]);
     expect(await t.sql(`select id from tag where lower(name) = 'race'`)).toHaveLength(1);
-    expect(await t.sql(`select 1 from tagged_item where content_type_id = ? and object_id = ?`, [articleType(), article.databaseId])).toHaveLength(1);
-    expect(await t.sql(`select 1 from activity_entry where verb = 'tagged' and content_type_id = ? and object_id = ?`, [articleType(), article.databaseId])).toHaveLength(1);
+    expect(await t.sql(`select 1 from tagged_item where content_type_id = ? and object_id = ?`, [articleType(), String(article.databaseId)])).toHaveLength(1);
+    expect(await t.sql(`select 1 from activity_entry where verb = 'tagged' and content_type_id = ? and object_id = ?`, [articleType(), String(article.databaseId)])).toHaveLength(1);
   });
 
   it('concurrent addTags of one new name on different targets create the tag once', async () => {
     const targets = [];
-    for (let i = 0; i < 20; i++) targets.push(await createContent(t, users[0].token, i % 2 ? 'Video' : 'Book', i % 2 ? { title: `V${i}`, url: `https://example.com/${i}` } : { title: `B${i}`, authorName: 'A' }));
+    for (let i = 0; i < 20; i++) targets.push(await createContent(t, users[0].token, i % 2 ? 'FixtureFossil' : 'FixtureVegetable', { name: `T${i}` }));
     const results = await Promise.all(targets.map((target, i) => t.gql(ADD_TAGS, { target: target.id, names: ['Fresh Tag'] }, { token: users[i % users.length].token })));
     for (const res of results) expect(res.data.addTags.changed).toEqual(['Fresh Tag']);
     const tags = await t.sql<{ id: number }>(`select id from tag where lower(name) = 'fresh tag'`);
@@ -50,33 +50,33 @@ describe(`concurrent mutations (${databaseKind})`, () => {
   });
 
   it('concurrent addTags with overlapping names in opposite orders all succeed (no deadlock)', async () => {
-    const a = await createContent(t, users[0].token, 'Article', { title: 'Overlap A' });
-    const b = await createContent(t, users[0].token, 'Article', { title: 'Overlap B' });
+    const a = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Overlap A' });
+    const b = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Overlap B' });
     const names = ['omega', 'alpha', 'mu', 'beta'];
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) => t.gql(ADD_TAGS, { target: i % 3 ? a.id : b.id, names: i % 2 ? names : [...names].reverse() }, { token: users[i % users.length].token })),
     );
     for (const res of results) expect(res.errors).toBeUndefined();
     for (const target of [a, b]) {
-      expect(await t.sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [articleType(), target.databaseId])).toHaveLength(4);
+      expect(await t.sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [articleType(), String(target.databaseId)])).toHaveLength(4);
     }
     expect(await t.sql(`select 1 from tag where name in ('omega', 'alpha', 'mu', 'beta')`)).toHaveLength(4);
   });
 
   it('a delete racing addComment: each comment fails with NOT_FOUND or goes with the object; never an orphan', async () => {
     const articles = [];
-    for (let i = 0; i < 8; i++) articles.push(await createContent(t, users[0].token, 'Article', { title: `Doomed ${i}` }));
+    for (let i = 0; i < 8; i++) articles.push(await createContent(t, users[0].token, 'FixtureAnimal', { name: `Doomed ${i}` }));
     const outcomes = await Promise.all(
       articles.flatMap((article, i) => [
         ...Array.from({ length: 4 }, (_, j) => t.gql(ADD_COMMENT, { target: article.id, body: `race ${i}.${j}` }, { token: users[j].token }).then((res) => ({ kind: 'comment', res }))),
-        t.gql('mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }', { id: article.id }, { token: users[4].token }).then((res) => ({ kind: 'delete', res })),
+        t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: article.id }, { token: users[4].token }).then((res) => ({ kind: 'delete', res })),
       ]),
     );
     for (const { kind, res } of outcomes) {
       if (kind === 'delete') expect(res.errors).toBeUndefined();
       else if (res.errors) expect(errorCodes(res)).toEqual(['NOT_FOUND']);
     }
-    const orphans = await t.sql('select c.id from comment c where c.content_type_id = ? and not exists (select 1 from article a where a.id = c.object_id)', [articleType()]);
+    const orphans = await t.sql('select c.id from comment c where c.content_type_id = ? and not exists (select 1 from cg_fixture_animal a where a.id::text = c.object_id)', [articleType()]);
     expect(orphans).toEqual([]);
     expect(await t.sql(`select 1 from comment where body like 'race %'`)).toHaveLength(0);
     expect(await t.sql(`select 1 from activity_entry where verb = 'deleted' and object_repr like 'Doomed %'`)).toHaveLength(8);
@@ -88,10 +88,10 @@ describe(`concurrent mutations (${databaseKind})`, () => {
     await t.sql(`create or replace function h3_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.6); return new; end $$`);
     await t.sql(`create trigger a_h3_slow before insert on comment for each row when (new.body = 'slow') execute function h3_slow()`);
     try {
-      const article = await createContent(t, users[0].token, 'Article', { title: 'Race window' });
+      const article = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Race window' });
       const comment = t.gql(ADD_COMMENT, { target: article.id, body: 'slow' }, { token: users[1].token });
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const deleted = await t.gql('mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }', { id: article.id }, { token: users[2].token });
+      const deleted = await t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: article.id }, { token: users[2].token });
       expect(deleted.errors).toBeUndefined();
       const res = await comment;
       if (onPostgres) {
@@ -105,5 +105,18 @@ describe(`concurrent mutations (${databaseKind})`, () => {
     } finally {
       await t.sql('drop trigger a_h3_slow on comment');
     }
+  });
+  it('concurrent setTags of one object: every call succeeds and the result is exactly one of the sets, never a mix', async () => {
+    const animal = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Set race' });
+    const sets = [['a1', 'a2'], ['b1'], ['c1', 'c2', 'c3'], [], ['d1', 'a1']];
+    const results = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        t.gql('mutation($t: ID!, $names: [String!]!) { setTags(target: $t, names: $names) { tags { name } } }', { t: animal.id, names: sets[i % sets.length] }, { token: users[i % users.length].token }),
+      ),
+    );
+    for (const res of results) expect(res.errors).toBeUndefined();
+    const final = await t.gql('query($id: ID!) { node(id: $id) { ... on Taggable { tags { name } } } }', { id: animal.id });
+    const names = final.data.node.tags.map((tag: { name: string }) => tag.name).sort();
+    expect(sets.map((set) => [...set].sort())).toContainEqual(names);
   });
 });

@@ -1,138 +1,171 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffIntegrity } from '../src/generic/integrity.inspect.js';
-import { createStatements, generateIntegrity } from '../src/generic/integrity.sql.js';
 import { findOrphans, removeOrphans } from '../src/generic/orphans.js';
-import { checkMigrationsCurrent } from '../src/tools/migration-check.js';
 import { databaseKind, onPostgres, openTestDatabase, type OpenDatabase } from './helpers/database.js';
-import { Animal, Mineral, Vegetable, fixtureTableStatements } from './fixtures/contenttypes.entities.js';
-import { bindWithoutDatabase, createFixtureRegistry } from './fixtures/contenttypes.registry.js';
+import { installIntegrity } from './fixtures/core.database.js';
+import { createCoreRegistry } from './fixtures/core.registry.js';
 import {
   attachEverything,
-  CONTENT_TABLES,
-  type ContentTable,
-  contentTypeId,
-  insertObject,
-  insertTag,
+  contentTypeIds,
+  CORE_TABLES,
+  CORE_TYPES,
+  type CoreTypeName,
+  createObject,
+  createTag,
+  type ObjectRef,
   type Sql,
   sqlStateOf,
   surviving,
-} from './fixtures/integrity.data.js';
+  TAGGABLE_TYPES,
+} from './fixtures/core.data.js';
 
-const TABLES = Object.keys(CONTENT_TABLES) as ContentTable[];
-
+/** Every rule of docs/integrity.md with raw SQL, for integer, bigint and uuid keys, on the core test app. */
 describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, () => {
   let t: OpenDatabase;
   let sql: Sql;
-  let ct: Record<ContentTable, number>;
-  let author: number;
+  let cts: Record<CoreTypeName, number>;
+  let author: ObjectRef;
+  /** A key of `type` that names no row. */
+  const missingKey = (type: CoreTypeName) => (type === 'FixtureFossil' ? '0f0f0f0f-0000-4000-8000-000000000000' : '987654321');
+  const key = (o: ObjectRef) => (typeof o.id === 'string' ? `'${o.id}'` : String(o.id));
+
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
     sql = t.sql;
-    ct = Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, await contentTypeId(sql, table)]))) as never;
-    author = await insertObject(sql, 'user');
+    cts = await contentTypeIds(sql);
+    author = await createObject(sql, cts, 'User');
   });
   afterAll(() => t?.close());
 
-  it('reports no drift on a migrated database: migrations are current', async () => {
+  it('reports no integrity drift on a prepared database', async () => {
     const drift = await diffIntegrity(t.em(), t.registry);
-    expect(drift.changed).toEqual([]);
-    expect(drift.removed).toEqual([]);
-    expect(await checkMigrationsCurrent(t.orm, t.registry)).toEqual([]);
+    expect({ functions: drift.changedFunctions, triggers: drift.changedTriggers }).toEqual({ functions: [], triggers: [] });
   });
 
   describe('insert and update of a generic row naming a missing object are rejected (23503)', () => {
-    const inserts: [string, (c: number, id: number, tag: number) => [string, unknown[]]][] = [
+    const inserts: [string, (c: number, id: string, tag: number) => [string, unknown[]]][] = [
       ['tagged_item', (c, id, tag) => ['insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)', [tag, c, id]]],
-      ['comment', (c, id) => ['insert into comment (content_type_id, object_id, author_id, body) values (?, ?, ?, ?)', [c, id, author, 'x']]],
+      ['comment', (c, id) => ['insert into comment (content_type_id, object_id, author_id, body) values (?, ?, ?, ?)', [c, id, author.id, 'x']]],
       ['activity_entry', (c, id) => [`insert into activity_entry (verb, content_type_id, object_id, object_repr) values ('x', ?, ?, 'x')`, [c, id]]],
       [
         'content_link_source',
-        (c, id) => [`insert into content_link (source_type_id, source_id, target_type_id, target_id, kind) values (?, ?, ?, ?, 'k')`, [c, id, ct.user, author]],
+        (c, id) => [`insert into content_link (source_type_id, source_id, target_type_id, target_id, kind) values (?, ?, ?, ?, 'k')`, [c, id, author.ct, author.key]],
       ],
       [
         'content_link_target',
-        (c, id) => [`insert into content_link (source_type_id, source_id, target_type_id, target_id, kind) values (?, ?, ?, ?, 'k')`, [ct.user, author, c, id]],
+        (c, id) => [`insert into content_link (source_type_id, source_id, target_type_id, target_id, kind) values (?, ?, ?, ?, 'k')`, [author.ct, author.key, c, id]],
       ],
+      ['fixture_vote', (c, id) => [`insert into cg_fixture_vote (content_type_id, object_id, voter_id, value) values (?, ?, ?, 'yes')`, [c, id, author.id]]],
     ];
 
     for (const [relation, insert] of inserts) {
-      it(`${relation}: a missing object of each content type, and a missing content_type_id`, async () => {
-        const tag = await insertTag(sql);
-        for (const table of TABLES) {
-          const missing = (await insertObject(sql, table)) + 1_000_000;
-          const error = await sqlStateOf(sql(...insert(ct[table], missing, tag)));
+      it(`${relation}: a missing object of each content type (integer, bigint, uuid keys), and a missing content_type_id`, async () => {
+        const tag = await createTag(sql);
+        for (const type of CORE_TYPES) {
+          if (relation === 'tagged_item' && type === 'FixtureMineral') continue; // not a target at all: below
+          const error = await sqlStateOf(sql(...insert(cts[type], missingKey(type), tag)));
           expect(error.code).toBe('23503');
           expect(error.message).toContain(`violates generic foreign key "${relation}"`);
-          expect(error.message).toMatch(new RegExp(`\\.${table} #${missing} does not exist`));
+          expect(error.message).toContain(`${CORE_TABLES[type].appLabel}.${CORE_TABLES[type].model} #${missingKey(type)} does not exist`);
         }
-        const error = await sqlStateOf(sql(...insert(987_654, 1, tag)));
+        const error = await sqlStateOf(sql(...insert(987_654, '1', tag)));
         expect(error.code).toBe('23503');
         expect(error.message).toContain('content_type_id 987654 does not exist');
       });
     }
 
+    it('a type that leaves a relation out cannot be its target (FixtureMineral takes no tags)', async () => {
+      const mineral = await createObject(sql, cts, 'FixtureMineral');
+      const error = await sqlStateOf(sql('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)', [await createTag(sql), mineral.ct, mineral.key]));
+      expect(error.code).toBe('23503');
+      expect(error.message).toContain('cg_fixtures.fixturemineral cannot be a target of tagged_item');
+      await sql(`insert into comment (content_type_id, object_id, author_id, body) values (?, ?, ?, 'fine')`, [mineral.ct, mineral.key, author.id]);
+    });
+
+    it('stores keys in canonical form: digits without leading zeros, lowercase uuids; malformed keys name no object', async () => {
+      const animal = await createObject(sql, cts, 'FixtureAnimal');
+      const fossil = await createObject(sql, cts, 'FixtureFossil');
+      const comment = (c: number, id: string) =>
+        sql<{ object_id: string }>(`insert into comment (content_type_id, object_id, author_id, body) values (?, ?, ?, 'k') returning object_id`, [c, id, author.id]);
+      expect((await comment(animal.ct, `00${animal.key}`))[0].object_id).toBe(animal.key);
+      expect((await comment(fossil.ct, fossil.key.toUpperCase()))[0].object_id).toBe(fossil.key);
+      for (const [c, id] of [
+        [animal.ct, `${animal.key}.0`],
+        [animal.ct, ` ${animal.key}`],
+        [animal.ct, 'x'],
+        [animal.ct, '99999999999999999999999'],
+        [fossil.ct, `{${fossil.key}}`],
+        [fossil.ct, fossil.key.replace(/-/g, '')],
+        [fossil.ct, animal.key],
+      ] as [number, string][]) {
+        const error = await sqlStateOf(comment(c, id));
+        expect(error.code, id).toBe('23503');
+        expect(error.message).toContain('does not exist');
+      }
+    });
+
     it('an update that points an existing row at a missing object, on every generic column pair', async () => {
-      const article = await insertObject(sql, 'article');
-      const rows = await attachEverything(sql, { ct: ct.article, id: article }, { ct: ct.user, id: author }, author);
+      const animal = await createObject(sql, cts, 'FixtureAnimal');
+      const rows = await attachEverything(sql, animal, author, author.id as number);
       const updates: [string, number][] = [
-        ['update tagged_item set object_id = object_id + 1000000 where id = ?', rows.taggedItem],
-        ['update comment set object_id = object_id + 1000000 where id = ?', rows.comment],
-        ['update activity_entry set object_id = object_id + 1000000 where id = ?', rows.activity],
-        ['update content_link set source_id = source_id + 1000000 where id = ?', rows.linkFrom],
-        ['update content_link set target_id = target_id + 1000000 where id = ?', rows.linkTo],
+        [`update tagged_item set object_id = object_id || '0000' where id = ?`, rows.taggedItem!],
+        [`update comment set object_id = object_id || '0000' where id = ?`, rows.comment],
+        [`update activity_entry set object_id = object_id || '0000' where id = ?`, rows.activity],
+        [`update content_link set source_id = source_id || '0000' where id = ?`, rows.linkFrom],
+        [`update content_link set target_id = target_id || '0000' where id = ?`, rows.linkTo],
         ['update comment set content_type_id = 987654 where id = ?', rows.comment],
       ];
       for (const [query, id] of updates) expect((await sqlStateOf(sql(query, [id]))).code).toBe('23503');
-      // updates that keep the target pass, and so does a move to another existing object
+      // updates that keep the target pass, and so does a move to another existing object of another key kind
       await sql(`update comment set body = 'edited' where id = ?`, [rows.comment]);
-      await sql('update comment set content_type_id = ?, object_id = ? where id = ?', [ct.user, author, rows.comment]);
+      const fossil = await createObject(sql, cts, 'FixtureFossil');
+      await sql('update comment set content_type_id = ?, object_id = ? where id = ?', [fossil.ct, fossil.key, rows.comment]);
     });
   });
 
   describe('deleting a content object cascades tags, comments and links, and keeps activity', () => {
-    for (const table of TABLES) {
-      it(`deletes of ${table} (raw DELETE)`, async () => {
-        const other = { ct: ct.article, id: await insertObject(sql, 'article') };
-        const doomed = { ct: ct[table], id: await insertObject(sql, table) };
-        const kept = { ct: ct[table], id: await insertObject(sql, table) };
-        const rows = await attachEverything(sql, doomed, other, author);
-        const keptRows = await attachEverything(sql, kept, other, author);
-        await sql(`delete from "${table}" where id = ?`, [doomed.id]);
+    for (const type of CORE_TYPES) {
+      it(`deletes of ${type} (raw DELETE)`, async () => {
+        const other = await createObject(sql, cts, 'FixtureAnimal');
+        const doomed = await createObject(sql, cts, type);
+        const kept = await createObject(sql, cts, type);
+        const rows = await attachEverything(sql, doomed, other, author.id as number);
+        const keptRows = await attachEverything(sql, kept, other, author.id as number);
+        const tagged = TAGGABLE_TYPES.includes(type);
+        await sql(`delete from "${CORE_TABLES[type].table}" where id = ${key(doomed)}`);
         expect(await surviving(sql, rows)).toEqual({ taggedItem: false, comment: false, activity: true, linkFrom: false, linkTo: false });
-        expect(await surviving(sql, keptRows)).toEqual({ taggedItem: true, comment: true, activity: true, linkFrom: true, linkTo: true });
-        const [entry] = await sql<{ object_id: number; object_repr: string }>('select object_id, object_repr from activity_entry where id = ?', [rows.activity]);
-        expect({ objectId: Number(entry.object_id), repr: entry.object_repr }).toEqual({ objectId: doomed.id, repr: `repr of ${doomed.id}` });
+        expect(await surviving(sql, keptRows)).toEqual({ taggedItem: tagged, comment: true, activity: true, linkFrom: true, linkTo: true });
+        const [entry] = await sql<{ object_id: string; object_repr: string }>('select object_id, object_repr from activity_entry where id = ?', [rows.activity]);
+        expect(entry).toEqual({ object_id: doomed.key, object_repr: `repr of ${doomed.key}` });
       });
     }
 
-    it('handles a DELETE of many rows in one statement', async () => {
-      const other = { ct: ct.user, id: author };
-      const ids = [await insertObject(sql, 'video'), await insertObject(sql, 'video'), await insertObject(sql, 'video')];
-      const rows = [];
-      for (const id of ids) rows.push(await attachEverything(sql, { ct: ct.video, id }, other, author));
-      await sql(`delete from video where id in (${ids.join(', ')})`);
-      for (const r of rows) {
-        expect(await surviving(sql, r)).toEqual({ taggedItem: false, comment: false, activity: true, linkFrom: false, linkTo: false });
+    it('handles a DELETE of many rows in one statement, for integer and uuid keys', async () => {
+      for (const type of ['FixtureVegetable', 'FixtureFossil'] as const) {
+        const objects = [await createObject(sql, cts, type), await createObject(sql, cts, type), await createObject(sql, cts, type)];
+        const rows = [];
+        for (const object of objects) rows.push(await attachEverything(sql, object, author, author.id as number));
+        await sql(`delete from "${CORE_TABLES[type].table}" where id in (${objects.map(key).join(', ')})`);
+        for (const r of rows) expect(await surviving(sql, r)).toEqual({ taggedItem: false, comment: false, activity: true, linkFrom: false, linkTo: false });
       }
     });
   });
 
   describe('TRUNCATE of a content-type table applies the same policies', () => {
-    for (const table of ['article', 'book', 'video', 'product'] as const) {
-      it(`TRUNCATE ${table}`, async () => {
-        const other = { ct: ct.user, id: author };
-        const rows = await attachEverything(sql, { ct: ct[table], id: await insertObject(sql, table) }, other, author);
-        const otherType = table === 'book' ? 'video' : 'book';
-        const survivor = await attachEverything(sql, { ct: ct[otherType], id: await insertObject(sql, otherType) }, other, author);
-        await sql(`truncate "${table}"`);
+    for (const type of ['FixtureAnimal', 'FixtureMineral', 'FixtureFossil'] as const) {
+      it(`TRUNCATE ${type}`, async () => {
+        await sql('delete from cg_fixture_hold'); // restrict rows would refuse the truncate
+        const rows = await attachEverything(sql, await createObject(sql, cts, type), author, author.id as number);
+        const survivor = await attachEverything(sql, await createObject(sql, cts, 'FixtureVegetable'), author, author.id as number);
+        await sql(`truncate "${CORE_TABLES[type].table}"`);
         expect(await surviving(sql, rows)).toEqual({ taggedItem: false, comment: false, activity: true, linkFrom: false, linkTo: false });
         expect(await surviving(sql, survivor)).toEqual({ taggedItem: true, comment: true, activity: true, linkFrom: true, linkTo: true });
         const orphans = await sql<{ n: number }>(
           `select (select count(*) from tagged_item where content_type_id = ?)
                 + (select count(*) from comment where content_type_id = ?)
                 + (select count(*) from content_link where source_type_id = ? or target_type_id = ?) as n`,
-          [ct[table], ct[table], ct[table], ct[table]],
+          [cts[type], cts[type], cts[type], cts[type]],
         );
         expect(Number(orphans[0].n)).toBe(0);
       });
@@ -140,25 +173,29 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
   });
 
   it('refuses to change a primary key that generic rows point at, and allows it otherwise', async () => {
-    const referenced = await insertObject(sql, 'book');
-    await attachEverything(sql, { ct: ct.book, id: referenced }, { ct: ct.user, id: author }, author);
-    const error = await sqlStateOf(sql('update book set id = id + 5000000 where id = ?', [referenced]));
+    const referenced = await createObject(sql, cts, 'FixtureVegetable');
+    await attachEverything(sql, referenced, author, author.id as number);
+    const error = await sqlStateOf(sql('update cg_fixture_vegetable set id = id + 5000000 where id = ?', [referenced.id]));
     expect(error.code).toBe('23503');
-    expect(error.message).toContain(`update of the primary key of "book" #${referenced} violates generic foreign key "tagged_item"`);
-    const free = await insertObject(sql, 'book');
-    await sql('update book set id = id + 5000000 where id = ?', [free]);
-    expect(await sql('select 1 from book where id = ?', [free + 5_000_000])).toHaveLength(1);
+    expect(error.message).toMatch(new RegExp(`update of the primary key of "cg_fixture_vegetable" #${referenced.id} violates generic foreign key "\\w+": rows of "\\w+" still point at it`));
+    const free = await createObject(sql, cts, 'FixtureVegetable');
+    await sql('update cg_fixture_vegetable set id = id + 5000000 where id = ?', [free.id]);
+    expect(await sql('select 1 from cg_fixture_vegetable where id = ?', [(free.id as number) + 5_000_000])).toHaveLength(1);
+    const fossil = await createObject(sql, cts, 'FixtureFossil');
+    await attachEverything(sql, fossil, author, author.id as number);
+    expect((await sqlStateOf(sql(`update cg_fixture_fossil set id = gen_random_uuid() where id = ?`, [fossil.id]))).code).toBe('23503');
   });
 
   it('a delete and an insert in sequence (one connection) leave no orphan', async () => {
-    // the sequential equivalents of the two concurrent interleavings below
-    const article = await insertObject(sql, 'article');
-    const tag = await insertTag(sql);
-    await sql('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)', [tag, ct.article, article]);
-    await sql('delete from article where id = ?', [article]);
-    expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [ct.article, article])).toEqual([]);
-    const error = await sqlStateOf(sql('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)', [tag, ct.article, article]));
-    expect(error.code).toBe('23503');
+    for (const type of ['FixtureAnimal', 'FixtureFossil'] as const) {
+      const object = await createObject(sql, cts, type);
+      const tag = await createTag(sql);
+      await sql('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)', [tag, object.ct, object.key]);
+      await sql(`delete from ${CORE_TABLES[type].table} where id = ${key(object)}`);
+      expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [object.ct, object.key])).toEqual([]);
+      const error = await sqlStateOf(sql('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)', [tag, object.ct, object.key]));
+      expect(error.code).toBe('23503');
+    }
   });
 
   describe.skipIf(!onPostgres)('concurrent insert and delete on two connections (PostgreSQL)', () => {
@@ -184,48 +221,50 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
       throw new Error(`backend ${pid} never waited for a lock`);
     };
 
-    it('insert first (FOR KEY SHARE held), delete blocks, then removes the new tagged item: no orphan', async () => {
-      const article = await insertObject(sql, 'article');
-      const tag = await insertTag(sql);
-      await a.query('begin');
-      await a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3)', [tag, ct.article, article]);
-      const deleting = b.query('delete from article where id = $1', [article]);
-      await waitsForLock(b);
-      await a.query('commit');
-      await deleting;
-      expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [ct.article, article])).toEqual([]);
-      expect(await sql('select 1 from article where id = ?', [article])).toEqual([]);
-    });
+    for (const type of ['FixtureAnimal', 'FixtureFossil'] as const) {
+      it(`insert first (FOR KEY SHARE held), delete blocks, then removes the new tagged item: no orphan (${type})`, async () => {
+        const object = await createObject(sql, cts, type);
+        const tag = await createTag(sql);
+        await a.query('begin');
+        await a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3)', [tag, object.ct, object.key]);
+        const deleting = b.query(`delete from ${CORE_TABLES[type].table} where id = $1`, [object.id]);
+        await waitsForLock(b);
+        await a.query('commit');
+        await deleting;
+        expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [object.ct, object.key])).toEqual([]);
+        expect(await sql(`select 1 from ${CORE_TABLES[type].table} where id = ${key(object)}`)).toEqual([]);
+      });
 
-    it('delete first (uncommitted), insert blocks, then fails with 23503 once the delete commits', async () => {
-      const article = await insertObject(sql, 'article');
-      const tag = await insertTag(sql);
-      await b.query('begin');
-      await b.query('delete from article where id = $1', [article]);
-      const inserting = a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3)', [tag, ct.article, article]);
-      const outcome = inserting.then(
-        () => ({ code: 'none' }),
-        (error: { code: string }) => ({ code: error.code }),
-      );
-      await waitsForLock(a);
-      await b.query('commit');
-      expect(await outcome).toEqual({ code: '23503' });
-      expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [ct.article, article])).toEqual([]);
-    });
+      it(`delete first (uncommitted), insert blocks, then fails with 23503 once the delete commits (${type})`, async () => {
+        const object = await createObject(sql, cts, type);
+        const tag = await createTag(sql);
+        await b.query('begin');
+        await b.query(`delete from ${CORE_TABLES[type].table} where id = $1`, [object.id]);
+        const inserting = a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3)', [tag, object.ct, object.key]);
+        const outcome = inserting.then(
+          () => ({ code: 'none' }),
+          (error: { code: string }) => ({ code: error.code }),
+        );
+        await waitsForLock(a);
+        await b.query('commit');
+        expect(await outcome).toEqual({ code: '23503' });
+        expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [object.ct, object.key])).toEqual([]);
+      });
+    }
 
     it('known limit: a REPEATABLE READ delete whose snapshot predates the insert misses it; the orphans report finds it', async () => {
       // Row triggers read with the transaction's snapshot; PostgreSQL's own
       // foreign keys use a special cross-check snapshot that PL/pgSQL cannot.
       // Deletes at READ COMMITTED (the default, used by contentgraph) are safe.
-      const article = await insertObject(sql, 'article');
-      const tag = await insertTag(sql);
+      const animal = await createObject(sql, cts, 'FixtureAnimal');
+      const tag = await createTag(sql);
       await b.query('begin isolation level repeatable read');
       await b.query('select 1 from tagged_item limit 1'); // takes the snapshot
       await a.query('begin');
       const [{ id: taggedItem }] = (
-        await a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3) returning id', [tag, ct.article, article])
+        await a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3) returning id', [tag, animal.ct, animal.key])
       ).rows;
-      const deleting = b.query('delete from article where id = $1', [article]);
+      const deleting = b.query('delete from cg_fixture_animal where id = $1', [animal.id]);
       await waitsForLock(b);
       await a.query('commit');
       await deleting;
@@ -237,86 +276,106 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
     });
 
     it('delete first, rolled back: the blocked insert then succeeds', async () => {
-      const article = await insertObject(sql, 'article');
-      const tag = await insertTag(sql);
+      const animal = await createObject(sql, cts, 'FixtureAnimal');
+      const tag = await createTag(sql);
       await b.query('begin');
-      await b.query('delete from article where id = $1', [article]);
-      const inserting = a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3)', [tag, ct.article, article]);
+      await b.query('delete from cg_fixture_animal where id = $1', [animal.id]);
+      const inserting = a.query('insert into tagged_item (tag_id, content_type_id, object_id) values ($1, $2, $3)', [tag, animal.ct, animal.key]);
       await waitsForLock(a);
       await b.query('rollback');
       await inserting;
-      expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [ct.article, article])).toHaveLength(1);
+      expect(await sql('select 1 from tagged_item where content_type_id = ? and object_id = ?', [animal.ct, animal.key])).toHaveLength(1);
     });
   });
 });
 
-describe(`delete policies are declared per relation, not hard-coded (${databaseKind})`, () => {
+describe(`delete policies are declared per relation, and per end of a relation (${databaseKind})`, () => {
   let t: OpenDatabase;
   let sql: Sql;
-  let ct: { animal: number; vegetable: number; mineral: number };
-  const install = async (registry: ReturnType<typeof createFixtureRegistry>) => {
-    for (const object of generateIntegrity(registry)) for (const statement of createStatements(object)) await sql(statement);
-  };
-  const insert = async (table: string, c: number, id: number) =>
-    Number((await sql<{ id: number }>(`insert into ${table} (content_type_id, object_id) values (?, ?) returning id`, [c, id]))[0].id);
-  const newObject = async (table: string) => Number((await sql<{ id: number }>(`insert into ${table} (name) values ('x') returning id`))[0].id);
+  let cts: Record<CoreTypeName, number>;
+  const insert = async (table: string, object: ObjectRef) =>
+    Number((await sql<{ id: number }>(`insert into ${table} (content_type_id, object_id) values (?, ?) returning id`, [object.ct, object.key]))[0].id);
   const exists = async (table: string, id: number) => (await sql(`select 1 from ${table} where id = ?`, [id])).length === 1;
 
   beforeAll(async () => {
-    t = await openTestDatabase();
+    t = await openTestDatabase('core');
     sql = t.sql;
-    for (const statement of fixtureTableStatements) await sql(statement);
-    const registry = createFixtureRegistry();
-    await bindWithoutDatabase(registry);
-    await registry.sync(t.em());
-    await install(registry);
-    ct = { animal: registry.idOf(Animal), vegetable: registry.idOf(Vegetable), mineral: registry.idOf(Mineral) };
+    cts = await contentTypeIds(sql);
   });
   afterAll(() => t?.close());
 
   it('restrict: a delete or TRUNCATE is refused while rows point at the object', async () => {
-    const animal = await newObject('fixture_animal');
-    const hold = await insert('fixture_hold', ct.animal, animal);
-    const label = await insert('fixture_label', ct.animal, animal);
-    const journal = await insert('fixture_journal', ct.animal, animal);
-    const error = await sqlStateOf(sql('delete from fixture_animal where id = ?', [animal]));
+    const animal = await createObject(sql, cts, 'FixtureAnimal');
+    const hold = await insert('cg_fixture_hold', animal);
+    const label = await insert('cg_fixture_label', animal);
+    const journal = await insert('cg_fixture_journal', animal);
+    const error = await sqlStateOf(sql('delete from cg_fixture_animal where id = ?', [animal.id]));
     expect(error.code).toBe('23503');
-    expect(error.message).toContain('delete from table "fixture_animal" violates generic foreign key "fixture_hold"');
-    expect(await exists('fixture_label', label)).toBe(true); // the refused delete cascaded nothing
-    const truncate = await sqlStateOf(sql('truncate fixture_animal'));
+    expect(error.message).toContain('delete from table "cg_fixture_animal" violates generic foreign key "fixture_hold"');
+    expect(await exists('cg_fixture_label', label)).toBe(true); // the refused delete cascaded nothing
+    const truncate = await sqlStateOf(sql('truncate cg_fixture_animal'));
     expect(truncate.code).toBe('23503');
-    expect(truncate.message).toContain('truncate of table "fixture_animal" violates generic foreign key "fixture_hold"');
-    await sql('delete from fixture_hold where id = ?', [hold]);
-    await sql('delete from fixture_animal where id = ?', [animal]);
-    expect(await exists('fixture_label', label)).toBe(false); // cascade
-    expect(await exists('fixture_journal', journal)).toBe(true); // keep
+    expect(truncate.message).toContain('truncate of table "cg_fixture_animal" violates generic foreign key "fixture_hold"');
+    await sql('delete from cg_fixture_hold where id = ?', [hold]);
+    await sql('delete from cg_fixture_animal where id = ?', [animal.id]);
+    expect(await exists('cg_fixture_label', label)).toBe(false); // cascade
+    expect(await exists('cg_fixture_journal', journal)).toBe(true); // keep
   });
 
   it('targets: a relation rejects a registered type outside its targets, and that type gets no policy for it', async () => {
-    const mineral = await newObject('fixture_mineral');
-    const error = await sqlStateOf(insert('fixture_hold', ct.mineral, mineral));
+    const mineral = await createObject(sql, cts, 'FixtureMineral');
+    const error = await sqlStateOf(insert('cg_fixture_hold', mineral));
     expect(error.code).toBe('23503');
-    expect(error.message).toContain('fixtures.mineral cannot be a target of fixture_hold');
-    const label = await insert('fixture_label', ct.mineral, mineral);
-    await sql('delete from fixture_mineral where id = ?', [mineral]);
-    expect(await exists('fixture_label', label)).toBe(false);
+    expect(error.message).toContain('cg_fixtures.fixturemineral cannot be a target of fixture_hold');
+    const label = await insert('cg_fixture_label', mineral);
+    await sql('delete from cg_fixture_mineral where id = ?', [mineral.id]);
+    expect(await exists('cg_fixture_label', label)).toBe(false);
   });
 
-  it('changing the declared policy and regenerating the SQL changes the behaviour', async () => {
-    const cascading = createFixtureRegistry({ hold: 'cascade' });
-    await bindWithoutDatabase(cascading);
+  it('changing a declared policy and regenerating the SQL changes the behaviour, in one shared function', async () => {
+    const cascading = createCoreRegistry({ hold: 'cascade' });
+    cascading.bind(t.orm.getMetadata());
     await cascading.reload(t.em());
     const before = await diffIntegrity(t.em(), cascading);
-    expect(before.changed.map((o) => o.functionName).sort()).toEqual([
-      'cg_delete_fixture_animal',
-      'cg_delete_fixture_vegetable',
-      'cg_truncate_fixture_animal',
-      'cg_truncate_fixture_vegetable',
-    ]);
-    await install(cascading);
-    const vegetable = await newObject('fixture_vegetable');
-    const hold = await insert('fixture_hold', ct.vegetable, vegetable);
-    await sql('delete from fixture_vegetable where id = ?', [vegetable]);
-    expect(await exists('fixture_hold', hold)).toBe(false);
+    // one function holds every relation's delete policy: adding a type or changing a policy touches no per-type function
+    expect({ functions: before.changedFunctions.map((f) => f.name), triggers: before.changedTriggers }).toEqual({ functions: ['cg_content'], triggers: [] });
+    await installIntegrity(t.em(), cascading);
+    const vegetable = await createObject(sql, cts, 'FixtureVegetable');
+    const hold = await insert('cg_fixture_hold', vegetable);
+    await sql('delete from cg_fixture_vegetable where id = ?', [vegetable.id]);
+    expect(await exists('cg_fixture_hold', hold)).toBe(false);
+    await installIntegrity(t.em(), t.registry);
+  });
+
+  it("a link end declared `keep` keeps the link when that end's object goes (Django's \"tiger is stronger than None\"); the other end still cascades", async () => {
+    const keeping = createCoreRegistry({ linkTarget: 'keep' });
+    keeping.bind(t.orm.getMetadata());
+    await keeping.reload(t.em());
+    await installIntegrity(t.em(), keeping);
+    try {
+      const tiger = await createObject(sql, cts, 'FixtureAnimal', 'tiger');
+      const cheetah = await createObject(sql, cts, 'FixtureAnimal', 'cheetah');
+      const linkId = async (source: ObjectRef, target: ObjectRef) =>
+        Number(
+          (
+            await sql<{ id: number }>(
+              `insert into content_link (source_type_id, source_id, target_type_id, target_id, kind) values (?, ?, ?, ?, 'stronger_than') returning id`,
+              [source.ct, source.key, target.ct, target.key],
+            )
+          )[0].id,
+        );
+      const stronger = await linkId(tiger, cheetah);
+      const weaker = await linkId(cheetah, tiger);
+      await sql('delete from cg_fixture_animal where id = ?', [cheetah.id]);
+      expect(await exists('content_link', stronger)).toBe(true); // the target end keeps it
+      expect(await exists('content_link', weaker)).toBe(false); // the source end cascades
+      expect(await sql('select target_id from content_link where id = ?', [stronger])).toEqual([{ target_id: cheetah.key }]);
+      // a kept row is dangling by design: the orphans report lists it apart
+      const report = await findOrphans(t.em(), keeping);
+      expect(report.kept.flatMap((g) => g.rowIds)).toContain(stronger);
+      expect(report.orphans.flatMap((g) => g.rowIds)).not.toContain(stronger);
+    } finally {
+      await installIntegrity(t.em(), t.registry);
+    }
   });
 });

@@ -15,25 +15,25 @@ describe(`comment mutations (${databaseKind})`, () => {
   let ada: TestUser; // admin
   let grace: TestUser;
   let linus: TestUser;
-  let article: { id: string; databaseId: number };
+  let article: { id: string; databaseId: number | string };
   const entries = (target: string, verb: string) =>
     t
       .gql(`query($target: ID!, $verb: String!) { activity(target: $target, verb: $verb) { edges { node { objectRepr data actor { username } } } } }`, { target, verb })
       .then((res) => res.data.activity.edges.map((e: { node: unknown }) => e.node));
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada', { admin: true });
     grace = await createTestUser(t, 'grace');
     linus = await createTestUser(t, 'linus');
-    article = await createContent(t, ada.token, 'Article', { title: 'Comments welcome' });
+    article = await createContent(t, ada.token, 'FixtureFossil', { name: 'Comments welcome' });
   });
   afterAll(() => t?.stop());
 
   it('adds a trimmed comment by the caller and records `commented`', async () => {
     const res = await t.gql(ADD, { target: article.id, body: '  First!  ' }, { token: grace.token });
     expect(res.errors).toBeUndefined();
-    expect(res.data.addComment).toMatchObject({ body: 'First!', author: { username: 'grace' }, target: { __typename: 'Article', id: article.id } });
+    expect(res.data.addComment).toMatchObject({ body: 'First!', author: { username: 'grace' }, target: { __typename: 'FixtureFossil', id: article.id } });
     expect(await entries(article.id, 'commented')).toEqual([
       { objectRepr: 'Comments welcome', data: { comment: res.data.addComment.id, excerpt: 'First!' }, actor: { username: 'grace' } },
     ]);
@@ -58,7 +58,7 @@ describe(`comment mutations (${databaseKind})`, () => {
       { comment: id, changes: { body: { old: 'Final', new: 'Final (edited by a moderator)' } } },
       { comment: id, changes: { body: { old: 'Draft', new: 'Final' } } },
     ]);
-    const [row] = await t.sql<{ body: string }>('select body from comment where id = ?', [fromGlobalId(id)!.id]);
+    const [row] = await t.sql<{ body: string }>('select body from comment where id = ?', [fromGlobalId(id)!.key]);
     expect(row.body).toBe('Final (edited by a moderator)');
   });
 
@@ -67,7 +67,7 @@ describe(`comment mutations (${databaseKind})`, () => {
     const two = (await t.gql(ADD, { target: article.id, body: 'Moderate me' }, { token: grace.token })).data.addComment.id;
     expect(errorCodes(await t.gql(DELETE, { id: one }, { token: linus.token }))).toEqual(['FORBIDDEN']);
     const byAuthor = await t.gql(DELETE, { id: one }, { token: grace.token });
-    expect(byAuthor.data.deleteComment).toEqual({ deletedId: one, target: { __typename: 'Article', id: article.id } });
+    expect(byAuthor.data.deleteComment).toEqual({ deletedId: one, target: { __typename: 'FixtureFossil', id: article.id } });
     const byAdmin = await t.gql(DELETE, { id: two }, { token: ada.token });
     expect(byAdmin.errors).toBeUndefined();
     expect((await t.gql('query($id: ID!) { node(id: $id) { id } }', { id: one })).data.node).toBeNull();
@@ -97,7 +97,7 @@ describe(`comment mutations (${databaseKind})`, () => {
 
   it.each([
     ['a malformed ID', 'bogus', 'BAD_USER_INPUT'],
-    ['the ID of an Article', toGlobalId('Article', 1), 'BAD_USER_INPUT'],
+    ['the ID of a content object', toGlobalId('FixtureAnimal', 1), 'BAD_USER_INPUT'],
     ['the ID of a missing comment', toGlobalId('Comment', 999_999), 'NOT_FOUND'],
   ])('editComment/deleteComment reject %s with %s naming `id`', async (_what, id, code) => {
     for (const res of [await t.gql(EDIT, { id, body: 'x' }, { token: ada.token }), await t.gql(DELETE, { id }, { token: ada.token })]) {
@@ -106,7 +106,7 @@ describe(`comment mutations (${databaseKind})`, () => {
   });
 
   it('rejects a comment on a missing object with NOT_FOUND', async () => {
-    const res = await t.gql(ADD, { target: toGlobalId('Video', 424_242), body: 'Anyone?' }, { token: grace.token });
+    const res = await t.gql(ADD, { target: toGlobalId('FixtureVegetable', 424_242), body: 'Anyone?' }, { token: grace.token });
     expect(res.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', argumentName: 'target' });
   });
 
@@ -116,8 +116,8 @@ describe(`comment mutations (${databaseKind})`, () => {
     );
     await t.sql(`create trigger h3_fail_activity before insert on activity_entry for each row execute function h3_fail_activity()`);
     try {
-      const [row] = await t.sql<{ id: number }>(`insert into article (title) values ('FAIL comments') returning id`);
-      const res = await t.gql(ADD, { ref: { article: row.id }, body: 'Lost' }, { token: grace.token });
+      const [row] = await t.sql<{ id: number }>(`insert into cg_fixture_animal (name) values ('FAIL comments') returning id`);
+      const res = await t.gql(ADD, { ref: { fixtureAnimal: row.id }, body: 'Lost' }, { token: grace.token });
       expect(errorCodes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(await t.sql(`select 1 from comment where body = 'Lost'`)).toHaveLength(0);
       expect(await t.sql(`select 1 from activity_entry where object_repr like 'FAIL%'`)).toHaveLength(0);

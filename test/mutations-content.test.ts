@@ -13,38 +13,39 @@ interface Case {
   changes: Record<string, { old: unknown; new: unknown }>;
 }
 
+/** One case per core content type: integer, bigint and uuid keys, nullable, defaulted and unique fields. */
 const cases: Case[] = [
   {
-    type: 'Article',
-    table: 'article',
-    create: { title: 'Hello', body: 'World' },
+    type: 'FixtureAnimal',
+    table: 'cg_fixture_animal',
+    create: { name: 'Hello', legs: 4 },
     repr: 'Hello',
-    update: { title: 'Hello again', body: 'World' },
-    changes: { title: { old: 'Hello', new: 'Hello again' } },
+    update: { name: 'Hello again', legs: 4 },
+    changes: { name: { old: 'Hello', new: 'Hello again' } },
   },
   {
-    type: 'Book',
-    table: 'book',
-    create: { title: 'SICP', authorName: 'Abelson', isbn: '0262510871', publishedYear: 1985 },
-    repr: 'SICP (Abelson)',
-    update: { isbn: null, publishedYear: 1996 },
-    changes: { isbn: { old: '0262510871', new: null }, publishedYear: { old: 1985, new: 1996 } },
+    type: 'FixtureVegetable',
+    table: 'cg_fixture_vegetable',
+    create: { name: 'Kale', isYucky: true },
+    repr: 'Kale (vegetable)',
+    update: { isYucky: false },
+    changes: { isYucky: { old: true, new: false } },
   },
   {
-    type: 'Video',
-    table: 'video',
-    create: { title: 'Talk', url: 'https://example.com/talk' },
-    repr: 'Talk',
-    update: { durationSeconds: 61 },
-    changes: { durationSeconds: { old: 0, new: 61 } },
+    type: 'FixtureMineral',
+    table: 'cg_fixture_mineral',
+    create: { name: 'Quartz', hardness: 7, code: 'QZ-1' },
+    repr: 'Quartz',
+    update: { code: null, hardness: 8 },
+    changes: { code: { old: 'QZ-1', new: null }, hardness: { old: 7, new: 8 } },
   },
   {
-    type: 'Product',
-    table: 'product',
-    create: { name: 'Lamp', sku: 'LAMP-1', priceCents: 1999 },
-    repr: 'Lamp [LAMP-1]',
-    update: { name: 'Desk lamp', priceCents: 2499 },
-    changes: { name: { old: 'Lamp', new: 'Desk lamp' }, priceCents: { old: 1999, new: 2499 } },
+    type: 'FixtureFossil',
+    table: 'cg_fixture_fossil',
+    create: { name: 'Trilobite', era: 'Cambrian' },
+    repr: 'Trilobite',
+    update: { era: null },
+    changes: { era: { old: 'Cambrian', new: null } },
   },
 ];
 
@@ -60,18 +61,18 @@ describe(`content create/update/delete (${databaseKind})`, () => {
       .then((res) => res.data.activity.edges.map((e: { node: unknown }) => e.node));
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada');
   });
   afterAll(() => t?.stop());
 
   it('generates the input types from each entity: required fields non-null, server-managed fields absent', async () => {
-    const res = await t.gql(`{ c: __type(name: "CreateBookInput") { fields: inputFields { name type { kind name ofType { name } } } }
-                               u: __type(name: "UpdateBookInput") { fields: inputFields { name type { kind name } } } }`);
+    const res = await t.gql(`{ c: __type(name: "CreateFixtureMineralInput") { fields: inputFields { name type { kind name ofType { name } } } }
+                               u: __type(name: "UpdateFixtureMineralInput") { fields: inputFields { name type { kind name } } } }`);
     const show = (f: { name: string; type: { kind: string; name: string | null; ofType: { name: string } | null } }) =>
       `${f.name}: ${f.type.kind === 'NON_NULL' ? `${f.type.ofType!.name}!` : f.type.name}`;
-    expect(res.data.c.fields.map(show).sort()).toEqual(['authorName: String!', 'isbn: String', 'publishedYear: Int', 'title: String!']);
-    expect(res.data.u.fields.map(show).sort()).toEqual(['authorName: String', 'isbn: String', 'publishedYear: Int', 'title: String']);
+    expect(res.data.c.fields.map(show).sort()).toEqual(['code: String', 'hardness: Int', 'name: String!']);
+    expect(res.data.u.fields.map(show).sort()).toEqual(['code: String', 'hardness: Int', 'name: String']);
   });
 
   describe.each(cases)('$type', (c) => {
@@ -99,10 +100,11 @@ describe(`content create/update/delete (${databaseKind})`, () => {
     });
 
     it('deletes through the API: tags, comments and links go with the object, activity stays with objectRepr', async () => {
-      const obj = await createContent(t, ada.token, c.type, { ...c.create, ...(c.type === 'Product' ? { sku: 'DEL-1' } : {}) });
-      const other = await createContent(t, ada.token, 'Article', { title: `Neighbour of ${c.type}` });
+      const obj = await createContent(t, ada.token, c.type, { ...c.create, ...(c.type === 'FixtureMineral' ? { code: 'DEL-1' } : {}) });
+      const other = await createContent(t, ada.token, 'FixtureAnimal', { name: `Neighbour of ${c.type}` });
       const token = { token: ada.token };
-      await t.gql(`mutation($id: ID!) { addTags(target: $id, names: ["doomed", "shared"]) { changed } }`, { id: obj.id }, token);
+      const taggable = t.server.registry.takesPart(t.server.registry.byTypeName(c.type)!, 'tags');
+      if (taggable) await t.gql(`mutation($id: ID!) { addTags(target: $id, names: ["doomed", "shared"]) { changed } }`, { id: obj.id }, token);
       await t.gql(`mutation($id: ID!) { addTags(target: $id, names: ["shared"]) { changed } }`, { id: other.id }, token);
       await t.gql(`mutation($id: ID!) { addComment(target: $id, body: "bye") { id } }`, { id: obj.id }, token);
       await t.gql(`mutation($a: ID!, $b: ID!) { linkObjects(source: $a, target: $b, kind: "related") { id } }`, { a: obj.id, b: other.id }, token);
@@ -113,13 +115,13 @@ describe(`content create/update/delete (${databaseKind})`, () => {
       expect(res.data.d).toEqual({ deletedId: obj.id, objectRepr: expect.any(String) });
 
       const ct = t.server.registry.idOf(t.server.registry.byTypeName(c.type)!.cls);
-      const key = [ct, obj.databaseId];
+      const key = [ct, String(obj.databaseId)];
       const count = async (sql: string, params = key) => Number((await t.sql<{ n: string }>(sql, params))[0].n);
       expect(await count(`select count(*) as n from ${c.table} where id = ?`, [obj.databaseId])).toBe(0);
       expect(await count('select count(*) as n from tagged_item where content_type_id = ? and object_id = ?')).toBe(0);
       expect(await count('select count(*) as n from comment where content_type_id = ? and object_id = ?')).toBe(0);
       expect(await count('select count(*) as n from content_link where (source_type_id = ? and source_id = ?) or (target_type_id = ? and target_id = ?)', [...key, ...key])).toBe(0);
-      expect(await count('select count(*) as n from activity_entry where content_type_id = ? and object_id = ?')).toBeGreaterThanOrEqual(5);
+      expect(await count('select count(*) as n from activity_entry where content_type_id = ? and object_id = ?')).toBeGreaterThanOrEqual(taggable ? 5 : 4);
       // The neighbour keeps its own tag; the shared tag still exists.
       const neighbour = await t.gql(`query($id: ID!) { node(id: $id) { ... on Taggable { tags { name } } } }`, { id: other.id });
       expect(neighbour.data.node.tags).toEqual([{ name: 'shared' }]);
@@ -132,16 +134,17 @@ describe(`content create/update/delete (${databaseKind})`, () => {
   });
 
   it.each([
-    ['an empty required string', 'createArticle', { input: { title: '  ' } }, 'input.title'],
-    ['a string over the column length', 'createArticle', { input: { title: 'x'.repeat(201) } }, 'input.title'],
-    ['a control character', 'createArticle', { input: { title: 'a\u0007b' } }, 'input.title'],
-    ['null for a non-nullable field', 'updateArticle', { id: 'ARTICLE', input: { title: null } }, 'input.title'],
-    ['a duplicate unique value', 'createProduct', { input: { name: 'Copy', sku: 'UNIQUE-1' } }, 'input.sku'],
-    ['the ID of another type', 'updateArticle', { id: toGlobalId('Book', 1), input: { title: 'x' } }, 'id'],
-    ['a malformed ID', 'deleteVideo', { id: '%%%' }, 'id'],
+    ['an empty required string', 'createFixtureAnimal', { input: { name: '  ' } }, 'input.name'],
+    ['a string over the column length', 'createFixtureAnimal', { input: { name: 'x'.repeat(101) } }, 'input.name'],
+    ['a control character', 'createFixtureAnimal', { input: { name: 'a\u0007b' } }, 'input.name'],
+    ['null for a non-nullable field', 'updateFixtureAnimal', { id: 'ARTICLE', input: { name: null } }, 'input.name'],
+    ['a duplicate unique value', 'createFixtureMineral', { input: { name: 'Copy', code: 'UNIQUE-1' } }, 'input.code'],
+    ['the ID of another type', 'updateFixtureAnimal', { id: toGlobalId('FixtureVegetable', 1), input: { name: 'x' } }, 'id'],
+    ['an integer key for a uuid type', 'updateFixtureFossil', { id: toGlobalId('FixtureFossil', 1), input: { name: 'x' } }, 'id'],
+    ['a malformed ID', 'deleteFixtureFossil', { id: '%%%' }, 'id'],
   ])('rejects %s with BAD_USER_INPUT naming it', async (_what, mutation, variables, argumentName) => {
-    await t.gql(`mutation { createProduct(input: { name: "Original", sku: "UNIQUE-1" }) { id } }`, {}, { token: ada.token });
-    const article = await createContent(t, ada.token, 'Article', { title: 'Target' });
+    await t.gql(`mutation { createFixtureMineral(input: { name: "Original", code: "UNIQUE-1" }) { id } }`, {}, { token: ada.token });
+    const article = await createContent(t, ada.token, 'FixtureAnimal', { name: 'Target' });
     const vars = { ...variables, ...((variables as { id?: string }).id === 'ARTICLE' ? { id: article.id } : {}) };
     const type = mutation.replace(/^(create|update|delete)/, '');
     const signature = mutation.startsWith('create')
@@ -149,15 +152,15 @@ describe(`content create/update/delete (${databaseKind})`, () => {
       : mutation.startsWith('update')
         ? `($id: ID!, $input: Update${type}Input!) { r: ${mutation}(id: $id, input: $input) { __typename } }`
         : `($id: ID!) { r: ${mutation}(id: $id) { __typename } }`;
-    const before = await t.sql<{ n: string }>('select (select count(*) from article) + (select count(*) from product) + (select count(*) from activity_entry) as n');
+    const before = await t.sql<{ n: string }>('select (select count(*) from cg_fixture_animal) + (select count(*) from cg_fixture_mineral) + (select count(*) from activity_entry) as n');
     const res = await t.gql(`mutation${signature}`, vars, { token: ada.token });
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName });
-    const after = await t.sql<{ n: string }>('select (select count(*) from article) + (select count(*) from product) + (select count(*) from activity_entry) as n');
+    const after = await t.sql<{ n: string }>('select (select count(*) from cg_fixture_animal) + (select count(*) from cg_fixture_mineral) + (select count(*) from activity_entry) as n');
     expect(after[0].n).toEqual(before[0].n);
   });
 
   it('rejects a missing required field before any resolver runs', async () => {
-    const res = await t.gql('mutation($input: CreateBookInput!) { createBook(input: $input) { id } }', { input: { title: 'No author' } }, { token: ada.token });
+    const res = await t.gql('mutation($input: CreateFixtureAnimalInput!) { createFixtureAnimal(input: $input) { id } }', { input: { legs: 3 } }, { token: ada.token });
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
   });
 
@@ -167,24 +170,24 @@ describe(`content create/update/delete (${databaseKind})`, () => {
     );
     await t.sql(`create trigger h3_fail_activity before insert on activity_entry for each row execute function h3_fail_activity()`);
     await t.sql(
-      `create or replace function h3_fail_delete() returns trigger language plpgsql as $$ begin if old.title like 'KEEP%' then raise exception 'injected failure'; end if; return old; end $$`,
+      `create or replace function h3_fail_delete() returns trigger language plpgsql as $$ begin if old.name like 'KEEP%' then raise exception 'injected failure'; end if; return old; end $$`,
     );
-    await t.sql(`create trigger h3_fail_delete before delete on article for each row execute function h3_fail_delete()`);
+    await t.sql(`create trigger h3_fail_delete before delete on cg_fixture_animal for each row execute function h3_fail_delete()`);
     try {
-      const created = await t.gql('mutation { createArticle(input: { title: "FAIL to create" }) { id } }', {}, { token: ada.token });
+      const created = await t.gql('mutation { createFixtureAnimal(input: { name: "FAIL to create" }) { id } }', {}, { token: ada.token });
       expect(errorCodes(created)).toEqual(['INTERNAL_SERVER_ERROR']);
-      expect(await t.sql(`select 1 from article where title = 'FAIL to create'`)).toHaveLength(0);
+      expect(await t.sql(`select 1 from cg_fixture_animal where name = 'FAIL to create'`)).toHaveLength(0);
 
-      const keep = await createContent(t, ada.token, 'Article', { title: 'KEEP me' });
+      const keep = await createContent(t, ada.token, 'FixtureAnimal', { name: 'KEEP me' });
       await t.gql(`mutation($id: ID!) { addTags(target: $id, names: ["kept"]) { changed } }`, { id: keep.id }, { token: ada.token });
-      const deleted = await t.gql(`mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }`, { id: keep.id }, { token: ada.token });
+      const deleted = await t.gql(`mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }`, { id: keep.id }, { token: ada.token });
       expect(errorCodes(deleted)).toEqual(['INTERNAL_SERVER_ERROR']);
-      expect(await t.sql(`select 1 from article where id = ?`, [keep.databaseId])).toHaveLength(1);
+      expect(await t.sql(`select 1 from cg_fixture_animal where id = ?`, [keep.databaseId])).toHaveLength(1);
       expect(await t.sql(`select 1 from activity_entry where verb = 'deleted' and object_repr = 'KEEP me'`)).toHaveLength(0);
-      expect(await t.sql(`select 1 from tagged_item ti join content_type ct on ct.id = ti.content_type_id where ct.model = 'article' and ti.object_id = ?`, [keep.databaseId])).toHaveLength(1);
+      expect(await t.sql(`select 1 from tagged_item ti join content_type ct on ct.id = ti.content_type_id where ct.model = 'fixtureanimal' and ti.object_id = ?`, [String(keep.databaseId)])).toHaveLength(1);
     } finally {
       await t.sql(`drop trigger h3_fail_activity on activity_entry`);
-      await t.sql(`drop trigger h3_fail_delete on article`);
+      await t.sql(`drop trigger h3_fail_delete on cg_fixture_animal`);
     }
   });
 });

@@ -121,7 +121,7 @@ describe(`request log (${databaseKind})`, () => {
     const ok = await post(t, { query: 'mutation TagIt { addTags(targetRef: { user: 1 }, names: ["logged"]) { changed } }' }, { authorization: `Bearer ${user.token}` });
     expect(ok.body.errors).toBeUndefined();
     expect(await requestLine(logs, ok.requestId)).toMatchObject({ operationName: 'TagIt', operationType: 'mutation', userId: user.id });
-    const bad = await post(t, { query: 'query TooMany { articles(first: 1000) { edges { cursor } } }' });
+    const bad = await post(t, { query: 'query TooMany { users(first: 1000) { edges { cursor } } }' });
     expect(bad.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(await requestLine(logs, bad.requestId)).toMatchObject({ status: 200, operationName: 'TooMany', errorCodes: ['BAD_USER_INPUT'] });
     const unauthenticated = await post(t, { query: 'mutation NoToken { addTags(targetRef: { user: 1 }, names: ["x"]) { changed } }' }, { authorization: 'Bearer cg_not-a-real-token' });

@@ -51,7 +51,7 @@ describe(`metrics (${databaseKind})`, () => {
     await t.gql('query MetricsOk { health { ok } }');
     const statements = ok.extensions!.sqlStatements!;
     expect(statements).toBeGreaterThan(0);
-    const bad = await t.gql('query MetricsBad { articles(first: 1000) { edges { cursor } } }');
+    const bad = await t.gql('query MetricsBad { users(first: 1000) { edges { cursor } } }');
     expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const unparsable = await t.gql('{ health(');
     expect(unparsable.status).toBe(400);

@@ -11,7 +11,7 @@ async function get(url: string) {
   return { status: response.status, body: (await response.json()) as any };
 }
 
-async function query(url: string, source = '{ articles(first: 5) { edges { node { id } } } }') {
+async function query(url: string, source = '{ users(first: 5) { edges { node { id } } } }') {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: source }) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }

@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArticlesDocument, FeedDocument, ObjectWithCommentsDocument, TagPageDocument } from '../client/generated/graphql.js';
 import { databaseKind } from './helpers/database.js';
-import { run } from './helpers/operations.js';
 import {
-  CONTENT_TYPE_NAMES,
   commentOn,
   contentTypeIds,
+  CORE_TYPES,
   createObjects,
   createTags,
   insertRows,
   type ObjectRef,
   recordActivity,
+  TAGGABLE_TYPES,
   tagObjects,
-} from './helpers/read-data.js';
+} from './fixtures/core.data.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 interface Page<K> {
@@ -40,6 +39,17 @@ async function pageToTheEnd<K>(fetchPage: (after: string | null | undefined) => 
 }
 
 /** Timestamps with ties (three rows share one) and sub-millisecond steps, as text PostgreSQL parses exactly. */
+const FEED = `query($verb: String, $first: Int, $after: String) {
+  activity(verb: $verb, first: $first, after: $after) { edges { node { databaseId } } pageInfo { hasNextPage endCursor } }
+}`;
+const TAG_ITEMS = `query($name: String!, $first: Int, $after: String) {
+  tag(name: $name) { items(first: $first, after: $after) { edges { node { __typename ... on ContentNode { databaseId } } } pageInfo { hasNextPage endCursor } } }
+}`;
+const ANIMALS = `query($first: Int, $after: String) { fixtureAnimals(first: $first, after: $after) { edges { node { databaseId } } pageInfo { hasNextPage endCursor } } }`;
+const COMMENTS = `query($id: ID!, $first: Int, $after: String) {
+  node(id: $id) { ... on Commentable { comments(first: $first, after: $after) { edges { node { databaseId } } pageInfo { hasNextPage endCursor } } } }
+}`;
+
 const tricky = (i: number) => `2025-03-01 10:${String(Math.floor(i / 3) % 60).padStart(2, '0')}:00.${String(100_000 + (i % 2) * 7).padStart(6, '0')}+00`;
 
 describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
@@ -49,45 +59,45 @@ describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
   let actor: ObjectRef;
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     cts = await contentTypeIds(t.sql);
     objects = [];
-    for (const type of CONTENT_TYPE_NAMES) objects.push(...(await createObjects(t.sql, cts, type, 8)));
+    for (const type of CORE_TYPES) objects.push(...(await createObjects(t.sql, cts, type, 8)));
     actor = objects.find((o) => o.type === 'User')!;
   });
   afterAll(() => t?.stop());
 
   it('pages the feed to the end with no duplicates or gaps (ties and microseconds included)', async () => {
-    await recordActivity(t.sql, objects, actor.id, 'paged', tricky);
+    await recordActivity(t.sql, objects, actor.id as number, 'paged', tricky);
     const expected = (await t.sql<{ id: number }>(`select id from activity_entry where verb = 'paged' order by created_at desc, id desc`)).map((r) => Number(r.id));
     expect(expected.length).toBe(40);
     const seen = await pageToTheEnd(
       async (after) => {
-        const res = await run(t, FeedDocument, { verb: 'paged', first: 7, after });
+        const res = await t.gql(FEED, { verb: 'paged', first: 7, after });
         expect(res.errors).toBeUndefined();
-        const c = res.data!.activity;
-        return { ids: c.edges.map((e) => e.node.databaseId), ...c.pageInfo };
+        const c = res.data.activity;
+        return { ids: c.edges.map((e: any) => e.node.databaseId), ...c.pageInfo };
       },
       // Newer entries arrive between pages; keyset cursors are not shifted by them (OFFSET would repeat rows).
-      async () => void (await recordActivity(t.sql, objects.slice(0, 2), actor.id, 'paged')),
+      async () => void (await recordActivity(t.sql, objects.slice(0, 2), actor.id as number, 'paged')),
     );
     expect(seen).toEqual(expected);
   });
 
   it('pages a tag across content types to the end with no duplicates or gaps', async () => {
     const [tagId] = await createTags(t.sql, ['paging']);
-    await tagObjects(t.sql, objects, [tagId], tricky);
+    await tagObjects(t.sql, objects.filter((o) => TAGGABLE_TYPES.includes(o.type)), [tagId], tricky);
     const expected = (
-      await t.sql<{ ct: number; oid: number }>(`select content_type_id as ct, object_id as oid from tagged_item where tag_id = ? order by created_at desc, id desc`, [tagId])
-    ).map((r) => `${Number(r.ct)}:${Number(r.oid)}`);
-    const extra = await createObjects(t.sql, cts, 'Video', 10, 'Late video');
+      await t.sql<{ ct: number; oid: string }>(`select content_type_id as ct, object_id as oid from tagged_item where tag_id = ? order by created_at desc, id desc`, [tagId])
+    ).map((r) => `${Number(r.ct)}:${r.oid}`);
+    const extra = await createObjects(t.sql, cts, 'FixtureFossil', 10, 'Late fossil');
     let next = 0;
     const seen = await pageToTheEnd(
       async (after) => {
-        const res = await run(t, TagPageDocument, { name: 'PAGING', first: 6, after });
+        const res = await t.gql(TAG_ITEMS, { name: 'PAGING', first: 6, after });
         expect(res.errors).toBeUndefined();
-        const c = res.data!.tag!.items;
-        return { ids: c.edges.map((e) => `${cts[e.node.__typename]}:${e.node.databaseId}`), ...c.pageInfo };
+        const c = res.data.tag.items;
+        return { ids: c.edges.map((e: any) => `${cts[e.node.__typename as keyof typeof cts]}:${e.node.databaseId}`), ...c.pageInfo };
       },
       async () => void (await tagObjects(t.sql, [extra[next++]], [tagId])),
     );
@@ -97,38 +107,37 @@ describe(`keyset pagination while rows are inserted (${databaseKind})`, () => {
   it('pages a content list to the end with no duplicates or gaps', async () => {
     await insertRows(
       t.sql,
-      'article',
-      Array.from({ length: 23 }, (_, i) => ({ title: `Listed ${i}`, created_at: tricky(i) })),
+      'cg_fixture_animal',
+      Array.from({ length: 23 }, (_, i) => ({ name: `Listed ${i}`, created_at: tricky(i) })),
     );
-    const expected = (await t.sql<{ id: number }>('select id from article order by created_at desc, id desc')).map((r) => Number(r.id));
+    const expected = (await t.sql<{ id: number }>('select id from cg_fixture_animal order by created_at desc, id desc')).map((r) => Number(r.id));
     const seen = await pageToTheEnd(
       async (after) => {
-        const res = await run(t, ArticlesDocument, { first: 5, after });
+        const res = await t.gql(ANIMALS, { first: 5, after });
         expect(res.errors).toBeUndefined();
-        return { ids: res.data!.articles.edges.map((e) => e.node.databaseId), ...res.data!.articles.pageInfo };
+        return { ids: res.data.fixtureAnimals.edges.map((e: any) => e.node.databaseId), ...res.data.fixtureAnimals.pageInfo };
       },
-      async () => void (await insertRows(t.sql, 'article', [{ title: 'Inserted meanwhile' }])),
+      async () => void (await insertRows(t.sql, 'cg_fixture_animal', [{ name: 'Inserted meanwhile' }])),
     );
     expect(seen).toEqual(expected);
   });
 
   it('pages the comments of an object oldest first; comments added meanwhile come at the end, once', async () => {
-    const target = objects.find((o) => o.type === 'Book')!;
-    await commentOn(t.sql, [target], actor.id, 12, (i) => new Date(Date.UTC(2025, 4, 1, 0, Math.floor(i / 2))));
-    const before = (await t.sql<{ id: number }>('select id from comment where object_id = ? and content_type_id = ? order by created_at, id', [target.id, target.ct])).map((r) =>
+    const target = objects.find((o) => o.type === 'FixtureFossil')!;
+    await commentOn(t.sql, [target], actor.id as number, 12, (i) => new Date(Date.UTC(2025, 4, 1, 0, Math.floor(i / 2))));
+    const before = (await t.sql<{ id: number }>('select id from comment where object_id = ? and content_type_id = ? order by created_at, id', [target.key, target.ct])).map((r) =>
       Number(r.id),
     );
     const added: number[] = [];
     const seen = await pageToTheEnd(
       async (after) => {
-        const res = await run(t, ObjectWithCommentsDocument, { id: target.gid, first: 5, after });
+        const res = await t.gql(COMMENTS, { id: target.gid, first: 5, after });
         expect(res.errors).toBeUndefined();
-        const node = res.data!.node!;
-        if (node.__typename !== 'Book') throw new Error('expected a Book');
-        return { ids: node.comments.edges.map((e) => e.node.databaseId), ...node.comments.pageInfo };
+        const c = res.data.node.comments;
+        return { ids: c.edges.map((e: any) => e.node.databaseId), ...c.pageInfo };
       },
       async () => {
-        if (added.length < 3) added.push(...(await commentOn(t.sql, [target], actor.id, 1)));
+        if (added.length < 3) added.push(...(await commentOn(t.sql, [target], actor.id as number, 1)));
       },
     );
     expect(new Set(seen).size).toBe(seen.length);

@@ -79,14 +79,14 @@ describe(`production mode over HTTP (${databaseKind})`, () => {
   });
 
   it('gives no "Did you mean" suggestions', async () => {
-    const res = await t.gql('{ artcles { edges { node { id } } } }');
+    const res = await t.gql('{ usrs { edges { node { id } } } }');
     expect(res.errors![0].message).not.toMatch(/Did you mean/);
   });
 
   it('still refuses an over-complex operation with the limits in the error, but reports no cost or statements', async () => {
-    const ok = await t.gql('{ articles(first: 1) { edges { node { id } } } }');
+    const ok = await t.gql('{ users(first: 1) { edges { node { id } } } }');
     expect(ok.extensions).toBeUndefined();
-    const refused = await t.gql('{ articles(first: 100) { edges { node { comments(first: 100) { edges { node { author { tags { name } } } } } } } } }');
+    const refused = await t.gql('{ users(first: 100) { edges { node { comments(first: 100) { edges { node { author { tags { name } } } } } } } } }');
     expect(refused.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', maximum: 50_000 });
     expect(JSON.stringify(refused)).not.toContain('stacktrace');
   });
@@ -100,7 +100,7 @@ describe(`production mode over HTTP (${databaseKind})`, () => {
     const open = await startTestServer({ development: false, statementCounts: false, introspection: true, suggestions: true });
     try {
       expect((await open.gql('{ __schema { queryType { name } } }')).data.__schema.queryType.name).toBe('Query');
-      expect((await open.gql('{ artcles { edges { node { id } } } }')).errors![0].message).toMatch(/Did you mean "articles"/);
+      expect((await open.gql('{ usrs { edges { node { id } } } }')).errors![0].message).toMatch(/Did you mean "users"/);
     } finally {
       await open.stop();
     }

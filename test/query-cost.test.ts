@@ -35,7 +35,7 @@ describe(`operation cost before execution (${databaseKind})`, () => {
       expect(error.message).toContain(`the limit is`);
       expect(error.extensions).not.toHaveProperty('http');
       expect(res.extensions?.sqlStatements ?? 0).toBe(0);
-      const after = await t.gql('{ health { ok } articles(first: 1) { edges { node { id } } } }');
+      const after = await t.gql('{ health { ok } users(first: 1) { edges { node { id } } } }');
       expect(after.status).toBe(200);
       expect(after.errors).toBeUndefined();
       expect(after.data.health.ok).toBe(true);
@@ -85,7 +85,7 @@ describe(`operation cost before execution (${databaseKind})`, () => {
   });
 
   it('counts a variable page size against the limit before running anything', async () => {
-    const query = 'query($n: Int) { articles(first: $n) { edges { node { comments(first: $n) { edges { node { author { tags { name } } } } } } } } }';
+    const query = 'query($n: Int) { users(first: $n) { edges { node { comments(first: $n) { edges { node { author { tags { name } } } } } } } } }';
     const res = await t.gql(query, { n: 100 });
     expect(res.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
     expect(res.extensions?.sqlStatements).toBe(0);
@@ -101,10 +101,10 @@ describe(`operation cost before execution (${databaseKind})`, () => {
   });
 
   it('refuses absurd page sizes by cost before the resolver sees them; negative ones are the resolver\'s BAD_USER_INPUT', async () => {
-    const huge = await t.gql('query($n: Int) { articles(first: $n) { edges { node { id } } } }', { n: 2_147_483_647 });
+    const huge = await t.gql('query($n: Int) { users(first: $n) { edges { node { id } } } }', { n: 2_147_483_647 });
     expect(huge.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
     expect(huge.extensions?.sqlStatements).toBe(0);
-    const negative = await t.gql('{ articles(first: -1) { edges { node { id } } } }');
+    const negative = await t.gql('{ users(first: -1) { edges { node { id } } } }');
     expect(negative.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'first' });
   });
 

@@ -21,7 +21,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
   let users: TestUser[];
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     admin = await createTestUser(t, 'root', { admin: true });
     users = [];
     for (const name of ['ada', 'grace', 'linus']) users.push(await createTestUser(t, name));
@@ -34,23 +34,23 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     await t.sql(`create or replace function race_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.4); return old; end $$`);
     await t.sql(`create trigger a_race_slow before delete on tag for each row when (old.name like 'src-%') execute function race_slow()`);
     try {
-      const articles = [];
-      for (let i = 0; i < 20; i++) articles.push(await createContent(t, users[0].token, 'Article', { title: `Merge race ${i}` }));
+      const animals = [];
+      for (let i = 0; i < 20; i++) animals.push(await createContent(t, users[0].token, 'FixtureAnimal', { name: `Merge race ${i}` }));
       for (let round = 0; round < 9; round++) {
-        await t.gql(ADD_TAGS, { target: articles[0].id, names: [`src-${round}`] }, { token: users[0].token });
+        await t.gql(ADD_TAGS, { target: animals[0].id, names: [`src-${round}`] }, { token: users[0].token });
         const merge = t.gql(MERGE, { from: [`src-${round}`], into: `dst-${round}` }, { token: admin.token });
         await new Promise((resolve) => setTimeout(resolve, 100));
         const results = await Promise.all([
           merge,
-          ...articles.map((article, i) =>
-            t.gql(ADD_TAGS, { target: article.id, names: [`src-${round}`, `other-${round}`] }, { token: users[i % users.length].token }),
+          ...animals.map((animal, i) =>
+            t.gql(ADD_TAGS, { target: animal.id, names: [`src-${round}`, `other-${round}`] }, { token: users[i % users.length].token }),
           ),
         ]);
         for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-        for (const article of articles) {
+        for (const animal of animals) {
           const rows = await t.sql<{ name: string }>(
             `select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like '%-${round}' order by t.name`,
-            [article.databaseId],
+            [String(animal.databaseId)],
           );
           const names = rows.map((row) => row.name);
           // Tagged before the merge: moved to dst; after it: src is a new tag again. Never lost.
@@ -64,9 +64,9 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
   });
 
   it('two merges in opposite directions: both answer truthfully (done, or NOT_FOUND for a tag the other merged away)', async () => {
-    const article = await createContent(t, users[0].token, 'Article', { title: 'Opposite merges' });
+    const animal = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Opposite merges' });
     for (let round = 0; round < 10; round++) {
-      await t.gql(ADD_TAGS, { target: article.id, names: [`x-${round}`, `y-${round}`] }, { token: users[0].token });
+      await t.gql(ADD_TAGS, { target: animal.id, names: [`x-${round}`, `y-${round}`] }, { token: users[0].token });
       const [a, b] = await Promise.all([
         t.gql(MERGE, { from: [`x-${round}`], into: `y-${round}` }, { token: admin.token }),
         t.gql(MERGE, { from: [`y-${round}`], into: `x-${round}` }, { token: admin.token }),
@@ -79,22 +79,22 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
   });
 
   it('mergeTags racing deletes of tagged objects: the merge succeeds and retags the survivors', async () => {
-    const articles = [];
-    for (let i = 0; i < 12; i++) articles.push(await createContent(t, users[1].token, 'Article', { title: `Doomed tagged ${i}` }));
-    for (const article of articles) await t.gql(ADD_TAGS, { target: article.id, names: ['doomed-src'] }, { token: users[1].token });
-    const calls = articles.filter((_, i) => i % 2).map((article) => t.gql('mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }', { id: article.id }, { token: users[1].token }));
+    const animals = [];
+    for (let i = 0; i < 12; i++) animals.push(await createContent(t, users[1].token, 'FixtureAnimal', { name: `Doomed tagged ${i}` }));
+    for (const animal of animals) await t.gql(ADD_TAGS, { target: animal.id, names: ['doomed-src'] }, { token: users[1].token });
+    const calls = animals.filter((_, i) => i % 2).map((animal) => t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: animal.id }, { token: users[1].token }));
     calls.splice(3, 0, t.gql(MERGE, { from: ['doomed-src'], into: 'doomed-dst' }, { token: admin.token }));
     const results = await Promise.all(calls);
     for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     const survivors = await t.sql(
-      `select 1 from tagged_item ti join tag t on t.id = ti.tag_id where t.name = 'doomed-dst' and ti.object_id in (${articles.filter((_, i) => !(i % 2)).map((a) => a.databaseId).join(', ')})`,
+      `select 1 from tagged_item ti join tag t on t.id = ti.tag_id where t.name = 'doomed-dst' and ti.object_id in (${animals.filter((_, i) => !(i % 2)).map((a) => `'${a.databaseId}'`).join(', ')})`,
     );
     expect(survivors).toHaveLength(6);
   });
 
   it('linkObjects racing unlinkObjects of the same link: every link call succeeds, the unlink succeeds', async () => {
-    const source = await createContent(t, users[2].token, 'Article', { title: 'Link source' });
-    const target = await createContent(t, users[2].token, 'Article', { title: 'Link target' });
+    const source = await createContent(t, users[2].token, 'FixtureAnimal', { name: 'Link source' });
+    const target = await createContent(t, users[2].token, 'FixtureAnimal', { name: 'Link target' });
     for (let round = 0; round < 10; round++) {
       const first = await t.gql(LINK, { source: source.id, target: target.id }, { token: users[2].token });
       const results = await Promise.all([
@@ -102,9 +102,9 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
         t.gql(UNLINK, { id: first.data.linkObjects.id }, { token: users[2].token }),
       ]);
       for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-      const links = await t.sql(`select 1 from content_link where source_id = ? and target_id = ?`, [source.databaseId, target.databaseId]);
+      const links = await t.sql(`select 1 from content_link where source_id = ? and target_id = ?`, [String(source.databaseId), String(target.databaseId)]);
       expect(links.length).toBeLessThanOrEqual(1);
-      await t.sql(`delete from content_link where source_id = ? and target_id = ?`, [source.databaseId, target.databaseId]);
+      await t.sql(`delete from content_link where source_id = ? and target_id = ?`, [String(source.databaseId), String(target.databaseId)]);
     }
   });
 });

@@ -3,7 +3,7 @@ import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createTestUser } from './helpers/accounts.js';
 
-const QUERY = '{ articles(first: 100) { edges { node { id } } } }'; // costs 300
+const QUERY = '{ users(first: 100) { edges { node { id } } } }'; // costs 300
 
 /** Waits for the budgets' window (2 s here) to end: every client's budget is whole again. */
 function nextWindow(): Promise<void> {
@@ -67,7 +67,7 @@ describe(`cost budget per client (${databaseKind})`, () => {
   it('refuses an operation costing more than the whole budget with advice, charging nothing', async () => {
     await post(t, bearer.spender, '{ __typename }'); // verified: from now on charged to the token
     await nextWindow();
-    const res = await post(t, bearer.spender, '{ articles(first: 100) { edges { node { comments(first: 5) { edges { node { id } } } } } } }');
+    const res = await post(t, bearer.spender, '{ users(first: 100) { edges { node { comments(first: 5) { edges { node { id } } } } } } }');
     expect(res.response.status).toBe(429);
     expect(res.body.errors[0].message).toContain('costs 1800 points, more than the whole budget of 1000 points');
     const after = await post(t, bearer.spender);

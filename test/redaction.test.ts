@@ -13,7 +13,7 @@ const DELETE_COMMENT = 'mutation($id: ID!) { deleteComment(id: $id) { deletedId 
 
 const ENTRY = 'id verb objectRepr data redacted createdAt actor { id username name } target { __typename ... on ContentNode { id } ... on User { name username } } targetType { model }';
 const OBJECT = `__typename ... on ContentNode { id }
-  ... on Article { title body }
+  ... on FixtureFossil { name era }
   ... on User { name username }
   ... on Taggable { tags { name } }
   ... on Commentable { commentCount comments(first: 100) { edges { node { id body author { name } } } } }
@@ -36,7 +36,7 @@ describe(`deleted text is gone from every public path (${databaseKind})`, () => 
 
   beforeAll(async () => {
     // This test reads everything at once (nested pages of 100); the cost limit and budget are not what it tests.
-    t = await startTestServer({ limits: { ...loadConfig({ NODE_ENV: 'test' }).limits, maxCost: Number.MAX_SAFE_INTEGER }, rateLimitPoints: 0 });
+    t = await startTestServer({ limits: { ...loadConfig({ NODE_ENV: 'test' }).limits, maxCost: Number.MAX_SAFE_INTEGER }, rateLimitPoints: 0 }, { app: 'core' });
     grace = await createTestUser(t, 'grace');
     linus = await createTestUser(t, 'linus');
     mod = await createTestUser(t, 'mod', { role: Role.MODERATOR });
@@ -51,13 +51,13 @@ describe(`deleted text is gone from every public path (${databaseKind})`, () => 
   };
 
   it('a deleted comment: its text leaves the activity of its edits too; the entries stay, redacted', async () => {
-    const article = await createContent(t, grace.token, 'Article', { title: 'Kept article', body: 'public body' });
-    ids.kept = article.id;
-    const { addComment } = await ok(ADD_COMMENT, { target: article.id, body: 'SECRET-first draft' }, eve.token);
+    const fossil = await createContent(t, grace.token, 'FixtureFossil', { name: 'Kept fossil', era: 'public era' });
+    ids.kept = fossil.id;
+    const { addComment } = await ok(ADD_COMMENT, { target: fossil.id, body: 'SECRET-first draft' }, eve.token);
     await ok(EDIT_COMMENT, { id: addComment.id, body: 'SECRET-second draft' }, eve.token);
     await ok(DELETE_COMMENT, { id: addComment.id }, eve.token);
     deletedComments.push(addComment.id);
-    const feed = await t.gql(`query($t: ID!) { activity(target: $t) { edges { node { verb data redacted } } } }`, { t: article.id });
+    const feed = await t.gql(`query($t: ID!) { activity(target: $t) { edges { node { verb data redacted } } } }`, { t: fossil.id });
     expect(feed.data.activity.edges.map((e: { node: unknown }) => e.node)).toEqual([
       { verb: 'comment_deleted', data: { comment: addComment.id }, redacted: false },
       { verb: 'comment_edited', data: { comment: addComment.id }, redacted: true },
@@ -75,21 +75,21 @@ describe(`deleted text is gone from every public path (${databaseKind})`, () => 
   });
 
   it('a deleted object: the text of its updates, comments and client data is redacted; its label stays', async () => {
-    const doomed = await createContent(t, grace.token, 'Article', { title: 'Doomed article', body: 'SECRET-original body' });
+    const doomed = await createContent(t, grace.token, 'FixtureFossil', { name: 'Doomed fossil', era: 'SECRET-original era' });
     ids.doomed = doomed.id;
-    await ok('mutation($id: ID!) { updateArticle(id: $id, input: { body: "SECRET-new body" }) { id } }', { id: doomed.id }, grace.token);
+    await ok('mutation($id: ID!) { updateFixtureFossil(id: $id, input: { era: "SECRET-new era" }) { id } }', { id: doomed.id }, grace.token);
     const { addComment } = await ok(ADD_COMMENT, { target: doomed.id, body: 'SECRET-comment on doomed' }, linus.token);
     deletedComments.push(addComment.id);
     await ok('mutation($t: ID!) { recordActivity(target: $t, verb: "shared", data: { note: "SECRET-client data" }) { id } }', { t: doomed.id }, linus.token);
-    const deleted = await ok('mutation($id: ID!) { deleteArticle(id: $id) { objectRepr } }', { id: doomed.id }, grace.token);
-    expect(deleted.deleteArticle.objectRepr).toBe('Doomed article');
+    const deleted = await ok('mutation($id: ID!) { deleteFixtureFossil(id: $id) { objectRepr } }', { id: doomed.id }, grace.token);
+    expect(deleted.deleteFixtureFossil.objectRepr).toBe('Doomed fossil');
     const history = await t.gql(`query($t: ID!) { activity(target: $t) { edges { node { verb objectRepr data redacted target { __typename } } } } }`, { t: doomed.id });
     expect(history.data.activity.edges.map((e: { node: { verb: string } }) => e.node)).toEqual([
-      { verb: 'deleted', objectRepr: 'Doomed article', data: null, redacted: false, target: null },
-      { verb: 'shared', objectRepr: 'Doomed article', data: null, redacted: true, target: null },
-      { verb: 'commented', objectRepr: 'Doomed article', data: { comment: addComment.id }, redacted: true, target: null },
-      { verb: 'updated', objectRepr: 'Doomed article', data: null, redacted: true, target: null },
-      { verb: 'created', objectRepr: 'Doomed article', data: null, redacted: false, target: null },
+      { verb: 'deleted', objectRepr: 'Doomed fossil', data: null, redacted: false, target: null },
+      { verb: 'shared', objectRepr: 'Doomed fossil', data: null, redacted: true, target: null },
+      { verb: 'commented', objectRepr: 'Doomed fossil', data: { comment: addComment.id }, redacted: true, target: null },
+      { verb: 'updated', objectRepr: 'Doomed fossil', data: null, redacted: true, target: null },
+      { verb: 'created', objectRepr: 'Doomed fossil', data: null, redacted: false, target: null },
     ]);
   });
 
@@ -112,7 +112,7 @@ describe(`deleted text is gone from every public path (${databaseKind})`, () => 
       { verb: 'commented', objectRepr: DELETED_USER_REPR, redacted: true, actor: { username: 'linus' } },
       { verb: 'created', objectRepr: DELETED_USER_REPR, redacted: false, actor: null },
     ]);
-    // The tag eve put on the article stays (tags are shared vocabulary), with nobody as its tagger.
+    // The tag eve put on the fossil stays (tags are shared vocabulary), with nobody as its tagger.
     expect((await t.gql('query($t: ID!) { node(id: $t) { ... on Taggable { tags { name } } } }', { t: ids.kept })).data.node.tags).toEqual([{ name: 'eve-tag' }]);
   });
 
@@ -139,8 +139,8 @@ describe(`deleted text is gone from every public path (${databaseKind})`, () => 
     const deleted = await read(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on Comment { body } } }`, { ids: deletedComments });
     expect(deleted.data.nodes).toEqual(deletedComments.map(() => null));
     for (const id of deletedComments) expect((await read(`query($id: ID!) { node(id: $id) { id } }`, { id })).data.node).toBeNull();
-    const lists = await read(`{ articles(first: 100) { edges { node { id title body } } } users(first: 100) { edges { node { id name username } } } }`);
-    const listed = [...lists.data.articles.edges, ...lists.data.users.edges].map((e: { node: { id: string } }) => e.node.id);
+    const lists = await read(`{ fixtureFossils(first: 100) { edges { node { id name era } } } users(first: 100) { edges { node { id name username } } } }`);
+    const listed = [...lists.data.fixtureFossils.edges, ...lists.data.users.edges].map((e: { node: { id: string } }) => e.node.id);
     await read(`query($ids: [ID!]!) { nodes(ids: $ids) { ${OBJECT} } }`, { ids: listed });
     await read(`{ tags(first: 100) { edges { node { name itemCount items(first: 100) { edges { node { ${OBJECT} } } } } } } }`);
     await read(`query($n: String!) { tag(name: $n) { items { edges { node { ${OBJECT} } } } } }`, { n: 'eve-tag' });

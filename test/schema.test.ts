@@ -3,6 +3,7 @@ import path from 'node:path';
 import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
 import { describe, expect, it } from 'vitest';
 import { renderSchema, SCHEMA_FILE } from '../src/tools/print-schema.js';
+import { createAppRegistry } from '../src/app/registry.js';
 import { PROJECT_ROOT } from '../src/server/orm.js';
 
 describe('schema.graphql and the generated client', () => {
@@ -25,11 +26,14 @@ describe('schema.graphql and the generated client', () => {
     }
   });
 
-  it('possibleTypes lists every member of ContentObject and every Node', async () => {
+  it('possibleTypes lists every member of ContentObject, of each relation interface, and every Node', async () => {
     const { default: result } = await import('../client/generated/possible-types.js');
-    expect(result.possibleTypes.ContentObject).toEqual(['Article', 'Book', 'Product', 'User', 'Video']);
-    expect(result.possibleTypes.Taggable).toEqual(result.possibleTypes.ContentObject);
-    expect(result.possibleTypes.Node).toEqual(expect.arrayContaining(['ActivityEntry', 'Comment', 'ContentLink', 'ContentType', 'Tag', 'Article']));
+    const registry = createAppRegistry();
+    const names = (types: readonly { typeName: string }[]) => types.map((type) => type.typeName).sort();
+    expect(result.possibleTypes.ContentObject).toEqual(names(registry.types()));
+    expect(result.possibleTypes.Taggable).toEqual(names(registry.typesOf('tags')));
+    expect(result.possibleTypes.Commentable).toEqual(names(registry.typesOf('comments')));
+    expect(result.possibleTypes.Node).toEqual(expect.arrayContaining(['ActivityEntry', 'Comment', 'ContentLink', 'ContentType', 'Tag', ...names(registry.types())]));
   });
 });
 

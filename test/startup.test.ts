@@ -3,17 +3,21 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppRegistry } from '../src/app/registry.js';
 import { rootEm } from '../src/server/orm.js';
 import { type RunningServer, startServer } from '../src/server/start.js';
 import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
 import { type Spawned, spawnTsx } from './fixtures/processes.js';
 
-const TABLES = ['content_type', 'user', 'article', 'book', 'video', 'product', 'tag', 'tagged_item', 'comment', 'activity_entry', 'content_link'];
+/** The application's tables: its content types' and its relations' (from the running server's registry). */
+function tablesOf(server: RunningServer): string[] {
+  return [...new Set(['content_type', 'tag', ...server.registry.types().map((t) => t.tableName), ...server.registry.foreignKeys().map((fk) => fk.tableName)])];
+}
 
 /** Row count and a hash of every row of the main tables: equal fingerprints mean equal data. */
 async function fingerprint(server: RunningServer): Promise<Record<string, string>> {
   const result: Record<string, string> = {};
-  for (const table of TABLES) {
+  for (const table of tablesOf(server)) {
     const [row] = await rootEm(server.orm)
       .getConnection()
       .execute<{ n: number; hash: string }[]>(`select count(*) as n, md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as hash from "${table}" x`);
@@ -49,7 +53,7 @@ describe(`start-up (${databaseKind})`, () => {
   let db: TestDatabase;
   let seeded: Record<string, string>;
   beforeAll(async () => {
-    db = await createTestDatabase({ seedDemoData: true });
+    db = await createTestDatabase({ seedDemoData: true }, 'demo');
   });
   afterAll(() => db?.drop());
 
@@ -58,7 +62,10 @@ describe(`start-up (${databaseKind})`, () => {
     try {
       expect(first.startup.seeded).toBe(true);
       seeded = await fingerprint(first);
-      for (const table of ['user', 'article', 'book', 'video', 'product', 'tagged_item', 'comment', 'activity_entry', 'content_link']) {
+      // every content type that declares demo objects gets them, with its relations' rows
+      const demoTypes = first.registry.types().filter((t) => t.options.demo?.length);
+      expect(demoTypes.length).toBeGreaterThan(0);
+      for (const table of ['user', ...demoTypes.map((t) => t.tableName), 'tagged_item', 'comment', 'activity_entry', 'content_link']) {
         expect(Number(seeded[table].split(':')[0]), table).toBeGreaterThan(0);
       }
     } finally {
@@ -115,7 +122,7 @@ describe(`start-up (${databaseKind})`, () => {
       const response = await inFlight.response;
       expect(response.status).toBe(200);
       expect(response.body.data.health.ok).toBe(true);
-      expect(response.body.data.contentTypes).toHaveLength(5);
+      expect(response.body.data.contentTypes).toHaveLength(createAppRegistry().types().length);
       expect(await server.exited).toBe(0);
       expect(server.stdout()).toContain('Stopped cleanly.');
       expect(server.stderr()).toBe('');

@@ -1,32 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKind } from './helpers/database.js';
 import {
-  CONTENT_TYPE_NAMES,
   commentOn,
   contentTypeIds,
+  CORE_TYPES,
   createObjects,
   createTags,
   link,
   type ObjectRef,
   recordActivity,
+  TAGGABLE_TYPES,
   tagObjects,
-} from './helpers/read-data.js';
+  vote,
+} from './fixtures/core.data.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
  * The statements a request issues depend on the content types and relations
  * it selects, never on how many rows it returns (docs/performance.md). Each
  * query runs with first: 10 and first: 100 over data spanning every content
- * type; the counts come from `extensions.sqlStatements` (the server counts
- * every statement the request's ORM connection issues).
+ * type of the core test app (integer, bigint and uuid keys, a type without
+ * tags) and every relation, the derived fixture_votes included; the counts
+ * come from `extensions.sqlStatements`.
  */
-const TYPES = CONTENT_TYPE_NAMES.length;
+const TYPES = CORE_TYPES.length;
 /** The documented constant of docs/performance.md: statements besides the one-per-content-type loads. */
 const CONSTANT = 3;
 
 const FEED = `query($first: Int) {
   activity(first: $first) {
-    edges { node { target { __typename ... on Taggable { tags { name } } ... on Article { title } } actor { name } } }
+    edges { node { target { __typename ... on Taggable { tags { name } } ... on FixtureAnimal { name } } actor { name } } }
+  }
+}`;
+
+const FEED_WITH_VOTES = `query($first: Int) {
+  activity(first: $first) {
+    edges { node { target { __typename ... on FixtureVotable { fixtureVoteCount fixtureVoteCounts { value count } } } } }
   }
 }`;
 
@@ -37,12 +46,15 @@ const TAG_ITEMS = `query($first: Int) {
 }`;
 
 const LIST_WITH_RELATIONS = `query($first: Int) {
-  articles(first: $first) {
+  fixtureAnimals(first: $first) {
     edges { node {
-      title tags { name } commentCount
+      name tags { name } commentCount
       comments(first: 2) { edges { node { body author { name } } } }
       activity(first: 2) { edges { node { verb } } }
-      outgoingLinks(first: 2) { edges { node { kind target { __typename ... on Video { title } } } } }
+      outgoingLinks(first: 2) { edges { node { kind target { __typename ... on FixtureFossil { name } } } } }
+      fixtureVotes(first: 2) { edges { node { value } } }
+      fixtureVoteCount
+      fixtureVoteCounts { value count }
     } }
   }
 }`;
@@ -61,22 +73,24 @@ describe(`SQL statements per request do not grow with the page size (${databaseK
   }
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     const cts = await contentTypeIds(t.sql);
-    const byType: ObjectRef[][] = [];
-    for (const type of CONTENT_TYPE_NAMES) byType.push(await createObjects(t.sql, cts, type, 30, `${type} for counting`));
+    const byType: Record<string, ObjectRef[]> = {};
+    for (const type of CORE_TYPES) byType[type] = await createObjects(t.sql, cts, type, 30, `${type} for counting`);
     // Round-robin across the types, so every page of the feed and of the tag spans all of them.
-    const mixed = byType[0].flatMap((_, i) => byType.map((objects) => objects[i]));
+    const mixed = byType[CORE_TYPES[0]].flatMap((_, i) => CORE_TYPES.map((type) => byType[type][i]));
+    const taggable = mixed.filter((o) => TAGGABLE_TYPES.includes(o.type));
     const [everywhere, even, odd] = await createTags(t.sql, ['everywhere', 'even', 'odd']);
-    await tagObjects(t.sql, mixed, [everywhere], (i) => new Date(Date.UTC(2025, 0, 1, 0, i)));
-    await tagObjects(t.sql, mixed.filter((_, i) => i % 2 === 0), [even]);
-    await tagObjects(t.sql, mixed.filter((_, i) => i % 2 === 1), [odd]);
-    const users = byType[CONTENT_TYPE_NAMES.indexOf('User')];
-    await commentOn(t.sql, mixed, users[0].id, 2);
-    await commentOn(t.sql, mixed, users[1].id, 1);
-    const articles = byType[CONTENT_TYPE_NAMES.indexOf('Article')];
-    const videos = byType[CONTENT_TYPE_NAMES.indexOf('Video')];
-    for (let i = 0; i < articles.length; i++) await link(t.sql, articles[i], videos[i]);
+    await tagObjects(t.sql, taggable, [everywhere], (i) => new Date(Date.UTC(2025, 0, 1, 0, i)));
+    await tagObjects(t.sql, taggable.filter((_, i) => i % 2 === 0), [even]);
+    await tagObjects(t.sql, taggable.filter((_, i) => i % 2 === 1), [odd]);
+    const users = byType.User.map((u) => u.id as number);
+    await commentOn(t.sql, mixed, users[0], 2);
+    await commentOn(t.sql, mixed, users[1], 1);
+    await vote(t.sql, mixed, users[0], 'yes');
+    await vote(t.sql, mixed, users[1], 'no');
+    await vote(t.sql, mixed, users[2], 'yes');
+    for (let i = 0; i < byType.FixtureAnimal.length; i++) await link(t.sql, byType.FixtureAnimal[i], byType.FixtureFossil[i]);
     await recordActivity(t.sql, mixed, null, 'created', (i) => new Date(Date.UTC(2025, 1, 1, 0, i)));
     // Actors: 10 different users, in turn.
     await t.sql(`update activity_entry set actor_id = (select id from "user" order by id offset (activity_entry.id % 10) limit 1)`);
@@ -86,11 +100,14 @@ describe(`SQL statements per request do not grow with the page size (${databaseK
     return t?.stop();
   });
 
-  it('feed with union targets, their tags and actors: same count for 10 and 100 entries, ≤ types + constant', async () => {
+  it('feed with union targets (every key kind), their tags and actors: same count for 10 and 100 entries, ≤ types + constant', async () => {
     const check = (n: number) => (data: any) => {
       expect(data.activity.edges).toHaveLength(n);
       expect(new Set(data.activity.edges.map((e: any) => e.node.target.__typename)).size).toBe(TYPES);
-      expect(data.activity.edges.every((e: any) => e.node.target.tags.length === 2 && e.node.actor.name)).toBe(true);
+      for (const { node } of data.activity.edges) {
+        expect(node.actor.name).toBeTruthy();
+        expect(node.target.tags?.length ?? 'no tags').toBe(node.target.__typename === 'FixtureMineral' ? 'no tags' : 2);
+      }
     };
     const ten = await statements('feed', FEED, 10, check(10));
     const hundred = await statements('feed', FEED, 100, check(100));
@@ -98,10 +115,28 @@ describe(`SQL statements per request do not grow with the page size (${databaseK
     expect(ten).toBeLessThanOrEqual(TYPES + CONSTANT);
   });
 
+  it('feed with the derived relation selected (vote counts and counts per value): same count for 10 and 100 entries', async () => {
+    const check = (n: number) => (data: any) => {
+      expect(data.activity.edges).toHaveLength(n);
+      for (const { node } of data.activity.edges) {
+        expect(node.target.fixtureVoteCount).toBe(3);
+        expect(node.target.fixtureVoteCounts).toEqual([
+          { value: 'yes', count: 2 },
+          { value: 'no', count: 1 },
+        ]);
+      }
+    };
+    const ten = await statements('feedVotes', FEED_WITH_VOTES, 10, check(10));
+    const hundred = await statements('feedVotes', FEED_WITH_VOTES, 100, check(100));
+    expect(hundred).toBe(ten);
+    // the page, one load per type, the counts, the counts per value
+    expect(ten).toBe(1 + TYPES + 2);
+  });
+
   it('tag items across types with comment counts: same count for 10 and 100 items, ≤ types + constant', async () => {
     const check = (n: number) => (data: any) => {
       expect(data.tag.items.edges).toHaveLength(n);
-      expect(new Set(data.tag.items.edges.map((e: any) => e.node.__typename)).size).toBe(TYPES);
+      expect(new Set(data.tag.items.edges.map((e: any) => e.node.__typename)).size).toBe(TAGGABLE_TYPES.length);
       expect(data.tag.items.edges.every((e: any) => e.node.commentCount === 3)).toBe(true);
     };
     const ten = await statements('tagItems', TAG_ITEMS, 10, check(10));
@@ -110,19 +145,22 @@ describe(`SQL statements per request do not grow with the page size (${databaseK
     expect(ten).toBeLessThanOrEqual(TYPES + CONSTANT);
   });
 
-  it('a list with tags, comment counts and the first comments, activity and links of each object: same count for 10 and 30', async () => {
+  it('a list with tags, comment counts, the first comments, activity, links and votes of each object, vote counts: same count for 10 and 30', async () => {
     const check = (n: number) => (data: any) => {
-      expect(data.articles.edges).toHaveLength(n);
-      for (const { node } of data.articles.edges) {
+      expect(data.fixtureAnimals.edges).toHaveLength(n);
+      for (const { node } of data.fixtureAnimals.edges) {
         expect(node.comments.edges).toHaveLength(2);
         expect(node.activity.edges).toHaveLength(1);
-        expect(node.outgoingLinks.edges[0].node.target.__typename).toBe('Video');
+        expect(node.outgoingLinks.edges[0].node.target.__typename).toBe('FixtureFossil');
+        expect(node.fixtureVotes.edges).toHaveLength(2);
+        expect(node.fixtureVoteCount).toBe(3);
       }
     };
-    const ten = await statements('articleList', LIST_WITH_RELATIONS, 10, check(10));
-    const all = await statements('articleList', LIST_WITH_RELATIONS, 100, check(30));
+    const ten = await statements('animalList', LIST_WITH_RELATIONS, 10, check(10));
+    const all = await statements('animalList', LIST_WITH_RELATIONS, 100, check(30));
     expect(all).toBe(ten);
-    // list, tags, comment counts, comments, activity, links, then authors (User) and link targets (Video): one each.
-    expect(ten).toBe(8);
+    // list, tags, comment counts, comments, activity, links, votes, vote counts, counts per value,
+    // then authors (User) and link targets (FixtureFossil): one each.
+    expect(ten).toBe(11);
   });
 });

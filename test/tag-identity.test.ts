@@ -39,7 +39,7 @@ describe(`one tag identity (${databaseKind})`, () => {
   };
 
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { app: 'core' });
     ada = await createTestUser(t, 'ada', { admin: true });
     grace = await createTestUser(t, 'grace');
   });
@@ -69,12 +69,12 @@ describe(`one tag identity (${databaseKind})`, () => {
     expect(new Set(groupKeys.map((keys) => [...keys][0])).size).toBe(SAME.length);
   });
 
-  it('finds a tag by every spelling of its name: tag(name), articles(tagged), tags(prefix), removeTags, addTags', async () => {
-    const article = await createContent(t, grace.token, 'Article', { title: 'Identity' });
-    const other = await createContent(t, grace.token, 'Article', { title: 'Identity 2' });
+  it('finds a tag by every spelling of its name: tag(name), <type list>(tagged), tags(prefix), removeTags, addTags', async () => {
+    const animal = await createContent(t, grace.token, 'FixtureAnimal', { name: 'Identity' });
+    const other = await createContent(t, grace.token, 'FixtureAnimal', { name: 'Identity 2' });
     const groups = SAME.filter((group) => /[\p{L}\p{N}]/u.test(group[0])); // a tag name needs a letter or digit
     const first = groups.map((group) => group[0]);
-    const added = await t.gql(ADD, { target: article.id, names: first }, { token: grace.token });
+    const added = await t.gql(ADD, { target: animal.id, names: first }, { token: grace.token });
     expect(added.errors).toBeUndefined();
     expect([...added.data.addTags.changed].sort()).toEqual([...first].sort());
     for (const group of groups) {
@@ -82,8 +82,8 @@ describe(`one tag identity (${databaseKind})`, () => {
       expect(expected).toMatchObject({ name: group[0], itemCount: 1 });
       for (const spelling of group) {
         expect((await t.gql(TAG, { name: spelling })).data.tag, JSON.stringify(spelling)).toEqual(expected);
-        const tagged = await t.gql('query($tagged: [String!]) { articles(tagged: $tagged) { edges { node { id } } } }', { tagged: [spelling] });
-        expect(tagged.data.articles.edges, JSON.stringify(spelling)).toEqual([{ node: { id: article.id } }]);
+        const tagged = await t.gql('query($tagged: [String!]) { fixtureAnimals(tagged: $tagged) { edges { node { id } } } }', { tagged: [spelling] });
+        expect(tagged.data.fixtureAnimals.edges, JSON.stringify(spelling)).toEqual([{ node: { id: animal.id } }]);
       }
       // Another spelling adds the same tag, not a second one.
       const again = await t.gql(ADD, { target: other.id, names: [group.at(-1)] }, { token: grace.token });
@@ -102,15 +102,15 @@ describe(`one tag identity (${databaseKind})`, () => {
     expect(wildcard.data.tags.edges).toEqual([]);
 
     const removed = await t.gql('mutation($target: ID!, $names: [String!]!) { removeTags(target: $target, names: $names) { changed } }', {
-      target: article.id,
+      target: animal.id,
       names: ['IZMIR', 'οδοσ', 'CAFE\u0301'],
     }, { token: grace.token });
     expect([...removed.data.removeTags.changed].sort()).toEqual(['café', 'İzmir', 'ΟΔΟΣ'].sort());
   });
 
   it('merges by key: mergeTags finds `from` by any spelling and refuses `into` spelled as one of them', async () => {
-    const article = await createContent(t, grace.token, 'Article', { title: 'Merge identity' });
-    await t.gql(ADD, { target: article.id, names: ['Köln'] }, { token: grace.token });
+    const animal = await createContent(t, grace.token, 'FixtureAnimal', { name: 'Merge identity' });
+    await t.gql(ADD, { target: animal.id, names: ['Köln'] }, { token: grace.token });
     const merge = 'mutation($from: [String!]!, $into: String!) { mergeTags(from: $from, into: $into) { tag { name } merged } }';
     const same = await t.gql(merge, { from: ['KÖLN'] , into: 'ko\u0308ln' }, { token: ada.token });
     expect(errorCodes(same)).toEqual(['BAD_USER_INPUT']);
@@ -121,7 +121,7 @@ describe(`one tag identity (${databaseKind})`, () => {
   });
 
   it('refuses names with control, zero-width, bidi and other invisible characters with BAD_USER_INPUT naming the argument', async () => {
-    const article = await createContent(t, grace.token, 'Article', { title: 'Invisible' });
+    const animal = await createContent(t, grace.token, 'FixtureAnimal', { name: 'Invisible' });
     const refused = [
       'a\u200bb', // zero width space
       'a\u200cb', // zero width non-joiner
@@ -145,7 +145,7 @@ describe(`one tag identity (${databaseKind})`, () => {
       'a\u0378b', // unassigned
     ];
     for (const [i, name] of refused.entries()) {
-      const res = await t.gql(ADD, { target: article.id, names: ['fine', name] }, { token: grace.token });
+      const res = await t.gql(ADD, { target: animal.id, names: ['fine', name] }, { token: grace.token });
       expect(errorCodes(res), `${i}: ${JSON.stringify(name)}`).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0].extensions!.argumentName).toBe('names[1]');
       expect(res.errors![0].message).toMatch(/invisible, control or unassigned character \(U\+[0-9A-F]{4,6} at character \d+\)/);
@@ -154,7 +154,7 @@ describe(`one tag identity (${databaseKind})`, () => {
     const merge = await t.gql('mutation { mergeTags(from: ["fine"], into: "a\\u200bb") { merged } }', {}, { token: ada.token });
     expect(merge.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'into' });
     // Variation selectors (emoji presentation) are allowed; the key ignores them.
-    const emoji = await t.gql(ADD, { target: article.id, names: ['love ❤\ufe0f', 'LOVE ❤'] }, { token: grace.token });
+    const emoji = await t.gql(ADD, { target: animal.id, names: ['love ❤\ufe0f', 'LOVE ❤'] }, { token: grace.token });
     expect(emoji.data.addTags.changed).toEqual(['love ❤\ufe0f']);
   });
 
@@ -162,14 +162,14 @@ describe(`one tag identity (${databaseKind})`, () => {
     const long = 'x'.repeat(201);
     const res = await t.gql('query($n: String!) { tag(name: $n) { id } }', { n: long });
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'name' });
-    const tagged = await t.gql('query($tagged: [String!]) { articles(tagged: $tagged) { edges { cursor } } }', { tagged: ['ok', long] });
+    const tagged = await t.gql('query($tagged: [String!]) { fixtureAnimals(tagged: $tagged) { edges { cursor } } }', { tagged: ['ok', long] });
     expect(tagged.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'tagged[1]' });
   });
 
   it('pages tags whose key is much longer than the name (NFKC expands U+FDFA to 18 characters)', async () => {
-    const article = await createContent(t, grace.token, 'Article', { title: 'Long keys' });
+    const animal = await createContent(t, grace.token, 'FixtureAnimal', { name: 'Long keys' });
     const names = ['\ufdfa'.repeat(50), `${'\ufdfa'.repeat(49)}x`];
-    expect((await t.gql(ADD, { target: article.id, names }, { token: grace.token })).errors).toBeUndefined();
+    expect((await t.gql(ADD, { target: animal.id, names }, { token: grace.token })).errors).toBeUndefined();
     const page = 'query($p: String, $after: String) { tags(prefix: $p, first: 1, after: $after) { edges { node { name } } pageInfo { endCursor } } }';
     const first = await t.gql(page, { p: '\ufdfa'.repeat(10) });
     const second = await t.gql(page, { p: '\ufdfa'.repeat(10), after: first.data.tags.pageInfo.endCursor });

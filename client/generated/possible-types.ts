@@ -5,6 +5,7 @@
     "Commentable": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -12,6 +13,7 @@
     "ContentNode": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -19,6 +21,7 @@
     "ContentObject": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -26,6 +29,7 @@
     "HasActivity": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -33,6 +37,7 @@
     "Linkable": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -44,14 +49,25 @@
       "Comment",
       "ContentLink",
       "ContentType",
+      "Place",
       "Product",
+      "Reaction",
       "Tag",
+      "User",
+      "Video"
+    ],
+    "Reactable": [
+      "Article",
+      "Book",
+      "Place",
+      "Product",
       "User",
       "Video"
     ],
     "Taggable": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -63,6 +79,7 @@
     "Commentable": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -70,6 +87,7 @@
     "ContentNode": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -77,6 +95,7 @@
     "ContentObject": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -84,6 +103,7 @@
     "HasActivity": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -91,6 +111,7 @@
     "Linkable": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"
@@ -102,14 +123,25 @@
       "Comment",
       "ContentLink",
       "ContentType",
+      "Place",
       "Product",
+      "Reaction",
       "Tag",
+      "User",
+      "Video"
+    ],
+    "Reactable": [
+      "Article",
+      "Book",
+      "Place",
+      "Product",
       "User",
       "Video"
     ],
     "Taggable": [
       "Article",
       "Book",
+      "Place",
       "Product",
       "User",
       "Video"

@@ -5,7 +5,13 @@ import { ContentObjectType } from '../content/content-object.type.js';
 import { Role } from './roles.js';
 
 /** A person who writes comments, tags objects and acts in the activity stream. Also a content type. */
-@ContentObjectType('User', { description: 'A user account. Users are content objects too: they can be tagged, commented on and linked.' })
+@ContentObjectType({
+  appLabel: 'accounts',
+  description: 'A user account. Users are content objects too: they can be tagged, commented on and linked.',
+  repr: (u: User) => u.name || u.username,
+  // Users are created and removed with the CLI (`npm run cli -- users:create`), not through content mutations.
+  crud: false,
+})
 @Entity({ tableName: 'user' })
 export class User {
   @PrimaryKey({ type: 'integer', autoincrement: true })

@@ -1,23 +1,12 @@
 import { ContentTypeRegistry } from '../generic/content-type.registry.js';
-import { registerAccounts } from '../accounts/index.js';
-import { registerActivity } from '../features/activity/index.js';
-import { registerComments } from '../features/comments/index.js';
-import { registerLinks } from '../features/links/index.js';
-import { registerTags } from '../features/tags/index.js';
-import { registerDomain } from '../domain/index.js';
+import { appEntities } from './entities.js';
 
 /**
- * Builds the application's content-type registry: the accounts app (User),
- * the generic features' foreign keys and the demo domain's content types.
- * This module is the composition root; the generic core never imports it.
+ * Builds the application's content-type registry from its entity list: the
+ * content types (User, the demo's types) and the generic relations (tags,
+ * comments, activity, links, the demo's reactions), each declared on its
+ * entity. This module is the composition root; the generic core never imports it.
  */
 export function createAppRegistry(): ContentTypeRegistry {
-  const registry = new ContentTypeRegistry();
-  registerAccounts(registry);
-  registerDomain(registry);
-  registerTags(registry);
-  registerComments(registry);
-  registerActivity(registry);
-  registerLinks(registry);
-  return registry;
+  return new ContentTypeRegistry().registerAll(appEntities);
 }

@@ -7,42 +7,27 @@ import { NodeResolver } from '../generic/node.resolver.js';
 import { ContentNodeResolver } from '../content/content-node.resolver.js';
 import { defineContentObjectMembers } from '../content/content-object.union.js';
 import { contentListResolvers } from '../content/content-list.resolver.js';
-import { TagResolver, TaggableResolver } from '../features/tags/tags.resolver.js';
-import { CommentableResolver, CommentResolver } from '../features/comments/comments.resolver.js';
-import { ActivityEntryResolver, HasActivityResolver } from '../features/activity/activity.resolver.js';
-import { ContentLinkResolver, LinkableResolver } from '../features/links/links.resolver.js';
-import { HealthResolver } from '../server/health.resolver.js';
 import { defineContentObjectRefFields, markOneOfInputs } from '../content/content-object-ref.input.js';
-import { ActivityMutations } from '../features/activity/activity.mutations.js';
-import { TagMutations } from '../features/tags/tags.mutations.js';
-import { CommentMutations } from '../features/comments/comments.mutations.js';
-import { LinkMutations } from '../features/links/links.mutations.js';
 import { contentCrudResolvers } from '../content/content-crud.resolver.js';
-import { domainEntities } from '../domain/index.js';
+import { relationResolvers } from '../content/relations/relation.resolvers.js';
+import { HealthResolver } from '../server/health.resolver.js';
 import { ViewerResolver } from '../accounts/viewer.resolver.js';
 
-/** Every resolver class of the API. Features add theirs here. */
-export function appResolvers(): NonEmptyArray<Function> {
+/**
+ * Every resolver of the API: the core's, the ones the registry derives (each
+ * relation's interfaces, fields and mutations plus its own resolvers, each
+ * content type's list query and CRUD mutations), the server's and the accounts'.
+ */
+export function appResolvers(registry: ContentTypeRegistry): NonEmptyArray<Function> {
   return [
     NodeResolver,
     ContentTypeResolver,
     ContentNodeResolver,
     HealthResolver,
-    // read API
-    TagResolver,
-    TaggableResolver,
-    CommentResolver,
-    CommentableResolver,
-    ActivityEntryResolver,
-    HasActivityResolver,
-    ContentLinkResolver,
-    LinkableResolver,
-    // write API
     ViewerResolver,
-    TagMutations,
-    CommentMutations,
-    ActivityMutations,
-    LinkMutations,
+    ...relationResolvers(registry),
+    ...contentListResolvers(registry),
+    ...contentCrudResolvers(registry),
   ];
 }
 
@@ -53,11 +38,10 @@ export function buildAppSchema(registry: ContentTypeRegistry): Promise<GraphQLSc
   defineContentObjectMembers(registry);
   defineContentObjectRefFields(registry);
   built ??= buildSchema({
-    resolvers: [...appResolvers(), ...contentListResolvers(registry), ...contentCrudResolvers(registry, domainEntities)],
+    resolvers: appResolvers(registry),
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     orphanedTypes: [],
     validate: false,
   }).then((schema) => lexicographicSortSchema(markOneOfInputs(schema)));
   return built;
 }
-

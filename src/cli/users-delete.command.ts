@@ -35,7 +35,7 @@ export async function deleteUser(em: EntityManager, registry: ContentTypeRegistr
   return em.transactional(async (tx) => {
     const user = await tx.findOne(User, { username }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!user) return null;
-    const comments = await tx.execute<{ id: number; content_type_id: number; object_id: number }[]>(
+    const comments = await tx.execute<{ id: number; content_type_id: number; object_id: string }[]>(
       `select "id", "content_type_id", "object_id" from "comment" where "author_id" = ? order by "id"`,
       [user.id],
     );
@@ -44,11 +44,11 @@ export async function deleteUser(em: EntityManager, registry: ContentTypeRegistr
     if (dryRun) return result;
     result.redacted += await redactCommentActivity(
       tx,
-      comments.map((c) => ({ contentTypeId: Number(c.content_type_id), objectId: Number(c.object_id), globalId: toGlobalId('Comment', c.id) })),
+      comments.map((c) => ({ contentTypeId: Number(c.content_type_id), objectId: String(c.object_id), globalId: toGlobalId('Comment', c.id) })),
     );
     result.redacted += await redactActorActivity(tx, user.id);
     await recordActivity(tx, registry, { actor: null, verb: 'deleted', target: user });
-    result.redacted += await redactUserObject(tx, registry.idOf(User), user.id, toGlobalId('User', user.id), DELETED_USER_REPR);
+    result.redacted += await redactUserObject(tx, registry.idOf(User), String(user.id), toGlobalId('User', user.id), DELETED_USER_REPR);
     // Tokens and comments go by their foreign keys (on delete cascade), the generic rows by the integrity triggers.
     await tx.execute(`delete from "user" where "id" = ?`, [user.id], 'run');
     return result;

@@ -4,7 +4,7 @@ import type { ContentTypeRegistry, RegisteredContentType } from '../generic/cont
 import { inTransaction } from '../generic/transaction.js';
 import { createContentInputTypes } from './content-crud.input.js';
 import { createContent, deleteContent, updateContent, validateContentInput } from './content-crud.service.js';
-import { resolveNodeOfType } from './target.js';
+import { type ContentTarget, resolveNodeOfType } from './target.js';
 
 @ObjectType('DeleteContentPayload', { description: 'The result of a delete<Type> mutation.' })
 export class DeleteContentPayload {
@@ -17,19 +17,27 @@ export class DeleteContentPayload {
 
 const built = new Map<Function, Function>();
 
+function contentTarget(registry: ContentTypeRegistry, object: object): ContentTarget {
+  const { type, key, text } = registry.keyOf(object);
+  return { object, type, id: key, objectId: text };
+}
+
 /**
- * `create<Type>`, `update<Type>` and `delete<Type>` for each of the given
- * content types, written once (a resolver class factory, as type-graphql's
- * resolvers-inheritance example): each type only contributes its generated
- * input types. Classes are created once per process (type-graphql metadata
- * is global).
+ * `create<Type>`, `update<Type>` and `delete<Type>` for every registered
+ * content type whose registration does not say `crud: false`, written once
+ * (a resolver class factory, as type-graphql's resolvers-inheritance
+ * example): each type only contributes its generated input types. Classes
+ * are created once per process (type-graphql metadata is global).
  */
-export function contentCrudResolvers(registry: ContentTypeRegistry, classes: readonly Function[]): Function[] {
-  return classes.map((cls) => {
-    let resolver = built.get(cls);
-    if (!resolver) built.set(cls, (resolver = createCrudResolver(registry.get(cls))));
-    return resolver;
-  });
+export function contentCrudResolvers(registry: ContentTypeRegistry): Function[] {
+  return registry
+    .types()
+    .filter((type) => type.options.crud !== false)
+    .map((type) => {
+      let resolver = built.get(type.cls);
+      if (!resolver) built.set(type.cls, (resolver = createCrudResolver(type)));
+      return resolver;
+    });
 }
 
 function createCrudResolver(type: RegisteredContentType): Function {
@@ -59,7 +67,7 @@ function createCrudResolver(type: RegisteredContentType): Function {
       const values = validateContentInput(fields, input);
       return inTransaction(ctx.em, async (tx) => {
         const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { forUpdate: true });
-        return updateContent(tx, ctx.registry, actor, { object, type, id: ctx.nodeTypes.databaseIdOf(object) }, values);
+        return updateContent(tx, ctx.registry, actor, contentTarget(ctx.registry, object), values);
       });
     }
 
@@ -74,7 +82,7 @@ function createCrudResolver(type: RegisteredContentType): Function {
       return inTransaction(ctx.em, async (tx) => {
         const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { forUpdate: true });
         const deletedId = ctx.nodeTypes.globalIdOf(object);
-        const objectRepr = await deleteContent(tx, ctx.registry, actor, { object, type, id: ctx.nodeTypes.databaseIdOf(object) });
+        const objectRepr = await deleteContent(tx, ctx.registry, actor, contentTarget(ctx.registry, object));
         return { deletedId, objectRepr };
       });
     }

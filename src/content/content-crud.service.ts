@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { User } from '../accounts/user.entity.js';
 import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
-import { activityValue, recordActivity } from '../features/activity/activity.service.js';
+import { activityValue, objectRepr, recordActivity } from '../features/activity/activity.service.js';
 import { redactActivityAbout } from '../features/activity/activity.redaction.js';
 import { charLength, invalid, requireStorableText } from '../generic/validation.js';
 import type { WritableField } from './content-crud.input.js';
@@ -83,11 +83,12 @@ export async function updateContent(tx: EntityManager, registry: ContentTypeRegi
  * the repr.
  */
 export async function deleteContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget): Promise<string> {
-  await redactActivityAbout(tx, registry.idOf(target.type.cls), target.id);
-  const entry = await recordActivity(tx, registry, { actor, verb: 'deleted', target: target.object });
+  const repr = objectRepr(registry, target.object);
+  await redactActivityAbout(tx, registry.idOf(target.type.cls), target.objectId);
+  await recordActivity(tx, registry, { actor, verb: 'deleted', target: target.object });
   tx.remove(target.object);
   await tx.flush();
-  return entry.objectRepr;
+  return repr;
 }
 
 /** Runs a flush, turning a unique violation into BAD_USER_INPUT naming the field. */

@@ -5,6 +5,7 @@ import type { RegisteredContentType } from '../generic/content-type.registry.js'
 import { BadUserInputError } from '../generic/errors.js';
 import { carriesAllTagsSql } from '../features/tags/tags.filter.js';
 import { afterTimeKeySql, cursorTimestampSql, decodeTimeKey, timeKeyConnection } from './keyset.js';
+import { type KeyKind, keySqlType, type ObjectKey, parseKey } from '../generic/object-key.js';
 import { quoteIdentifier as q } from '../generic/sql.js';
 
 /**
@@ -25,14 +26,14 @@ export async function contentListPage(
   const pk = `x.${q(type.primaryKeyColumn)}`;
   const where: string[] = [];
   const params: unknown[] = [];
-  const filter = tagged ? carriesAllTagsSql(ctx.registry.idOf(type.cls), pk, tagged) : null;
+  const filter = tagged ? carriesAllTagsSql(ctx.registry.idOf(type.cls), pk, tagged, 'tagged', keySqlType(type.keyKind)) : null;
   if (filter) {
     where.push(filter.sql);
     params.push(...filter.params);
   }
   const list = type.typeName;
-  const timeKey = timeColumn ? decodeTimeKey(after, list) : null;
-  const idKey = timeColumn ? null : decodeIdCursor(after, list);
+  const timeKey = timeColumn ? decodeTimeKey(after, list, 'after', type.keyKind) : null;
+  const idKey = timeColumn ? null : decodeIdCursor(after, list, type.keyKind);
   if (timeKey) {
     const condition = afterTimeKeySql(`x.${q(timeColumn!)}`, pk, timeKey, 'desc');
     where.push(condition.sql);
@@ -52,16 +53,17 @@ export async function contentListPage(
   const page = rows.map(({ cg_at, ...columns }) => ({
     node: ctx.em.map(type.cls, columns as never) as object,
     at: cg_at as string,
-    id: Number(columns[type.primaryKeyColumn]),
+    id: columns[type.primaryKeyColumn] as number | string,
   }));
   if (timeColumn) return timeKeyConnection(page, first, list);
   const connection = toConnection(page, first, (row) => encodeCursor(list, [row.id]));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.node })), pageInfo: connection.pageInfo };
 }
 
-function decodeIdCursor(after: string | null | undefined, list: string): number | null {
+function decodeIdCursor(after: string | null | undefined, list: string, kind: KeyKind): ObjectKey | null {
   const values = decodeCursor(after, list, 1);
   if (!values) return null;
-  if (!Number.isSafeInteger(values[0])) throw new BadUserInputError('`after` is not a cursor returned by this connection.', { argumentName: 'after' });
-  return values[0] as number;
+  const key = parseKey(kind, values[0]);
+  if (key === null || key !== values[0]) throw new BadUserInputError('`after` is not a cursor returned by this connection.', { argumentName: 'after' });
+  return key;
 }

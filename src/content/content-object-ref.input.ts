@@ -1,17 +1,19 @@
 import { type GraphQLSchema, isInputObjectType } from 'graphql';
+import { GraphQLUUID } from 'graphql-scalars';
 import { Field, InputType, Int } from 'type-graphql';
 import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
 
 const TYPE_NAME = 'ContentObjectRef';
 
 /**
- * `input ContentObjectRef @oneOf { article: Int, book: Int, … }`: a typed
- * reference to a content object that needs no global ID. One field per
- * registered content type (the type name with a lowercase first letter),
- * generated from the registry by `defineContentObjectRefFields`, so a new
- * content type gets its field automatically. type-graphql 2.0.0-rc.4 has no
- * `@oneOf` option, so `markOneOfInputs` sets graphql-js's `isOneOf` on the
- * built type: graphql 16.15 then validates "exactly one field, not null" for
+ * `input ContentObjectRef @oneOf { article: Int, book: Int, place: UUID, … }`:
+ * a typed reference to a content object that needs no global ID. One field
+ * per registered content type (the type name with a lowercase first letter),
+ * typed like its key (Int for integer keys, UUID for uuid keys), generated
+ * from the registry by `defineContentObjectRefFields`, so a new content type
+ * gets its field automatically. type-graphql 2.0.0-rc.4 has no `@oneOf`
+ * option, so `markOneOfInputs` sets graphql-js's `isOneOf` on the built
+ * type: graphql 16.15 then validates "exactly one field, not null" for
  * literals and variables alike, and prints `@oneOf` in the SDL.
  */
 @InputType(TYPE_NAME, {
@@ -19,7 +21,7 @@ const TYPE_NAME = 'ContentObjectRef';
     'A content object by type and databaseId, as an alternative to a global ID: exactly one field, e.g. `{ article: 1 }` or `{ book: 3 }`.',
 })
 export class ContentObjectRef {
-  [field: string]: number | null | undefined;
+  [field: string]: number | string | null | undefined;
 }
 
 /** The ContentObjectRef field of a content type: `Article` → `article`. */
@@ -30,7 +32,7 @@ export function refFieldName(type: Pick<RegisteredContentType, 'typeName'>): str
 const defined = new Set<string>();
 
 /**
- * Declares one `Int` field of ContentObjectRef per registered content type.
+ * Declares one field of ContentObjectRef per registered content type.
  * Runs before the schema is built; idempotent (type-graphql metadata is global).
  */
 export function defineContentObjectRefFields(registry: ContentTypeRegistry): void {
@@ -38,7 +40,10 @@ export function defineContentObjectRefFields(registry: ContentTypeRegistry): voi
     const field = refFieldName(type);
     if (defined.has(field)) continue;
     defined.add(field);
-    Field(() => Int, { nullable: true, description: `The \`databaseId\` of the ${type.typeName} to refer to.` })(ContentObjectRef.prototype, field);
+    Field(() => (type.keyKind === 'uuid' ? GraphQLUUID : Int), { nullable: true, description: `The \`databaseId\` of the ${type.typeName} to refer to.` })(
+      ContentObjectRef.prototype,
+      field,
+    );
   }
 }
 

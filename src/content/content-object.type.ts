@@ -1,42 +1,40 @@
 import { ObjectType } from 'type-graphql';
-import { contentObjectInterfaces } from './content-object.interfaces-list.js';
+import { type ContentTypeOptions, declareContentType } from '../generic/content-type.options.js';
+import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
+import { Node } from '../generic/node.interface.js';
+import { ContentNode } from './content-object.interfaces.js';
+import { relationInterface } from './relations/relation.graphql.js';
 
-interface PendingContentObjectType {
-  target: Function;
-  name: string;
-  description?: string;
+/**
+ * Declares an entity a content type, with everything the core needs to know
+ * about it (app label, display text, the relations it takes part in, …; see
+ * `ContentTypeOptions`). Listing the class in the application's list of
+ * types registers it.
+ *
+ *     @ContentObjectType({ appLabel: 'media', description: 'A podcast episode.', repr: (p: Podcast) => p.title })
+ *     @Entity({ tableName: 'podcast' })
+ *     export class Podcast extends ContentEntity { … }
+ *
+ * Its GraphQL `@ObjectType` is applied when the schema is built
+ * (`applyContentObjectTypes`), because its interfaces (`Node`,
+ * `ContentNode` and the interface of every relation it takes part in:
+ * `Taggable`, `Commentable`, …) depend on the registry it is part of.
+ */
+export function ContentObjectType<T>(options: ContentTypeOptions<T>): ClassDecorator {
+  return (target) => declareContentType(target, options);
 }
 
-const pending: PendingContentObjectType[] = [];
 const applied = new Set<Function>();
 
-/**
- * `@ObjectType` for a content type: implements `Node`, `ContentNode` and the
- * generic feature interfaces (`Taggable`, `Commentable`, …), so that a new
- * content type gets every generic field by using this one decorator.
- *
- * The `@ObjectType` itself is applied by `applyContentObjectTypes()` just
- * before the schema is built, not at decoration time: the feature
- * interfaces import entities (Comment → User) that are content types
- * themselves, so reading the interface list while an entity module is still
- * being evaluated could hit a class in its temporal dead zone (ESM cycle).
- */
-export function ContentObjectType(name: string, options: { description?: string } = {}): ClassDecorator {
-  return (target) => {
-    pending.push({ target, name, description: options.description });
-  };
-}
-
-/**
- * Applies the deferred `@ObjectType` of every class decorated with
- * `ContentObjectType`. Idempotent; called by the schema builder (through
- * `defineContentObjectMembers`) before `buildSchema`.
- */
-export function applyContentObjectTypes(): void {
-  const interfaces = contentObjectInterfaces();
-  for (const { target, name, description } of pending) {
-    if (applied.has(target)) continue;
-    ObjectType(name, { description, implements: interfaces })(target);
-    applied.add(target);
+/** Applies the `@ObjectType` of every registered content type. Idempotent; called by the schema builder before `buildSchema`. */
+export function applyContentObjectTypes(registry: ContentTypeRegistry): void {
+  for (const type of registry.types()) {
+    if (applied.has(type.cls)) continue;
+    const interfaces = registry
+      .relationsOf(type)
+      .map((relation) => relationInterface(relation.entity))
+      .filter((iface): iface is Function => iface !== undefined);
+    ObjectType(type.typeName, { description: type.options.description, implements: [Node, ContentNode, ...interfaces] })(type.cls);
+    applied.add(type.cls);
   }
 }

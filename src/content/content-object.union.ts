@@ -1,9 +1,7 @@
 import { type ClassType, createUnionType } from 'type-graphql';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
-import { invariant } from '../generic/invariant.js';
+import { contentObjectMembers, contentObjectTypeName, setContentObjectMembers } from './content-object.members.js';
 import { applyContentObjectTypes } from './content-object.type.js';
-
-let members: ContentTypeRegistry | undefined;
 
 /**
  * Sets the registry whose content types make up `ContentObject` and applies
@@ -11,20 +9,14 @@ let members: ContentTypeRegistry | undefined;
  * Called by the schema builder before the schema is built.
  */
 export function defineContentObjectMembers(registry: ContentTypeRegistry): void {
-  members = registry;
-  applyContentObjectTypes();
+  setContentObjectMembers(registry);
+  applyContentObjectTypes(registry);
 }
 
-/**
- * `union ContentObject` of every registered content type, resolved through
- * the registry by the object's class (never by guessing from its fields).
- */
+/** `union ContentObject` of every registered content type, resolved through the registry by the object's class. */
 export const ContentObject = createUnionType({
   name: 'ContentObject',
   description: 'Any content object: one of the registered content types. Select fields with `... on Article { … }`.',
-  types: () => {
-    invariant(members, 'defineContentObjectMembers() must run before the schema is built');
-    return members.entityClasses() as ClassType[];
-  },
-  resolveType: (value: object) => members?.find(value)?.typeName,
+  types: () => contentObjectMembers().entityClasses() as ClassType[],
+  resolveType: contentObjectTypeName,
 });

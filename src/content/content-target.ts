@@ -2,20 +2,21 @@ import type { GenericContext } from '../generic/context.js';
 import type { RegisteredContentType } from '../generic/content-type.registry.js';
 import { BadUserInputError } from '../generic/errors.js';
 import { fromGlobalId } from '../generic/global-id.js';
+import { keyKindDescription, keyText, type ObjectKey, parseKey } from '../generic/object-key.js';
 
-/** A generic foreign key value: which content type, which object. */
+/** A generic foreign key value: which content type, which object (its key's canonical text, as `object_id` holds it). */
 export interface TargetKey {
   contentTypeId: number;
-  objectId: number;
+  objectId: string;
 }
 
 /** DataLoader cache key of a target (`ctId:objectId`). */
 export const targetCacheKey = (key: TargetKey) => `${key.contentTypeId}:${key.objectId}`;
 
 /** The `(content type, object id)` of a loaded content object; throws for a non-content object (a bug). */
-export function targetKeyOf(ctx: GenericContext, obj: object): TargetKey {
-  const type = ctx.registry.get(obj);
-  return { contentTypeId: ctx.registry.idOf(type.cls), objectId: Number((obj as Record<string, unknown>)[type.primaryKeyProperty]) };
+export function targetKeyOf(ctx: Pick<GenericContext, 'registry'>, obj: object): TargetKey {
+  const { type, text } = ctx.registry.keyOf(obj);
+  return { contentTypeId: ctx.registry.idOf(type.cls), objectId: text };
 }
 
 /**
@@ -28,7 +29,7 @@ export function contentTargetArg(
   ctx: Pick<GenericContext, 'registry' | 'nodeTypes'>,
   globalId: string,
   argumentName: string,
-): TargetKey & { type: RegisteredContentType } {
+): TargetKey & { type: RegisteredContentType; key: ObjectKey } {
   const decoded = fromGlobalId(globalId);
   if (!decoded) {
     throw new BadUserInputError(`\`${argumentName}\` is not a valid global ID (use the \`id\` of a content object, e.g. from \`node\` or a list).`, {
@@ -40,11 +41,15 @@ export function contentTargetArg(
     const what = ctx.nodeTypes.classOf(decoded.typeName) ? `a ${decoded.typeName}, which is not a content object` : `an unknown type "${decoded.typeName}"`;
     throw new BadUserInputError(`\`${argumentName}\` is the ID of ${what}; give the ID of one of: ${typeNames(ctx)}.`, { argumentName });
   }
-  return { type, contentTypeId: ctx.registry.idOf(type.cls), objectId: decoded.id };
+  const key = parseKey(type.keyKind, decoded.key);
+  if (key === null) {
+    throw new BadUserInputError(`\`${argumentName}\` is not a valid global ID: a ${type.typeName} key is ${keyKindDescription(type.keyKind)}.`, { argumentName });
+  }
+  return { type, key, contentTypeId: ctx.registry.idOf(type.cls), objectId: keyText(key) };
 }
 
 /** The registered content types named by GraphQL type names; BAD_USER_INPUT naming the argument for an unknown name. */
-export function contentTypesArg(ctx: GenericContext, names: readonly string[], argumentName: string): RegisteredContentType[] {
+export function contentTypesArg(ctx: Pick<GenericContext, 'registry'>, names: readonly string[], argumentName: string): RegisteredContentType[] {
   return [...new Set(names)].map((name) => {
     const type = ctx.registry.byTypeName(name);
     if (!type) {

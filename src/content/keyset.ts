@@ -13,7 +13,8 @@ import { BadUserInputError } from '../generic/errors.js';
 export interface TimeKey {
   /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds). */
   at: string;
-  id: number;
+  /** The row's primary key: a number, or a uuid string (lists of uuid-keyed content types). */
+  id: number | string;
 }
 
 export type SortDirection = 'asc' | 'desc';
@@ -29,15 +30,24 @@ export function encodeTimeKey(list: string, key: TimeKey): string {
   return encodeCursor(list, [key.at, key.id]);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * Decodes an `after` cursor of the `(timestamp, id)` connection `list` (see
- * `encodeCursor`); null when absent; BAD_USER_INPUT when forged or of another list.
+ * `encodeCursor`); null when absent; BAD_USER_INPUT when forged or of another
+ * list. `idKind` says whether its rows have integer or uuid keys.
  */
-export function decodeTimeKey(after: string | null | undefined, list: string, argumentName = 'after'): TimeKey | null {
+export function decodeTimeKey(
+  after: string | null | undefined,
+  list: string,
+  argumentName = 'after',
+  idKind: 'integer' | 'uuid' = 'integer',
+): TimeKey | null {
   const values = decodeCursor(after, list, 2, argumentName);
   if (!values) return null;
   const [at, id] = values;
-  if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'number' || !Number.isSafeInteger(id)) {
+  const validId = idKind === 'uuid' ? typeof id === 'string' && UUID.test(id) : typeof id === 'number' && Number.isSafeInteger(id);
+  if (typeof at !== 'string' || !TIMESTAMP.test(at) || !validId) {
     throw new BadUserInputError(`\`${argumentName}\` is not a cursor returned by this connection.`, { argumentName });
   }
   return { at, id };
@@ -59,7 +69,7 @@ export function timeKeyOrderSql(timeColumn: string, idColumn: string, direction:
 }
 
 /** A connection of the list `list` from `first + 1` rows read in `(time, id)` order; each edge's cursor is its row's key. */
-export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number }[], first: number, list: string): Connection<T> {
+export function timeKeyConnection<T>(rows: readonly { node: T; at: string; id: number | string }[], first: number, list: string): Connection<T> {
   const connection = toConnection([...rows], first, (row) => encodeTimeKey(list, row));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.node })), pageInfo: connection.pageInfo };
 }

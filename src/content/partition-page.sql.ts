@@ -2,11 +2,25 @@ import type { EntityManager } from '@mikro-orm/sql';
 import { afterTimeKeySql, cursorTimestampSql, type SortDirection, type TimeKey, timeKeyOrderSql } from './keyset.js';
 import { placeholders, quoteIdentifier as q } from '../generic/sql.js';
 
-/** A table read in pages of `(time, id)` order, partitioned by some integer columns. */
+/** A column identifying a parent and the SQL type its values are sent as. */
+export interface PartitionColumn {
+  name: string;
+  type: 'int' | 'bigint' | 'text';
+}
+
+/** The partition of a generic foreign key: `(content_type_id int, object_id text)`. */
+export function targetPartition(contentTypeColumn: string, objectIdColumn: string): PartitionColumn[] {
+  return [
+    { name: contentTypeColumn, type: 'int' },
+    { name: objectIdColumn, type: 'text' },
+  ];
+}
+
+/** A table read in pages of `(time, id)` order, partitioned by some columns. */
 export interface PartitionPageSpec {
   table: string;
-  /** Integer columns identifying a parent, e.g. `['content_type_id', 'object_id']` or `['tag_id']`. */
-  partitionColumns: string[];
+  /** Columns identifying a parent, e.g. `targetPartition('content_type_id', 'object_id')` or `[{ name: 'tag_id', type: 'int' }]`. */
+  partitionColumns: PartitionColumn[];
   timeColumn: string;
   idColumn: string;
   direction: SortDirection;
@@ -15,9 +29,9 @@ export interface PartitionPageSpec {
 /** A raw row plus `cg_at`, its timestamp as cursor text. */
 export type PageRow = Record<string, unknown> & { cg_at: string };
 
-/** Canonical text of a partition key, e.g. `3:42`. */
+/** Canonical text of a partition key, e.g. `3:42` (values as the database returns them: numbers or text). */
 export function partitionKey(values: readonly (number | string | bigint)[]): string {
-  return values.map((v) => String(Number(v))).join(':');
+  return values.map((v) => String(v)).join(':');
 }
 
 /**
@@ -31,7 +45,7 @@ export function partitionKey(values: readonly (number | string | bigint)[]): str
 export async function firstRowsPerPartition(
   em: EntityManager,
   spec: PartitionPageSpec,
-  keys: readonly (readonly number[])[],
+  keys: readonly (readonly (number | string)[])[],
   limit: number,
   after: TimeKey | null,
   extra?: { sql: string; params: unknown[] },
@@ -39,12 +53,12 @@ export async function firstRowsPerPartition(
   if (keys.length === 0) return [];
   const width = spec.partitionColumns.length;
   const keyColumns = spec.partitionColumns.map((_, i) => `k${i}`);
-  const values = placeholders(keys.length, `(${placeholders(width, '?::bigint')})`);
+  const values = placeholders(keys.length, `(${spec.partitionColumns.map((c) => `?::${c.type}`).join(', ')})`);
   const params: unknown[] = keys.flatMap((key) => {
     if (key.length !== width) throw new Error(`partition key ${JSON.stringify(key)} needs ${width} values`);
-    return key.map(Number);
+    return key;
   });
-  const join = spec.partitionColumns.map((column, i) => `g.${q(column)} = k.${keyColumns[i]}`).join(' and ');
+  const join = spec.partitionColumns.map((column, i) => `g.${q(column.name)} = k.${keyColumns[i]}`).join(' and ');
   const conditions: string[] = [];
   if (after) {
     const condition = afterTimeKeySql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, after, spec.direction);
@@ -60,14 +74,14 @@ export async function firstRowsPerPartition(
   const sql =
     `select * from (` +
     `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at, ` +
-    `row_number() over (partition by ${spec.partitionColumns.map((c) => `g.${q(c)}`).join(', ')} order by ${order}) as cg_rn ` +
+    `row_number() over (partition by ${spec.partitionColumns.map((c) => `g.${q(c.name)}`).join(', ')} order by ${order}) as cg_rn ` +
     `from (values ${values}) as k(${keyColumns.join(', ')}) join ${q(spec.table)} g on ${join}` +
     (conditions.length ? ` where ${conditions.join(' and ')}` : '') +
     `) p where p.cg_rn <= ? order by p.cg_rn`;
   const rows = await em.getConnection().execute<PageRow[]>(sql, params);
   const byKey = new Map<string, PageRow[]>();
   for (const row of rows) {
-    const key = partitionKey(spec.partitionColumns.map((c) => row[c] as number));
+    const key = partitionKey(spec.partitionColumns.map((c) => row[c.name] as number | string));
     let group = byKey.get(key);
     if (!group) byKey.set(key, (group = []));
     delete row.cg_rn;

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
 import { NotFoundError } from '../generic/errors.js';
 import type { NodeTypes } from '../generic/node-types.js';
+import { keyFromText, keyKindDescription, keyText, type ObjectKey, parseKey } from '../generic/object-key.js';
 import { exactlyOne, invalid } from '../generic/validation.js';
 import { type ContentObjectRef, refFieldName } from './content-object-ref.input.js';
 import { contentTargetArg } from './content-target.js';
@@ -10,12 +11,21 @@ import { contentTargetArg } from './content-target.js';
 export interface LoadOptions {
   /** Lock the row `FOR UPDATE` until the transaction ends (updates, deletes). */
   forUpdate?: boolean;
+  /**
+   * The relation the mutation will give the target a row of: BAD_USER_INPUT
+   * naming the type and the relation when the type does not take part in it
+   * (checked before anything is read).
+   */
+  relation?: string;
 }
 
 export interface ContentTarget {
   object: object;
   type: RegisteredContentType;
-  id: number;
+  /** The primary key (number or uuid string). */
+  id: ObjectKey;
+  /** Its canonical text, as `object_id` holds it. */
+  objectId: string;
 }
 
 /**
@@ -23,8 +33,9 @@ export interface ContentTarget {
  * (`idArg`, e.g. `target`) or as a ContentObjectRef (`refArg`, e.g.
  * `targetRef`), and loads it with `em` (the mutation's transaction).
  * Throws BAD_USER_INPUT naming the argument for neither/both, a malformed ID,
- * an unknown type or an ID of something that is not a content object
- * (a Tag, a Comment…); NOT_FOUND when no such object exists.
+ * an unknown type, an ID of something that is not a content object (a Tag,
+ * a Comment…) or a type that does not take part in `options.relation`;
+ * NOT_FOUND when no such object exists.
  */
 export async function resolveContentTarget(
   em: EntityManager,
@@ -36,11 +47,11 @@ export async function resolveContentTarget(
 ): Promise<ContentTarget> {
   const given = exactlyOne(args.id, args.ref, [idArg, refArg]);
   let type: RegisteredContentType;
-  let id: number;
+  let id: ObjectKey;
   let argumentName: string;
   if (given.kind === 'first') {
     argumentName = idArg;
-    ({ type, objectId: id } = contentTargetArg({ registry, nodeTypes }, given.value, idArg));
+    ({ type, key: id } = contentTargetArg({ registry, nodeTypes }, given.value, idArg));
   } else {
     const set = Object.entries(given.value).filter(([, value]) => value !== null && value !== undefined);
     if (set.length !== 1) throw invalid(refArg, `must set exactly one field, e.g. { article: 1 } (got ${set.length}).`);
@@ -48,13 +59,17 @@ export async function resolveContentTarget(
     argumentName = `${refArg}.${field}`;
     const found = registry.types().find((t) => refFieldName(t) === field);
     if (!found) throw invalid(refArg, `has no content type "${field}".`);
-    if (!Number.isSafeInteger(value) || (value as number) < 1) throw invalid(argumentName, `must be a positive databaseId (got ${value}).`);
+    const key = parseKey(found.keyKind, value);
+    if (key === null) throw invalid(argumentName, `must be the databaseId of a ${found.typeName}: ${keyKindDescription(found.keyKind)} (got ${JSON.stringify(value)}).`);
     type = found;
-    id = value as number;
+    id = key;
+  }
+  if (options.relation && !registry.takesPart(type, options.relation)) {
+    throw invalid(argumentName, `is a ${type.typeName}, and ${type.typeName} objects do not take part in \`${options.relation}\` (its registration leaves that relation out).`);
   }
   const object = await loadById(em, type.cls, type.primaryKeyProperty, id, options);
   if (!object) throw new NotFoundError(`\`${argumentName}\`: ${type.typeName} ${id} does not exist.`, { argumentName });
-  return { object, type, id };
+  return { object, type, id, objectId: keyText(id) };
 }
 
 /**
@@ -81,12 +96,13 @@ export async function resolveNodeOfType<T extends object>(
  * names, loaded with `em` (e.g. a mutation's transaction); null when it does
  * not exist or its content type is not registered.
  */
-export async function loadContentObject(em: EntityManager, registry: ContentTypeRegistry, contentTypeId: number, objectId: number): Promise<object | null> {
+export async function loadContentObject(em: EntityManager, registry: ContentTypeRegistry, contentTypeId: number, objectId: string): Promise<object | null> {
   const type = registry.byId(contentTypeId);
-  return type ? loadById(em, type.cls, type.primaryKeyProperty, objectId, {}) : null;
+  const key = type && keyFromText(type.keyKind, objectId);
+  return type && key !== null && key !== undefined ? loadById(em, type.cls, type.primaryKeyProperty, key, {}) : null;
 }
 
-async function loadById<T extends object>(em: EntityManager, cls: EntityClass<T>, pk: string, id: number, options: LoadOptions): Promise<T | null> {
+async function loadById<T extends object>(em: EntityManager, cls: EntityClass<T>, pk: string, id: ObjectKey, options: LoadOptions): Promise<T | null> {
   const where = { [pk]: id } as never;
   if (options.forUpdate) return em.findOne(cls, where, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   return em.findOne(cls, where);

@@ -1,20 +1,24 @@
 import type { EntityMetadata } from '@mikro-orm/core';
 import { ContentType } from './content-type.entity.js';
+import type { ContentTypeOptions } from './content-type.options.js';
 import type { BoundGenericForeignKey, GenericForeignKeyDeclaration } from './generic-relation.js';
+import { type KeyKind, keyKindOf } from './object-key.js';
 
 /**
  * Start-up checks with stable codes, in the manner of Django's
  * `contenttypes.E001`. The server refuses to start when any of them fails.
  */
 export type ContentTypeCheckCode =
-  | 'contenttypes.E001' // primary key does not fit object_id (bigint)
+  | 'contenttypes.E001' // primary key cannot be stored in object_id (not an integer or uuid)
   | 'contenttypes.E002' // duplicate (app_label, model)
   | 'contenttypes.E003' // duplicate GraphQL type name
   | 'contenttypes.E004' // registered class is not a discovered entity
-  | 'contenttypes.E005' // generic foreign key names an unregistered target
-  | 'contenttypes.E006' // generic foreign key is malformed (entity/property missing)
+  | 'contenttypes.E005' // generic relation names an unregistered target
+  | 'contenttypes.E006' // generic foreign key or relation is malformed (entity/property missing)
   | 'contenttypes.E007' // composite or missing primary key
-  | 'contenttypes.E008'; // app_label or model is not a lower-case identifier
+  | 'contenttypes.E008' // app_label or model is not a lower-case identifier
+  | 'contenttypes.E009' // generic foreign key without an index on (content type, object id)
+  | 'contenttypes.E010'; // content type names a relation that is not registered
 
 export interface ContentTypeCheckFailure {
   code: ContentTypeCheckCode;
@@ -52,20 +56,6 @@ export const CONTENT_TYPE_NAME = /^[a-z][a-z0-9_]*$/;
 /** Generic foreign key names end up in trigger, function and constraint names. */
 export const FOREIGN_KEY_NAME = /^[a-z][a-z0-9_]*$/;
 
-/** Column types whose values fit a PostgreSQL `bigint` object_id. */
-export const INTEGER_KEY_TYPES = new Set([
-  'smallint',
-  'int2',
-  'integer',
-  'int',
-  'int4',
-  'bigint',
-  'int8',
-  'serial',
-  'bigserial',
-  'smallserial',
-]);
-
 /** The column type of a property, lower case, without its length: `varchar(255)` → `varchar`. */
 function columnTypeOf(prop: { columnTypes?: string[]; type?: unknown }): string {
   return String(prop.columnTypes?.[0] ?? prop.type ?? '')
@@ -76,14 +66,15 @@ function columnTypeOf(prop: { columnTypes?: string[]; type?: unknown }): string 
 
 /**
  * E004, E007 and E001 for one registered class: it must be an entity of the
- * ORM (`meta`) with exactly one integer primary key column. Returns the
- * failure, or the table and key names the integrity SQL needs.
+ * ORM (`meta`) with exactly one primary key column of a kind `object_id` can
+ * store (integer or uuid). Returns the failure, or the table and key names
+ * the integrity SQL needs.
  */
 export function checkContentTypeEntity(
   cls: Function,
   key: string,
   meta: EntityMetadata | undefined,
-): { failure: ContentTypeCheckFailure } | { tableName: string; primaryKeyProperty: string; primaryKeyColumn: string } {
+): { failure: ContentTypeCheckFailure } | { tableName: string; primaryKeyProperty: string; primaryKeyColumn: string; keyKind: KeyKind } {
   if (!meta) {
     return {
       failure: {
@@ -96,35 +87,71 @@ export function checkContentTypeEntity(
     return {
       failure: {
         code: 'contenttypes.E007',
-        message: `${cls.name} has ${meta.primaryKeys.length === 0 ? 'no' : 'a composite'} primary key; a content type needs exactly one integer primary key column.`,
+        message: `${cls.name} has ${meta.primaryKeys.length === 0 ? 'no' : 'a composite'} primary key; a content type needs exactly one primary key column (integer or uuid).`,
       },
     };
   }
   const pk = meta.properties[meta.primaryKeys[0] as keyof typeof meta.properties] as any;
   const columnType = columnTypeOf(pk);
-  if (pk.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(columnType)) {
+  const keyKind = keyKindOf(columnType);
+  if (pk.fieldNames?.length !== 1 || !keyKind) {
     return {
       failure: {
         code: 'contenttypes.E001',
-        message: `${cls.name}.${pk.name} is of type "${columnType}", which does not fit object_id (bigint). Use an integer or bigint primary key, or do not register ${cls.name} as a content type.`,
+        message:
+          `${cls.name}.${pk.name} is of type "${columnType}", which object_id cannot store: a content type's primary key must be an ` +
+          `integer (smallint, integer, bigint) or a uuid. Change the key, or do not register ${cls.name} as a content type.`,
       },
     };
   }
-  return { tableName: meta.tableName, primaryKeyProperty: pk.name, primaryKeyColumn: pk.fieldNames[0] };
+  return { tableName: meta.tableName, primaryKeyProperty: pk.name, primaryKeyColumn: pk.fieldNames[0], keyKind };
 }
 
 /**
- * E006 and E005 for one generic foreign key declaration: a fresh
+ * E010 and E005 across types and relations: the relations a type lists in
+ * `relations: [...]` must be registered (an `except` list may name relations
+ * the application does not have), and a relation's `targets` registered types.
+ */
+export function checkParticipation(
+  types: readonly { cls: Function; options: ContentTypeOptions }[],
+  relations: readonly { name: string; targets?: () => Function[] }[],
+  isRegistered: (cls: Function) => boolean,
+): ContentTypeCheckFailure[] {
+  const failures: ContentTypeCheckFailure[] = [];
+  const names = new Set(relations.map((r) => r.name));
+  for (const type of types) {
+    const declared = type.options.relations;
+    const listed = !declared || 'except' in declared ? [] : (declared as readonly string[]);
+    for (const name of listed.filter((n) => !names.has(n))) {
+      failures.push({
+        code: 'contenttypes.E010',
+        message: `${type.cls.name} names the relation "${name}" in its \`relations\`, but no relation of that name is registered (registered: ${[...names].join(', ') || 'none'}).`,
+      });
+    }
+  }
+  for (const relation of relations) {
+    for (const target of (relation.targets?.() ?? []).filter((t) => !isRegistered(t))) {
+      failures.push({
+        code: 'contenttypes.E005',
+        message: `generic relation "${relation.name}" allows ${target.name} as a target, but ${target.name} is not a registered content type.`,
+      });
+    }
+  }
+  return failures;
+}
+
+/**
+ * E006 and E009 for one generic foreign key declaration: a fresh
  * lower-case name (added to `names`), a ManyToOne to ContentType and one
- * integer object id column on an entity of the ORM, and registered targets.
- * Returns the failures, and the declaration bound to its table and columns
- * unless it is malformed.
+ * `text` object id column on an entity of the ORM, and an index (or unique
+ * constraint) whose leading columns are that pair, which the reverse lookups
+ * and the delete triggers need. Returns the failures, and the declaration
+ * bound to its table and columns unless it is malformed.
  */
 export function checkGenericForeignKey(
-  fk: GenericForeignKeyDeclaration,
+  fk: GenericForeignKeyDeclaration & { relation: string },
   meta: EntityMetadata | undefined,
   names: Set<string>,
-  isRegistered: (cls: Function) => boolean,
 ): { failures: ContentTypeCheckFailure[]; bound?: BoundGenericForeignKey } {
   const malformed = (problem: string) => ({
     failures: [{ code: 'contenttypes.E006' as const, message: `generic foreign key "${fk.name}" ${problem}` }],
@@ -134,6 +161,7 @@ export function checkGenericForeignKey(
   }
   if (names.has(fk.name)) return malformed('is declared twice; every generic foreign key needs its own name.');
   names.add(fk.name);
+  if (!FOREIGN_KEY_NAME.test(fk.relation)) return malformed(`belongs to the relation "${fk.relation}", whose name is not a lower-case identifier.`);
   const ctProp = meta?.properties[fk.contentTypeProperty as never] as any;
   const idProp = meta?.properties[fk.objectIdProperty as never] as any;
   if (!meta || !ctProp || !idProp) {
@@ -143,15 +171,21 @@ export function checkGenericForeignKey(
     return malformed(`needs ${fk.entity.name}.${fk.contentTypeProperty} to be a ManyToOne to ContentType.`);
   }
   const idType = columnTypeOf(idProp);
-  if (idProp.kind !== 'scalar' || idProp.fieldNames?.length !== 1 || !INTEGER_KEY_TYPES.has(idType)) {
-    return malformed(`needs ${fk.entity.name}.${fk.objectIdProperty} to be one integer column (bigint); it is "${idType}".`);
+  if (idProp.kind !== 'scalar' || idProp.fieldNames?.length !== 1 || idType !== 'text') {
+    return malformed(
+      `needs ${fk.entity.name}.${fk.objectIdProperty} to be one text column (@Property({ type: 'text' })), which holds integer and uuid keys alike; it is "${idType}".`,
+    );
   }
-  const failures: ContentTypeCheckFailure[] = (fk.targets?.() ?? [])
-    .filter((target) => !isRegistered(target))
-    .map((target) => ({
-      code: 'contenttypes.E005',
-      message: `generic foreign key "${fk.name}" allows ${target.name} as a target, but ${target.name} is not a registered content type.`,
-    }));
+  const failures: ContentTypeCheckFailure[] = [];
+  if (!hasLeadingIndex(meta, [fk.contentTypeProperty, fk.objectIdProperty])) {
+    failures.push({
+      code: 'contenttypes.E009',
+      message:
+        `generic foreign key "${fk.name}" has no index on (${fk.contentTypeProperty}, ${fk.objectIdProperty}); reverse lookups and delete cascades ` +
+        `would read the whole table. Add @Index({ properties: ['${fk.contentTypeProperty}', '${fk.objectIdProperty}', …] }) to ${fk.entity.name}, ` +
+        'or declare the relation with @GenericRelation, which adds it.',
+    });
+  }
   return {
     failures,
     bound: {
@@ -162,4 +196,12 @@ export function checkGenericForeignKey(
       primaryKeyColumn: (meta.properties[meta.primaryKeys[0] as never] as any).fieldNames[0],
     },
   };
+}
+
+/** Whether an index or unique constraint of the entity starts with these properties, in this order. */
+export function hasLeadingIndex(meta: { indexes: { properties?: unknown }[]; uniques: { properties?: unknown }[] }, properties: string[]): boolean {
+  return [...meta.indexes, ...meta.uniques].some((index) => {
+    const columns = [index.properties ?? []].flat() as string[];
+    return properties.every((p, i) => columns[i] === p);
+  });
 }

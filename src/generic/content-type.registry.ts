@@ -4,25 +4,27 @@ import { ContentType } from './content-type.entity.js';
 import {
   checkContentTypeEntity,
   checkGenericForeignKey,
+  checkParticipation,
   CONTENT_TYPE_NAME,
   ContentTypeCheckError,
   type ContentTypeCheckFailure,
   UnregisteredContentTypeError,
 } from './content-type.checks.js';
-import type { BoundGenericForeignKey, GenericForeignKeyDeclaration } from './generic-relation.js';
+import { type ContentTypeOptions, declaredContentType } from './content-type.options.js';
+import {
+  type BoundGenericForeignKey,
+  declaredRelation,
+  type DeletePolicy,
+  type GenericForeignKeyDeclaration,
+  type RelationDeclaration,
+} from './generic-relation.js';
 import { invariant } from './invariant.js';
-import { placeholders } from './sql.js';
+import { declaredPrimaryKeyType } from './entity-metadata.js';
+import { type KeyKind, keyKindOf, keyText, normalizeKey, type ObjectKey } from './object-key.js';
+import { insertContentTypeRows, readContentTypeRows } from './content-type.rows.js';
+import { participation } from './relation.participation.js';
 
-export interface ContentTypeOptions<T = any> {
-  /** Application label, e.g. `blog`. Lower case identifier. */
-  appLabel: string;
-  /** Model name; defaults to the class name in lower case. */
-  model?: string;
-  /** GraphQL type name; defaults to the class name. */
-  typeName?: string;
-  /** Readable snapshot of an object, kept in `activity_entry.object_repr`. */
-  repr?: (object: T) => string;
-}
+export type { ContentTypeOptions };
 
 export interface RegisteredContentType<T = any> {
   cls: EntityClass<T>;
@@ -32,19 +34,31 @@ export interface RegisteredContentType<T = any> {
   key: string;
   typeName: string;
   repr: (object: T) => string;
+  /** Everything the type declared (open to other modules' options, see content-type.options.ts). */
+  options: ContentTypeOptions<T>;
   /** Resolved by `bind()`. */
   tableName: string;
   primaryKeyProperty: string;
   primaryKeyColumn: string;
+  keyKind: KeyKind;
+}
+
+/** A registered generic relation and its generic foreign keys. */
+export interface RegisteredRelation {
+  name: string;
+  entity: EntityClass<any>;
+  targets?: () => EntityClass<any>[];
+  keys: (GenericForeignKeyDeclaration & { relation: string })[];
 }
 
 /**
  * The content-type registry: which entity classes are content types, their
  * `content_type` rows (synced at start-up and cached by id and by natural
- * key, like Django's `ContentType.objects.get_for_model`), and the generic
- * foreign keys that point at them with their delete policies.
+ * key, like Django's `ContentType.objects.get_for_model`), the generic
+ * relations that point at them with their delete policies, and which types
+ * take part in which relations.
  *
- * Lifecycle: `register*()` at import time, `bind(metadata)` after the ORM
+ * Lifecycle: `register*()` at start-up, `bind(metadata)` after the ORM
  * discovered its entities (runs the start-up checks), `sync(em)` once the
  * schema is migrated (creates missing rows, fills the id cache).
  */
@@ -53,45 +67,59 @@ export class ContentTypeRegistry {
   readonly #byClass = new Map<Function, RegisteredContentType>();
   readonly #byTypeName = new Map<string, RegisteredContentType>();
   readonly #byKey = new Map<string, RegisteredContentType>();
-  readonly #foreignKeys: GenericForeignKeyDeclaration[] = [];
+  readonly #relations: RegisteredRelation[] = [];
+  #participants: Map<string, Set<RegisteredContentType>> | undefined;
   #bound: BoundGenericForeignKey[] | undefined;
   #idByKey = new Map<string, number>();
   #keyById = new Map<number, string>();
   #pendingFailures: ContentTypeCheckFailure[] = [];
 
-  /** Registers an entity class as a content type. */
-  register<T>(cls: EntityClass<T>, options: ContentTypeOptions<T>): this {
+  /**
+   * Registers an entity class: a content type (options from its
+   * `@ContentObjectType`, or given here) or a generic relation (declared
+   * with `@GenericRelation`).
+   */
+  register<T>(cls: EntityClass<T>, options?: ContentTypeOptions<T>): this {
+    const relation = options ? undefined : declaredRelation(cls);
+    if (relation) return this.addRelation(relation);
+    const declared = options ?? declaredContentType(cls);
+    if (!declared) {
+      this.#pendingFailures.push({
+        code: 'contenttypes.E004',
+        message: `${cls.name} is registered, but it is neither a content type (@ContentObjectType) nor a generic relation (@GenericRelation).`,
+      });
+      return this;
+    }
+    this.#addType(cls, declared);
+    return this;
+  }
+
+  /** Registers every content type and generic relation among `classes`; other classes (plain entities) are skipped. */
+  registerAll(classes: readonly Function[]): this {
+    for (const cls of classes) {
+      if (declaredContentType(cls) || declaredRelation(cls)) this.register(cls as EntityClass<unknown>);
+    }
+    return this;
+  }
+
+  #addType<T>(cls: EntityClass<T>, options: ContentTypeOptions<T>): void {
     const model = options.model ?? cls.name.toLowerCase();
     const typeName = options.typeName ?? cls.name;
     const key = `${options.appLabel}.${model}`;
+    const fail = (code: ContentTypeCheckFailure['code'], message: string) => void this.#pendingFailures.push({ code, message });
     if (!CONTENT_TYPE_NAME.test(options.appLabel) || !CONTENT_TYPE_NAME.test(model)) {
-      this.#pendingFailures.push({
-        code: 'contenttypes.E008',
-        message: `${cls.name} is registered as "${key}"; app_label and model must be lower-case identifiers (a-z, 0-9, _), e.g. { appLabel: 'blog', model: 'article' }.`,
-      });
-      return this;
+      return fail(
+        'contenttypes.E008',
+        `${cls.name} is registered as "${key}"; app_label and model must be lower-case identifiers (a-z, 0-9, _), e.g. { appLabel: 'blog', model: 'article' }.`,
+      );
     }
     const previous = this.#byClass.get(cls);
-    if (previous) {
-      this.#pendingFailures.push({
-        code: 'contenttypes.E002',
-        message: `${cls.name} is registered twice (as "${previous.key}" and "${key}"); register each class once.`,
-      });
-      return this;
-    }
+    if (previous) return fail('contenttypes.E002', `${cls.name} is registered twice (as "${previous.key}" and "${key}"); register each class once.`);
     if (this.#byKey.has(key)) {
-      this.#pendingFailures.push({
-        code: 'contenttypes.E002',
-        message: `"${key}" is registered twice (${this.#byKey.get(key)!.cls.name} and ${cls.name}); give one of them another model name or app label.`,
-      });
-      return this;
+      return fail('contenttypes.E002', `"${key}" is registered twice (${this.#byKey.get(key)!.cls.name} and ${cls.name}); give one of them another model name or app label.`);
     }
     if (this.#byTypeName.has(typeName)) {
-      this.#pendingFailures.push({
-        code: 'contenttypes.E003',
-        message: `GraphQL type name "${typeName}" is used by ${this.#byTypeName.get(typeName)!.cls.name} and ${cls.name}; pass a distinct typeName.`,
-      });
-      return this;
+      return fail('contenttypes.E003', `GraphQL type name "${typeName}" is used by ${this.#byTypeName.get(typeName)!.cls.name} and ${cls.name}; pass a distinct typeName.`);
     }
     const entry: RegisteredContentType<T> = {
       cls,
@@ -100,20 +128,64 @@ export class ContentTypeRegistry {
       key,
       typeName,
       repr: options.repr ?? ((o: any) => String(o?.title ?? o?.name ?? `${typeName} #${o?.id}`)),
+      options,
       tableName: '',
       primaryKeyProperty: '',
       primaryKeyColumn: '',
+      // What the entity declares; `bind()` confirms it against the discovered metadata (E001).
+      keyKind: keyKindOf(declaredPrimaryKeyType(cls) ?? '') ?? 'integer',
     };
     this.#types.push(entry);
     this.#byClass.set(cls, entry);
     this.#byTypeName.set(typeName, entry);
     this.#byKey.set(key, entry);
+    this.#participants = undefined;
+  }
+
+  /** Declares a generic relation: its entity, its generic foreign keys (each with its delete policy) and its targets. */
+  addRelation(declaration: RelationDeclaration): this {
+    if (this.#relations.some((r) => r.name === declaration.name)) {
+      this.#pendingFailures.push({
+        code: 'contenttypes.E006',
+        message: `generic relation "${declaration.name}" is declared twice (${declaration.entity.name}); every relation needs its own name.`,
+      });
+      return this;
+    }
+    this.#relations.push({
+      name: declaration.name,
+      entity: declaration.entity,
+      targets: declaration.targets,
+      keys: declaration.keys.map((key) => ({ ...key, entity: declaration.entity, relation: declaration.name, targets: declaration.targets })),
+    });
+    this.#participants = undefined;
     return this;
   }
 
-  /** Declares a generic foreign key and its delete policy. */
+  /**
+   * Declares one generic foreign key and its delete policy: a relation of its
+   * own (named `relation`, else the key's name) or one more key of an
+   * existing relation of that name.
+   */
   genericForeignKey(declaration: GenericForeignKeyDeclaration): this {
-    this.#foreignKeys.push(declaration);
+    const name = declaration.relation ?? declaration.name;
+    const existing = this.#relations.find((r) => r.name === name);
+    if (existing) {
+      existing.keys.push({ ...declaration, relation: name, targets: existing.targets });
+      return this;
+    }
+    return this.addRelation({ name, entity: declaration.entity, targets: declaration.targets, keys: [declaration] });
+  }
+
+  /**
+   * Changes the delete policy of a generic foreign key declared elsewhere
+   * (e.g. `content_link_target` → `keep`, Django's "tiger is stronger than
+   * None"), before `bind()`. The next `migration:create` regenerates the triggers.
+   */
+  setDeletePolicy(keyName: string, onDelete: DeletePolicy): this {
+    const key = this.#relations.flatMap((r) => r.keys).find((k) => k.name === keyName);
+    invariant(key, `setDeletePolicy: no generic foreign key named "${keyName}"`);
+    key.onDelete = onDelete;
+    this.#bound = undefined;
     return this;
   }
 
@@ -122,10 +194,46 @@ export class ContentTypeRegistry {
     return this.#types;
   }
 
+  /** Every registered generic relation, in registration order. */
+  relations(): readonly RegisteredRelation[] {
+    return this.#relations;
+  }
+
+  /** The registered relation of this name; undefined when there is none. */
+  relationNamed(name: string): RegisteredRelation | undefined {
+    return this.#relations.find((r) => r.name === name);
+  }
+
   /** The declared generic foreign keys resolved against ORM metadata; needs `bind()`. */
   foreignKeys(): readonly BoundGenericForeignKey[] {
     invariant(this.#bound, 'ContentTypeRegistry.bind() must run before foreignKeys()');
     return this.#bound;
+  }
+
+  /** Whether objects of `type` take part in the relation `relationName` (its `relations` and the relation's `targets` agree). */
+  takesPart(type: RegisteredContentType, relationName: string): boolean {
+    return this.#participation().get(relationName)?.has(type) ?? false;
+  }
+
+  /** The relations a content type takes part in, in registration order. */
+  relationsOf(type: RegisteredContentType): RegisteredRelation[] {
+    return this.#relations.filter((r) => this.takesPart(type, r.name));
+  }
+
+  /** The content types that take part in a relation, in registration order. */
+  typesOf(relationName: string): RegisteredContentType[] {
+    const set = this.#participation().get(relationName);
+    return set ? this.#types.filter((t) => set.has(t)) : [];
+  }
+
+  /** The content types a generic foreign key may point at (those taking part in its relation). */
+  targetsOf(fk: Pick<BoundGenericForeignKey, 'relation'>): readonly RegisteredContentType[] {
+    return this.typesOf(fk.relation);
+  }
+
+  #participation(): Map<string, Set<RegisteredContentType>> {
+    this.#participants ??= participation(this.#types, this.#relations);
+    return this.#participants;
   }
 
   /** Entity classes of every content type (for the ORM's entity list). */
@@ -143,9 +251,7 @@ export class ContentTypeRegistry {
   get(clsOrInstance: Function | object): RegisteredContentType {
     const entry = this.find(clsOrInstance);
     if (!entry) {
-      throw new UnregisteredContentTypeError(
-        typeof clsOrInstance === 'function' ? clsOrInstance.name : clsOrInstance.constructor.name,
-      );
+      throw new UnregisteredContentTypeError(typeof clsOrInstance === 'function' ? clsOrInstance.name : clsOrInstance.constructor.name);
     }
     return entry;
   }
@@ -156,6 +262,15 @@ export class ContentTypeRegistry {
 
   byKey(key: string): RegisteredContentType | undefined {
     return this.#byKey.get(key);
+  }
+
+  /** The primary key of a content object and its canonical `object_id` text. */
+  keyOf(object: object): { type: RegisteredContentType; key: ObjectKey; text: string } {
+    const type = this.get(object);
+    const raw = (object as Record<string, unknown>)[type.primaryKeyProperty];
+    invariant(raw !== undefined && raw !== null, `${type.typeName} has no primary key yet; flush it first`);
+    const key = normalizeKey(type.keyKind, raw);
+    return { type, key, text: keyText(key) };
   }
 
   /** The `content_type.id` of a registered type; needs `sync()`. */
@@ -172,10 +287,7 @@ export class ContentTypeRegistry {
     return key === undefined ? undefined : this.#byKey.get(key);
   }
 
-  /**
-   * The cached `content_type` rows of the registered types, as ContentType
-   * objects (new, unmanaged instances: no EntityManager tracks them).
-   */
+  /** The cached `content_type` rows of the registered types, as ContentType objects (new, unmanaged instances). */
   rows(): ContentType[] {
     return this.#types.filter((t) => this.#idByKey.has(t.key)).map((t) => this.#row(t));
   }
@@ -211,10 +323,11 @@ export class ContentTypeRegistry {
       }
       Object.assign(entry, result);
     }
+    failures.push(...checkParticipation(this.#types, this.#relations, (cls) => this.#byClass.has(cls)));
     const bound: BoundGenericForeignKey[] = [];
     const names = new Set<string>();
-    for (const fk of this.#foreignKeys) {
-      const result = checkGenericForeignKey(fk, findMeta(metadata, fk.entity), names, (cls) => this.#byClass.has(cls));
+    for (const fk of this.#relations.flatMap((r) => r.keys)) {
+      const result = checkGenericForeignKey(fk, findMeta(metadata, fk.entity), names);
       failures.push(...result.failures);
       if (result.bound) bound.push(result.bound);
     }
@@ -222,48 +335,18 @@ export class ContentTypeRegistry {
     this.#bound = bound;
   }
 
-  /** The content types a generic foreign key may point at. */
-  targetsOf(fk: GenericForeignKeyDeclaration): readonly RegisteredContentType[] {
-    const allowed = fk.targets?.();
-    return allowed ? this.#types.filter((t) => allowed.includes(t.cls)) : this.#types;
-  }
-
   /**
-   * Creates the missing `content_type` rows (idempotent and safe when several
-   * processes start at once: `INSERT … ON CONFLICT DO NOTHING`) and fills the
-   * cache. Never deletes rows.
+   * Creates the missing `content_type` rows (idempotent, safe when several
+   * processes start at once) and fills the cache. Never deletes rows.
    */
   async sync(em: EntityManager): Promise<void> {
-    const conn = em.getConnection();
-    if (this.#types.length > 0) {
-      // Sorted, so that processes with different registries insert in one
-      // order and cannot deadlock on the unique index.
-      const types = [...this.#types].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const values = placeholders(types.length, '(?, ?)');
-      const params = types.flatMap((t) => [t.appLabel, t.model]);
-      await conn.execute(
-        `insert into content_type (app_label, model) values ${values} on conflict (app_label, model) do nothing`,
-        params,
-        'run',
-      );
-    }
+    await insertContentTypeRows(em, this.#types);
     await this.reload(em);
   }
 
   /** Re-reads every `content_type` row into the cache. */
   async reload(em: EntityManager): Promise<void> {
-    const rows = await em.getConnection().execute<{ id: number; app_label: string; model: string }[]>(
-      'select id, app_label, model from content_type',
-    );
-    const idByKey = new Map<string, number>();
-    const keyById = new Map<number, string>();
-    for (const row of rows) {
-      const key = `${row.app_label}.${row.model}`;
-      idByKey.set(key, Number(row.id));
-      keyById.set(Number(row.id), key);
-    }
-    this.#idByKey = idByKey;
-    this.#keyById = keyById;
+    ({ idByKey: this.#idByKey, keyById: this.#keyById } = await readContentTypeRows(em));
   }
 }
 

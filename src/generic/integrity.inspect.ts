@@ -1,139 +1,167 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry } from './content-type.registry.js';
 import {
-  createStatements,
-  dropStatements,
+  createFunctionStatement,
+  createTriggerStatements,
+  dropFunctionStatement,
+  dropTriggerStatement,
   GENERATED_MARKER,
   generateIntegrity,
   INTEGRITY_PREFIX,
-  type IntegrityObject,
+  type IntegrityFunction,
+  type IntegrityTrigger,
 } from './integrity.sql.js';
-import { quoteIdentifier as q } from './sql.js';
 
-export interface InstalledIntegrityObject {
-  functionName: string;
+export interface InstalledFunction {
+  name: string;
+  args: string;
+  returns: string;
   body: string;
-  /** `pg_get_functiondef()`: the full definition, schema-qualified. */
-  functionDef: string;
-  /** `enabled` is false for a trigger switched off with ALTER TABLE … DISABLE TRIGGER. */
-  triggers: { triggerName: string; tableName: string; triggerDef: string; enabled: boolean }[];
+}
+
+export interface InstalledTrigger {
+  name: string;
+  table: string;
+  function: string;
+  /** The trigger's comment: its CREATE TRIGGER statement when the generator installed it. */
+  comment: string | null;
+  /** `pg_get_triggerdef()`, schema-qualified: the fallback to restore a trigger without a comment. */
+  definition: string;
+  /** False for a trigger switched off with ALTER TABLE … DISABLE TRIGGER. */
+  enabled: boolean;
+}
+
+export interface InstalledIntegrity {
+  functions: Map<string, InstalledFunction>;
+  /** By `table.trigger`. */
+  triggers: Map<string, InstalledTrigger>;
 }
 
 export interface IntegrityDrift {
-  /** Objects the registry wants that are missing or differ in the database. */
-  changed: IntegrityObject[];
-  /** Objects in the database that the registry no longer wants. */
-  removed: InstalledIntegrityObject[];
-  /** Statements dropping what the registry no longer wants; run before table changes. */
+  /** Functions the registry wants that are missing or differ in the database. */
+  changedFunctions: IntegrityFunction[];
+  /** Triggers the registry wants that are missing, differ, call another function or are disabled. */
+  changedTriggers: IntegrityTrigger[];
+  /** Generated functions in the database that the registry no longer wants. */
+  removedFunctions: InstalledFunction[];
+  /** Triggers on generated functions that the registry no longer wants. */
+  removedTriggers: InstalledTrigger[];
+  /** Up, before the table changes: drops the triggers that go or change, and the functions that go. */
   dropUp: string[];
-  /** Statements creating or replacing what the registry wants; run after table changes. */
+  /** Up, after the table changes: creates the functions, then the triggers. */
   createUp: string[];
-  /** Statements undoing `createUp`; run before the table changes are reverted. */
+  /** Down, before the table changes are reverted: undoes `createUp`. */
   createDown: string[];
-  /** Statements undoing `dropUp` (re-creating what it dropped); run after the table changes are reverted. */
+  /** Down, after the table changes are reverted: re-creates what `dropUp` dropped, functions before triggers. */
   dropDown: string[];
 }
 
 /**
- * Reads the installed integrity trigger functions (trigger functions named
- * `cg_…` whose body starts with the generator's marker, so that nobody else's
- * function is ever reported or dropped) and the triggers that call them.
+ * Reads the installed integrity functions (functions named `cg_…` whose body
+ * carries the generator's marker, so nobody else's function is ever
+ * reported or dropped) and the triggers that call them.
  */
-export async function readInstalledIntegrity(em: EntityManager): Promise<Map<string, InstalledIntegrityObject>> {
+export async function readInstalledIntegrity(em: EntityManager): Promise<InstalledIntegrity> {
   const conn = em.getConnection();
-  const prefix = `'${INTEGRITY_PREFIX}'`;
-  const functions = await conn.execute<{ name: string; body: string; def: string }[]>(
-    `select p.proname as name, p.prosrc as body, pg_get_functiondef(p.oid) as def
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where n.nspname = current_schema() and left(p.proname, ${INTEGRITY_PREFIX.length}) = ${prefix}
-        and p.prorettype = 'trigger'::regtype and strpos(p.prosrc, ?) > 0`,
+  const ours = `n.nspname = current_schema() and left(p.proname, ${INTEGRITY_PREFIX.length}) = '${INTEGRITY_PREFIX}' and strpos(p.prosrc, ?) > 0`;
+  const functions = await conn.execute<{ name: string; args: string; returns: string; body: string }[]>(
+    `select p.proname as name, pg_get_function_identity_arguments(p.oid) as args, pg_get_function_result(p.oid) as returns, p.prosrc as body
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where ${ours} order by p.proname`,
     [GENERATED_MARKER],
   );
-  const triggers = await conn.execute<{ name: string; table_name: string; def: string; fn: string; enabled: string }[]>(
-    `select t.tgname as name, c.relname as table_name, pg_get_triggerdef(t.oid) as def, p.proname as fn, t.tgenabled as enabled
+  const triggers = await conn.execute<{ name: string; table_name: string; fn: string; enabled: string; comment: string | null; def: string }[]>(
+    `select t.tgname as name, c.relname as table_name, p.proname as fn, t.tgenabled as enabled,
+            obj_description(t.oid, 'pg_trigger') as comment, pg_get_triggerdef(t.oid) as def
        from pg_trigger t
        join pg_class c on c.oid = t.tgrelid
-       join pg_namespace n on n.oid = c.relnamespace
        join pg_proc p on p.oid = t.tgfoid
-      where not t.tgisinternal and n.nspname = current_schema() and left(p.proname, ${INTEGRITY_PREFIX.length}) = ${prefix}`,
+       join pg_namespace n on n.oid = p.pronamespace
+      where not t.tgisinternal and c.relnamespace = n.oid and ${ours} order by c.relname, t.tgname`,
+    [GENERATED_MARKER],
   );
-  const installed = new Map<string, InstalledIntegrityObject>();
-  for (const f of functions) installed.set(f.name, { functionName: f.name, body: f.body, functionDef: f.def, triggers: [] });
-  for (const t of triggers) {
-    installed.get(t.fn)?.triggers.push({ triggerName: t.name, tableName: t.table_name, triggerDef: t.def, enabled: t.enabled !== 'D' });
-  }
-  return installed;
+  return {
+    functions: new Map(functions.map((f) => [f.name, { name: f.name, args: f.args, returns: f.returns, body: f.body }])),
+    triggers: new Map(
+      triggers.map((t) => [
+        `${t.table_name}.${t.name}`,
+        { name: t.name, table: t.table_name, function: t.fn, comment: t.comment, definition: t.def, enabled: t.enabled !== 'D' },
+      ]),
+    ),
+  };
 }
 
+const sameSignature = (a: Pick<InstalledFunction, 'args' | 'returns'>, b: Pick<InstalledFunction, 'args' | 'returns'>) =>
+  a.args.trim() === b.args.trim() && a.returns.trim() === b.returns.trim();
+
 /**
- * Compares the database's integrity triggers with what the registry
- * generates: a function that is missing or differs, a trigger that is
- * missing, misplaced or disabled, and a generated function the registry no
- * longer wants. Empty `changed` and `removed` mean the migrations are current.
+ * Compares the database's integrity functions and triggers with what the
+ * registry generates, and writes the statements that bring one to the other
+ * and back. Empty `changed…` and `removed…` lists mean the migrations are current.
  */
 export async function diffIntegrity(em: EntityManager, registry: ContentTypeRegistry): Promise<IntegrityDrift> {
   const wanted = generateIntegrity(registry);
   const installed = await readInstalledIntegrity(em);
-  const changed: IntegrityObject[] = [];
-  const createUp: string[] = [];
-  const dropUp: string[] = [];
-  const createDownGroups: string[][] = [];
-  const dropDownGroups: string[][] = [];
-  for (const object of wanted) {
-    const current = installed.get(object.functionName);
-    const triggerOk =
-      current?.triggers.length === 1 &&
-      current.triggers[0].triggerName === object.triggerName &&
-      current.triggers[0].tableName === object.tableName &&
-      current.triggers[0].enabled;
-    if (current && current.body === object.body && triggerOk) continue;
-    changed.push(object);
-    const misplaced = (current?.triggers ?? []).filter((t) => t.triggerName !== object.triggerName || t.tableName !== object.tableName);
-    for (const t of misplaced) createUp.push(dropTrigger(t.triggerName, t.tableName));
-    createUp.push(...createStatements(object));
-    if (current) {
-      const restoresWanted = current.triggers.some((t) => t.triggerName === object.triggerName && t.tableName === object.tableName);
-      createDownGroups.push([
-        ...(restoresWanted ? [] : [dropTrigger(object.triggerName, object.tableName)]),
-        ...restoreStatements(current),
-      ]);
-    } else {
-      createDownGroups.push(dropStatements(object));
-    }
-  }
-  const wantedNames = new Set(wanted.map((o) => o.functionName));
-  const removed = [...installed.values()].filter((o) => !wantedNames.has(o.functionName));
-  for (const object of removed) {
-    for (const t of object.triggers) dropUp.push(dropTrigger(t.triggerName, t.tableName));
-    dropUp.push(`drop function if exists "${object.functionName}"()`);
-    dropDownGroups.push(restoreStatements(object));
-  }
+
+  const changedFunctions = wanted.functions.filter((f) => {
+    const current = installed.functions.get(f.name);
+    return !current || current.body !== f.body || !sameSignature(current, f);
+  });
+  const changedTriggers = wanted.triggers.filter((t) => {
+    const current = installed.triggers.get(`${t.table}.${t.name}`);
+    return !current || current.function !== t.function || current.comment !== t.sql || !current.enabled;
+  });
+  const wantedFunctions = new Set(wanted.functions.map((f) => f.name));
+  const wantedTriggers = new Set(wanted.triggers.map((t) => `${t.table}.${t.name}`));
+  const removedFunctions = [...installed.functions.values()].filter((f) => !wantedFunctions.has(f.name));
+  const removedTriggers = [...installed.triggers.values()].filter((t) => !wantedTriggers.has(`${t.table}.${t.name}`));
+  // Functions whose argument list or result changes cannot be replaced: dropped and created.
+  const resigned = changedFunctions.filter((f) => {
+    const current = installed.functions.get(f.name);
+    return current && !sameSignature(current, f);
+  });
+  const replacedTriggers = changedTriggers.map((t) => installed.triggers.get(`${t.table}.${t.name}`)).filter((t) => t !== undefined);
+  const droppedTriggers = [...replacedTriggers, ...removedTriggers];
+  const droppedFunctions = [...removedFunctions, ...resigned.map((f) => installed.functions.get(f.name)!)];
+
   return {
-    changed,
-    removed,
-    dropUp,
-    createUp,
-    createDown: createDownGroups.reverse().flat(),
-    dropDown: dropDownGroups.reverse().flat(),
+    changedFunctions,
+    changedTriggers,
+    removedFunctions,
+    removedTriggers,
+    dropUp: [...droppedTriggers.map(dropTriggerStatement), ...droppedFunctions.map(dropFunctionStatement)],
+    createUp: [...changedFunctions.map(createFunctionStatement), ...changedTriggers.flatMap(createTriggerStatements)],
+    createDown: [
+      ...changedTriggers.map(dropTriggerStatement),
+      ...changedFunctions.flatMap((f) => {
+        const current = installed.functions.get(f.name);
+        if (!current || !sameSignature(current, f)) return [dropFunctionStatement(f)];
+        return [createFunctionStatement(current)];
+      }),
+    ],
+    dropDown: [
+      ...droppedFunctions.map(createFunctionStatement),
+      ...droppedTriggers.flatMap((t) => restoreTrigger(t, installed)),
+    ],
   };
 }
 
-const dropTrigger = (triggerName: string, tableName: string) =>
-  `drop trigger if exists ${q(triggerName)} on ${q(tableName)}`;
-
 /**
- * Statements that re-create an installed object as it is, without naming its
- * schema (unlike pg_get_functiondef), so a down migration runs wherever the
- * up migration ran. A generated body carries its trigger's CREATE TRIGGER in
- * its second comment line; other triggers fall back to pg_get_triggerdef.
+ * Statements that re-create an installed trigger as it was, without naming
+ * its schema where possible, so a down migration runs wherever the up
+ * migration ran: its comment (triggers this generator installed), the
+ * CREATE TRIGGER line an older generator embedded in its function's body,
+ * or else `pg_get_triggerdef`.
  */
-function restoreStatements(object: InstalledIntegrityObject): string[] {
-  const statements = [`create or replace function "${object.functionName}"() returns trigger language plpgsql as $cg$${object.body}$cg$`];
-  const embedded = object.body.split('\n').find((line) => line.startsWith('-- create trigger '))?.slice(3);
-  for (const t of object.triggers) {
-    const own = embedded && embedded.startsWith(`create trigger "${t.triggerName}" `) && embedded.includes(` on "${t.tableName}" `);
-    statements.push(dropTrigger(t.triggerName, t.tableName), own ? embedded : t.triggerDef);
-    if (!t.enabled) statements.push(`alter table "${t.tableName}" disable trigger "${t.triggerName}"`);
-  }
+function restoreTrigger(trigger: InstalledTrigger, installed: InstalledIntegrity): string[] {
+  const own = (sql: string | null | undefined) =>
+    sql && sql.startsWith(`create trigger "${trigger.name}" `) && sql.includes(` on "${trigger.table}" `) ? sql : undefined;
+  const embedded = installed.functions
+    .get(trigger.function)
+    ?.body.split('\n')
+    .find((line) => line.startsWith('-- create trigger '))
+    ?.slice(3);
+  const fromComment = own(trigger.comment);
+  const statements = fromComment ? createTriggerStatements({ ...trigger, sql: fromComment }) : [dropTriggerStatement(trigger), own(embedded) ?? trigger.definition];
+  if (!trigger.enabled) statements.push(`alter table "${trigger.table}" disable trigger "${trigger.name}"`);
   return statements;
 }

@@ -1,4 +1,6 @@
-import { Field, ID, Int, InterfaceType } from 'type-graphql';
+import { Field, ID, InterfaceType } from 'type-graphql';
+import { DatabaseIdScalar } from './database-id.scalar.js';
+import type { ObjectKey } from './object-key.js';
 
 /**
  * The Relay `Node` interface. Implementing types are entity classes; the
@@ -12,6 +14,6 @@ export abstract class Node {
   @Field(() => ID, { description: 'Opaque global ID; pass it to `node(id:)`, `nodes(ids:)` or to mutations.' })
   id!: string;
 
-  @Field(() => Int, { description: 'The primary key in the database.' })
-  databaseId!: number;
+  @Field(() => DatabaseIdScalar, { description: 'The primary key in the database: an Int for integer keys, a UUID string for uuid keys.' })
+  databaseId!: ObjectKey;
 }

@@ -1,7 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { GenericContext } from './context.js';
 import { BadUserInputError } from './errors.js';
+import { DatabaseIdScalar } from './database-id.scalar.js';
 import { Node } from './node.interface.js';
+import type { ObjectKey } from './object-key.js';
 
 const MAX_NODES = 100;
 
@@ -13,8 +15,8 @@ export class NodeResolver {
     return ctx.nodeTypes.globalIdOf(obj);
   }
 
-  @FieldResolver(() => Int)
-  databaseId(@Root() obj: object, @Ctx() ctx: GenericContext): number {
+  @FieldResolver(() => DatabaseIdScalar)
+  databaseId(@Root() obj: object, @Ctx() ctx: GenericContext): ObjectKey {
     return ctx.nodeTypes.databaseIdOf(obj);
   }
 

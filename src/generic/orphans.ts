@@ -79,9 +79,11 @@ async function collect(em: EntityManager, registry: ContentTypeRegistry, mode: '
       const contentTypeId = idIfSynced(registry, type.cls);
       if (contentTypeId === undefined) continue; // no row yet: nothing can point at it
       targetIds.push(contentTypeId);
+      // Compared as text (the canonical form): a malformed object_id written with
+      // the triggers off is an orphan too, not a cast error.
       const where =
         `g.${q(fk.contentTypeColumn)} = ${contentTypeId} and not exists ` +
-        `(select 1 from ${q(type.tableName)} t where t.${q(type.primaryKeyColumn)} = g.${q(fk.objectIdColumn)})`;
+        `(select 1 from ${q(type.tableName)} t where t.${q(type.primaryKeyColumn)}::text = g.${q(fk.objectIdColumn)})`;
       add(contentTypeId, 'missing-object', await rowsWhere(em, fk, where, deleting));
     }
 

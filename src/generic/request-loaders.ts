@@ -3,6 +3,7 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry } from './content-type.registry.js';
 import { createEntityLoader } from './entity.loader.js';
+import { keyFromText, type ObjectKey } from './object-key.js';
 
 /**
  * Every DataLoader of one request, created lazily and memoised here; built by
@@ -10,7 +11,7 @@ import { createEntityLoader } from './entity.loader.js';
  * outlives the request.
  */
 export class RequestLoaders {
-  readonly #entityLoaders = new Map<Function, DataLoader<number, any>>();
+  readonly #entityLoaders = new Map<Function, DataLoader<ObjectKey, any>>();
   readonly #named = new Map<string, DataLoader<any, any>>();
   #contentObjects: DataLoader<string, object | null> | undefined;
 
@@ -20,7 +21,7 @@ export class RequestLoaders {
   ) {}
 
   /** The loader of an entity class by primary key (one query per class per batch). */
-  entity<T extends object>(cls: EntityClass<T>): DataLoader<number, T | null> {
+  entity<T extends object>(cls: EntityClass<T>): DataLoader<ObjectKey, T | null> {
     let loader = this.#entityLoaders.get(cls);
     if (!loader) {
       const pk = this.registry.find(cls)?.primaryKeyProperty || 'id';
@@ -35,7 +36,7 @@ export class RequestLoaders {
    * content object through the per-type loader; `null` for a missing object
    * or an unknown (stale) content type, like Django's GenericForeignKey.
    */
-  async contentObject(contentTypeId: number, objectId: number): Promise<object | null> {
+  async contentObject(contentTypeId: number, objectId: string): Promise<object | null> {
     if (!this.registry.byId(contentTypeId)) return null;
     this.#contentObjects ??= new DataLoader<string, object | null>((keys) => this.#loadContentObjects(keys), { maxBatchSize: 5000 });
     return this.#contentObjects.load(`${contentTypeId}:${objectId}`);
@@ -49,18 +50,21 @@ export class RequestLoaders {
    * query each, whatever the mix of types.
    */
   async #loadContentObjects(keys: readonly string[]): Promise<(object | null | Error)[]> {
-    const byType = new Map<number, number[]>();
-    const parsed = keys.map((key) => key.split(':').map(Number) as [number, number]);
-    for (const [ct, id] of parsed) {
+    const byType = new Map<number, string[]>();
+    for (const key of keys) {
+      const at = key.indexOf(':');
+      const ct = Number(key.slice(0, at));
       let ids = byType.get(ct);
       if (!ids) byType.set(ct, (ids = []));
-      ids.push(id);
+      ids.push(key.slice(at + 1));
     }
     const loaded = new Map<string, object | null | Error>();
     await Promise.all(
-      [...byType].map(async ([ct, ids]) => {
-        const results = await this.entity(this.registry.byId(ct)!.cls).loadMany(ids);
-        ids.forEach((id, i) => loaded.set(`${ct}:${id}`, results[i]));
+      [...byType].map(async ([ct, texts]) => {
+        const type = this.registry.byId(ct)!;
+        const valid = texts.map((text) => [text, keyFromText(type.keyKind, text)] as const).filter(([, key]) => key !== null);
+        const results = await this.entity(type.cls).loadMany(valid.map(([, key]) => key!));
+        valid.forEach(([text], i) => loaded.set(`${ct}:${text}`, results[i]));
       }),
     );
     return keys.map((key) => loaded.get(key) ?? null);

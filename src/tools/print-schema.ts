@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { printSchema } from 'graphql';
 import { createAppRegistry } from '../app/registry.js';
+import { bindWithoutDatabase } from '../app/discover.js';
 import { buildAppSchema } from '../app/schema.js';
 import { PROJECT_ROOT } from '../server/orm.js';
 
@@ -13,7 +14,9 @@ const HEADER = '# Generated from the code by `npm run schema:print`; do not edit
 
 /** The SDL of the application's schema, as committed in schema.graphql (sorted, with a header). */
 export async function renderSchema(): Promise<string> {
-  const schema = await buildAppSchema(createAppRegistry());
+  const registry = createAppRegistry();
+  await bindWithoutDatabase(registry);
+  const schema = await buildAppSchema(registry);
   return `${HEADER}${printSchema(schema)}\n`;
 }
 

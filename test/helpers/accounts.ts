@@ -29,7 +29,7 @@ export async function createContent(
   token: string,
   typeName: string,
   input: Record<string, unknown>,
-): Promise<{ id: string; databaseId: number }> {
+): Promise<{ id: string; databaseId: number | string }> {
   const res = await t.gql(`mutation($input: Create${typeName}Input!) { o: create${typeName}(input: $input) { id databaseId } }`, { input }, { token });
   if (res.errors) throw new Error(`create${typeName} failed: ${JSON.stringify(res.errors)}`);
   return res.data.o;

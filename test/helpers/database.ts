@@ -1,37 +1,59 @@
+import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import type { MikroORM } from '@mikro-orm/core';
+import type { EntityClass, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
+import { appEntities } from '../../src/app/entities.js';
 import { createAppRegistry } from '../../src/app/registry.js';
 import type { ContentTypeRegistry } from '../../src/generic/content-type.registry.js';
 import { type AppConfig, loadConfig } from '../../src/server/config.js';
 import { prepareDatabase } from '../../src/server/database.js';
 import { initOrm, rootEm } from '../../src/server/orm.js';
+import { coreEntities, createCoreRegistry } from '../fixtures/core.registry.js';
 import { databaseUrlFor, uniqueName } from './names.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 export const databaseKind = onPostgres ? 'postgresql' : 'pglite';
 
+/**
+ * Which application a test runs: `core`, the generic features with the
+ * test fixtures (test/fixtures/core.*) and no demo domain, so that adding or
+ * removing a demo type never touches it; or `demo`, the application itself
+ * (src/app), whose tests derive what they expect from its registry.
+ */
+export type TestApp = 'core' | 'demo';
+
+/** The registry and entity classes of a test app. */
+export function testApp(app: TestApp): { registry: ContentTypeRegistry; entities: EntityClass<any>[] } {
+  return app === 'core'
+    ? { registry: createCoreRegistry(), entities: coreEntities }
+    : { registry: createAppRegistry(), entities: appEntities as EntityClass<any>[] };
+}
+
 export interface TestDatabase {
+  app: TestApp;
   config: AppConfig;
   /** Drops the database (PostgreSQL) or removes the data directory (PGlite). */
   drop(): Promise<void>;
 }
 
+const baseConfig = () => ({ ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true });
+
 /**
- * A fresh, migrated database of its own: a copy of the run's template data
- * directory (PGlite) or `CREATE DATABASE … TEMPLATE` (PostgreSQL).
+ * A fresh, migrated database of its own for a test app: a copy of the run's
+ * template data directory (PGlite) or `CREATE DATABASE … TEMPLATE` (PostgreSQL).
  */
-export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Promise<TestDatabase> {
-  const base = { ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true };
+export async function createTestDatabase(overrides: Partial<AppConfig> = {}, app: TestApp = 'demo'): Promise<TestDatabase> {
+  const base = baseConfig();
   if (!onPostgres) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-test-'));
-    fs.cpSync(inject('pgliteTemplate'), dataDir, { recursive: true });
+    fs.cpSync(inject('pgliteTemplates')[app], dataDir, { recursive: true });
     fs.rmSync(path.join(dataDir, 'server.lock'), { force: true });
     return {
+      app,
       config: { ...base, databaseUrl: undefined, dataDir, ...overrides },
       drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
     };
@@ -41,7 +63,7 @@ export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Pr
   await withAdmin(serverUrl, async (admin) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.query(`create database "${name}" template "${inject('pgTemplate')}"`);
+        await admin.query(`create database "${name}" template "${inject('pgTemplates')[app]}"`);
         return;
       } catch (error) {
         // Two CREATE DATABASE … TEMPLATE at once can collide on the template.
@@ -51,6 +73,7 @@ export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Pr
     }
   });
   return {
+    app,
     config: { ...base, databaseUrl: databaseUrlFor(serverUrl, name), ...overrides },
     drop: () => withAdmin(serverUrl, (admin) => admin.query(`drop database if exists "${name}" with (force)`).then(() => undefined)),
   };
@@ -58,15 +81,16 @@ export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Pr
 
 /** An empty database, not migrated (for migration tests). */
 export async function createEmptyDatabase(): Promise<TestDatabase> {
-  const base = { ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true };
+  const base = baseConfig();
   if (!onPostgres) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-empty-'));
-    return { config: { ...base, databaseUrl: undefined, dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+    return { app: 'demo', config: { ...base, databaseUrl: undefined, dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
   }
   const serverUrl = process.env.DATABASE_URL!;
   const name = uniqueName('cg_empty');
   await withAdmin(serverUrl, (admin) => admin.query(`create database "${name}"`).then(() => undefined));
   return {
+    app: 'demo',
     config: { ...base, databaseUrl: databaseUrlFor(serverUrl, name) },
     drop: () => withAdmin(serverUrl, (admin) => admin.query(`drop database if exists "${name}" with (force)`).then(() => undefined)),
   };
@@ -93,11 +117,11 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** A fresh migrated database with an ORM on it, without the HTTP server. */
-export async function openTestDatabase(): Promise<OpenDatabase> {
-  const db = await createTestDatabase();
-  const registry = createAppRegistry();
-  const orm = await initOrm(db.config, registry);
+/** A fresh migrated database of a test app with an ORM on it, without the HTTP server. */
+export async function openTestDatabase(app: TestApp = 'demo'): Promise<OpenDatabase> {
+  const db = await createTestDatabase({}, app);
+  const { registry, entities } = testApp(app);
+  const orm = await initOrm(db.config, registry, { entities });
   await prepareDatabase(orm, registry, db.config);
   return {
     db,

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../../src/server/config.js';
+import type { ContentTypeRegistry } from '../../src/generic/content-type.registry.js';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server/start.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, type TestApp, testApp, type TestDatabase } from './database.js';
 import { rootEm } from '../../src/server/orm.js';
 
 export interface GraphQLResult<T = any> {
@@ -21,10 +22,22 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+export interface TestServerOptions extends Pick<StartOptions, 'logger'> {
+  /** The demo application (default) or the core test app. */
+  app?: TestApp;
+  /** Another registry for that app's entities (e.g. with changed delete policies; install its integrity SQL first). */
+  registry?: ContentTypeRegistry;
+  /** Runs on the fresh database before the server starts. */
+  before?: (db: TestDatabase) => Promise<void>;
+}
+
 /** Starts the real server on a fresh database of its own, on a free port. */
-export async function startTestServer(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase(overrides);
-  const server = await startServer(db.config, options);
+export async function startTestServer(overrides: Partial<AppConfig> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const app = options.app ?? 'demo';
+  const db = await createTestDatabase(overrides, app);
+  await options.before?.(db);
+  const { registry, entities } = testApp(app);
+  const server = await startServer(db.config, { registry: options.registry ?? registry, entities, logger: options.logger });
   return {
     url: server.url,
     server,

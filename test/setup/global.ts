@@ -5,51 +5,63 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createAppRegistry } from '../../src/app/registry.js';
-import { loadConfig } from '../../src/server/config.js';
+import { type AppConfig, loadConfig } from '../../src/server/config.js';
 import { prepareDatabase } from '../../src/server/database.js';
 import { initOrm } from '../../src/server/orm.js';
+import { prepareCoreDatabase } from '../fixtures/core.database.js';
 import { databaseUrlFor, uniqueName } from '../helpers/names.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** PGlite: a migrated, synced data directory to copy. */
-    pgliteTemplate: string;
-    /** PostgreSQL: a migrated, synced template database. */
-    pgTemplate: string;
+    /** PGlite: migrated, synced data directories to copy (the application's, and the core test app's). */
+    pgliteTemplates: { demo: string; core: string };
+    /** PostgreSQL: the same as template databases. */
+    pgTemplates: { demo: string; core: string };
   }
 }
 
-/**
- * Prepares one migrated template database for the whole run, which each test
- * file copies (PGlite: a data directory; PostgreSQL: CREATE DATABASE …
- * TEMPLATE). Runs on PGlite by default and on the PostgreSQL server when
- * DATABASE_URL is set.
- */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const serverUrl = process.env.DATABASE_URL;
+async function migrate(config: AppConfig): Promise<void> {
   const registry = createAppRegistry();
-  if (!serverUrl) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-template-'));
-    const config = { ...loadConfig({ NODE_ENV: 'test' }), dataDir, databaseUrl: undefined };
-    const orm = await initOrm(config, registry);
-    await prepareDatabase(orm, registry, config);
-    await orm.close(true);
-    project.provide('pgliteTemplate', dataDir);
-    project.provide('pgTemplate', '');
-    return async () => fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-  const template = uniqueName('cg_tpl');
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database "${template}"`);
-  const config = { ...loadConfig({ NODE_ENV: 'test' }), databaseUrl: databaseUrlFor(serverUrl, template) };
   const orm = await initOrm(config, registry);
   await prepareDatabase(orm, registry, config);
   await orm.close(true);
-  project.provide('pgTemplate', template);
-  project.provide('pgliteTemplate', '');
+}
+
+/**
+ * Prepares two template databases for the whole run, which each test file
+ * copies (PGlite: a data directory; PostgreSQL: CREATE DATABASE … TEMPLATE):
+ * `demo`, the application migrated and synced; `core`, the same plus the
+ * core test app's fixture tables, integrity SQL and content types. Runs on
+ * PGlite by default and on the PostgreSQL server when DATABASE_URL is set.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const serverUrl = process.env.DATABASE_URL;
+  const base = loadConfig({ NODE_ENV: 'test' });
+  if (!serverUrl) {
+    const demo = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-template-demo-'));
+    const core = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-template-core-'));
+    await migrate({ ...base, dataDir: demo, databaseUrl: undefined });
+    fs.cpSync(demo, core, { recursive: true });
+    fs.rmSync(path.join(core, 'server.lock'), { force: true });
+    await prepareCoreDatabase({ ...base, dataDir: core, databaseUrl: undefined });
+    project.provide('pgliteTemplates', { demo, core });
+    project.provide('pgTemplates', { demo: '', core: '' });
+    return async () => {
+      for (const dir of [demo, core]) fs.rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const demo = uniqueName('cg_tpl_demo');
+  const core = uniqueName('cg_tpl_core');
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database "${demo}"`);
+  await migrate({ ...base, databaseUrl: databaseUrlFor(serverUrl, demo) });
+  await admin.query(`create database "${core}" template "${demo}"`);
+  await prepareCoreDatabase({ ...base, databaseUrl: databaseUrlFor(serverUrl, core) });
+  project.provide('pgTemplates', { demo, core });
+  project.provide('pgliteTemplates', { demo: '', core: '' });
   return async () => {
-    await admin.query(`drop database if exists "${template}" with (force)`);
+    for (const name of [core, demo]) await admin.query(`drop database if exists "${name}" with (force)`);
     await admin.end();
   };
 }

@@ -5,7 +5,21 @@ import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
 import { Range } from '../../content/range.decorator.js';
 
-@ContentObjectType('Product', { description: 'A product in the shop.' })
+@ContentObjectType({
+  appLabel: 'shop',
+  description: 'A product in the shop.',
+  repr: (p: Product) => `${p.name} [${p.sku}]`,
+  demo: [
+    {
+      values: { name: 'Mechanical keyboard', sku: 'KB-001', priceCents: 12900 },
+      tags: ['hardware'],
+      comments: [['ada', 'Tactile switches, a joy to type on.']],
+      reactions: [['grace', '⌨️']],
+    },
+    { values: { name: 'Standing desk', sku: 'DESK-42', priceCents: 49900 }, tags: ['hardware'] },
+    { values: { name: 'Noise-cancelling headphones', sku: 'HP-7', priceCents: 27900 }, tags: ['hardware'] },
+  ],
+})
 @Entity({ tableName: 'product' })
 @Index({ name: 'product_created_at_index', properties: ['createdAt', 'id'] })
 export class Product extends ContentEntity {

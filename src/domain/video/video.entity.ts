@@ -5,7 +5,19 @@ import { ContentEntity } from '../../content/content-entity.js';
 import { ContentObjectType } from '../../content/content-object.type.js';
 import { Range } from '../../content/range.decorator.js';
 
-@ContentObjectType('Video', { description: 'A video.' })
+@ContentObjectType({
+  appLabel: 'media',
+  description: 'A video.',
+  repr: (v: Video) => v.title,
+  demo: [
+    {
+      values: { title: 'DataLoader in ten minutes', url: 'https://example.com/videos/dataloader', durationSeconds: 600 },
+      tags: ['graphql', 'tutorial'],
+      comments: [['grace', 'Great explanation of batch scheduling.']],
+    },
+    { values: { title: 'PostgreSQL triggers from scratch', url: 'https://example.com/videos/triggers', durationSeconds: 1420 }, tags: ['postgresql', 'tutorial'] },
+  ],
+})
 @Entity({ tableName: 'video' })
 @Index({ name: 'video_created_at_index', properties: ['createdAt', 'id'] })
 export class Video extends ContentEntity {

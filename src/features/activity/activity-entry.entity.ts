@@ -1,17 +1,34 @@
-import { BigIntType, type Opt } from '@mikro-orm/core';
+import type { Opt } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Field, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
+import { GenericRelation } from '../../content/relations/relation.options.js';
 import { ContentType } from '../../generic/content-type.entity.js';
 import { Node } from '../../generic/node.interface.js';
 import { User } from '../../accounts/user.entity.js';
+import { ActivityMutations } from './activity.mutations.js';
+import { ActivityEntryResolver } from './activity.resolver.js';
 
 /**
- * An entry of the activity stream (Django admin's LogEntry, django-activity-stream).
- * Kept when its target is deleted: `objectRepr` keeps a readable snapshot.
- * When the text it quotes is deleted (a comment, an object, a user), its
- * `data` is redacted and `redactedAt` set (activity.redaction.ts).
+ * An entry of the activity stream (Django admin's LogEntry,
+ * django-activity-stream): the `activity` relation. Kept when its target is
+ * deleted (`keep`): `objectRepr` keeps a readable snapshot. When the text it
+ * quotes is deleted (a comment, an object, a user), its `data` is redacted
+ * and `redactedAt` set (activity.redaction.ts). Participating types
+ * implement `HasActivity` (`activity`, derived by the core). A type that
+ * leaves `activity` out keeps no history: mutations on its objects record no
+ * entry, and the database refuses entries pointing at them.
  */
+@GenericRelation({
+  name: 'activity',
+  key: 'activity_entry',
+  // History outlives its target: the entry stays, `target` reads as null, `objectRepr` remains.
+  onDelete: 'keep',
+  interface: { name: 'HasActivity', description: 'An object with an activity history.' },
+  connection: { field: 'activity', description: 'What happened to this object, newest first.' },
+  targetField: { name: 'target', description: 'The object acted on; null once it is deleted (`objectRepr` remains).' },
+  resolvers: () => [ActivityEntryResolver, ActivityMutations],
+})
 @ObjectType('ActivityEntry', { implements: [Node], description: 'Something a user did to a content object.' })
 @Entity({ tableName: 'activity_entry' })
 @Index({ name: 'activity_entry_target_index', properties: ['contentType', 'objectId', 'createdAt', 'id'] })
@@ -31,8 +48,8 @@ export class ActivityEntry {
   @ManyToOne(() => ContentType, { deleteRule: 'cascade' })
   contentType!: ContentType;
 
-  @Property({ type: new BigIntType('number'), columnType: 'bigint' })
-  objectId!: number;
+  @Property({ type: 'text' })
+  objectId!: string;
 
   @Field(() => String, { description: 'Readable snapshot of the target, kept after it is deleted.' })
   @Property({ type: 'string', length: 200 })

@@ -1,25 +1,12 @@
-import type DataLoader from 'dataloader';
 import type { RequestLoaders } from '../../generic/request-loaders.js';
 import type { TargetKey } from '../../content/content-target.js';
 import { afterTimeKeySql, cursorTimestampSql, type TimeKey } from '../../content/keyset.js';
 import { mapPageRows, type PageRow } from '../../content/partition-page.sql.js';
-import { type TargetPage, targetPages } from '../../content/target-page.loader.js';
+import type { TargetPage } from '../../content/target-page.loader.js';
 import { ActivityEntry } from './activity-entry.entity.js';
 
-/** The activity of many objects, newest first (`created_at desc, id desc`): one statement per batch. */
-export function activityPages(loaders: RequestLoaders, first: number, after: TimeKey | null): DataLoader<TargetKey, TargetPage<ActivityEntry>, string> {
-  return targetPages(
-    loaders,
-    'activity.pages',
-    ActivityEntry,
-    { table: 'activity_entry', partitionColumns: ['content_type_id', 'object_id'], timeColumn: 'created_at', idColumn: 'id', direction: 'desc' },
-    first,
-    after,
-  );
-}
-
 export interface FeedFilter {
-  actorId?: number;
+  actorId?: number | string;
   verb?: string;
   target?: TargetKey;
 }

@@ -2,11 +2,21 @@ import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import type { MutationContext } from '../../accounts/authentication.js';
 import { ContentObjectRef } from '../../content/content-object-ref.input.js';
+import { relationDefinition } from '../../content/relations/relation.options.js';
+import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { resolveContentTarget } from '../../content/target.js';
 import { inTransaction } from '../../generic/transaction.js';
 import { ActivityEntry } from './activity-entry.entity.js';
-import { recordActivity } from './activity.service.js';
+import { ACTIVITY_RELATION, recordActivity } from './activity.service.js';
 import { validateActivityData, validateClientVerb } from './activity.validation.js';
+
+/** The activity verbs the registered relations' derived mutations record (`reacted`, …): the server's own, like AUTOMATIC_VERBS. */
+function relationVerbs(registry: ContentTypeRegistry): string[] {
+  return registry.relations().flatMap((relation) => {
+    const verbs = relationDefinition(relation.entity)?.mutations?.verbs;
+    return verbs ? [verbs.add, verbs.remove] : [];
+  });
+}
 
 /** `recordActivity`: a client-defined entry in the activity stream. */
 @Resolver()
@@ -25,11 +35,13 @@ export class ActivityMutations {
     @Ctx() ctx: MutationContext,
   ): Promise<ActivityEntry> {
     const actor = await ctx.auth.requireUser();
-    validateClientVerb(verb);
+    validateClientVerb(verb, 'verb', relationVerbs(ctx.registry));
     const checked = validateActivityData(data);
     return inTransaction(ctx.em, async (tx) => {
-      const { object } = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
-      return recordActivity(tx, ctx.registry, { actor, verb, target: object, data: checked });
+      const { object } = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], {
+        relation: ACTIVITY_RELATION,
+      });
+      return (await recordActivity(tx, ctx.registry, { actor, verb, target: object, data: checked }))!;
     });
   }
 }

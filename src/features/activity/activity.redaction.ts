@@ -17,7 +17,7 @@ import { placeholders } from '../../generic/sql.js';
 const REDACT = `"data" = case when "data"->'comment' is not null then jsonb_build_object('comment', "data"->'comment') else null end, "redacted_at" = now()`;
 
 /** Entries about a deleted object: every one with data. */
-export async function redactActivityAbout(tx: EntityManager, contentTypeId: number, objectId: number): Promise<number> {
+export async function redactActivityAbout(tx: EntityManager, contentTypeId: number, objectId: string): Promise<number> {
   const rows = await tx.execute<{ id: number }[]>(
     `update "activity_entry" set ${REDACT} where "content_type_id" = ? and "object_id" = ? and "data" is not null and "redacted_at" is null returning "id"`,
     [contentTypeId, objectId],
@@ -26,12 +26,12 @@ export async function redactActivityAbout(tx: EntityManager, contentTypeId: numb
 }
 
 /** Entries that quote deleted comments (commented, comment_edited, …), found on the comments' targets. */
-export async function redactCommentActivity(tx: EntityManager, comments: { contentTypeId: number; objectId: number; globalId: string }[]): Promise<number> {
+export async function redactCommentActivity(tx: EntityManager, comments: { contentTypeId: number; objectId: string; globalId: string }[]): Promise<number> {
   let count = 0;
   for (let i = 0; i < comments.length; i += 5000) {
     const chunk = comments.slice(i, i + 5000);
     const rows = await tx.execute<{ id: number }[]>(
-      `update "activity_entry" e set ${REDACT} from (values ${placeholders(chunk.length, '(?::int, ?::bigint, ?::text)')}) as c(ct, oid, gid) ` +
+      `update "activity_entry" e set ${REDACT} from (values ${placeholders(chunk.length, '(?::int, ?::text, ?::text)')}) as c(ct, oid, gid) ` +
         `where e."content_type_id" = c.ct and e."object_id" = c.oid and e."data"->>'comment' = c.gid and e."redacted_at" is null returning e."id"`,
       chunk.flatMap((c) => [c.contentTypeId, c.objectId, c.globalId]),
     );
@@ -54,7 +54,7 @@ export async function redactActorActivity(tx: EntityManager, actorId: number): P
  * `objectRepr` (replaced by `repr`) and from the data of entries that name
  * them (links to them); the entries stay.
  */
-export async function redactUserObject(tx: EntityManager, contentTypeId: number, objectId: number, globalId: string, repr: string): Promise<number> {
+export async function redactUserObject(tx: EntityManager, contentTypeId: number, objectId: string, globalId: string, repr: string): Promise<number> {
   await tx.execute(`update "activity_entry" set "object_repr" = ? where "content_type_id" = ? and "object_id" = ?`, [repr, contentTypeId, objectId], 'run');
   const about = await redactActivityAbout(tx, contentTypeId, objectId);
   const naming = await tx.execute<{ id: number }[]>(

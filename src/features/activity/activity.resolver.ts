@@ -3,21 +3,19 @@ import { type Connection, pageSize } from '../../generic/connection.js';
 import type { GenericContext } from '../../generic/context.js';
 import { ContentType } from '../../generic/content-type.entity.js';
 import { User } from '../../accounts/user.entity.js';
-import { ContentObject } from '../../content/content-object.union.js';
-import { contentTargetArg, targetKeyOf } from '../../content/content-target.js';
+import { contentTargetArg } from '../../content/content-target.js';
 import { decodeTimeKey, timeKeyConnection } from '../../content/keyset.js';
+import { connectionTypeOf } from '../../content/relations/relation.graphql.js';
 import { ActivityEntry } from './activity-entry.entity.js';
-import { ActivityEntryConnection } from './activity-entry.connection.js';
-import { activityPages, type FeedFilter, feedPage } from './activity.loaders.js';
-import { HasActivity } from './has-activity.interface.js';
+import { type FeedFilter, feedPage } from './activity.loaders.js';
 
 const FIRST = 'How many to return: 0 to 100, default 20.';
 const AFTER = 'Return the entries after this cursor (an `endCursor` or edge `cursor` of a previous page).';
 
-/** The activity feed and the fields of `ActivityEntry`. */
+/** The activity feed, `ActivityEntry.actor` and `.targetType`; `HasActivity` and `ActivityEntry.target` are derived from the relation. */
 @Resolver(() => ActivityEntry)
 export class ActivityEntryResolver {
-  @Query(() => ActivityEntryConnection, { description: 'The activity feed, newest first, optionally filtered by actor, verb and target.' })
+  @Query(() => connectionTypeOf(ActivityEntry), { description: 'The activity feed, newest first, optionally filtered by actor, verb and target.' })
   async activity(
     @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
@@ -43,11 +41,6 @@ export class ActivityEntryResolver {
     return entry.actor ? ctx.loaders.entity(User).load(entry.actor.id) : null;
   }
 
-  @FieldResolver(() => ContentObject, { nullable: true, description: 'The object acted on; null once it is deleted (`objectRepr` remains).' })
-  target(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): Promise<object | null> {
-    return ctx.loaders.contentObject(entry.contentType.id, entry.objectId);
-  }
-
   @FieldResolver(() => Boolean, {
     description:
       'True when the text this entry quoted has been deleted (its comment, its object or its actor) and `data` was redacted: the entry stays, ' +
@@ -60,23 +53,5 @@ export class ActivityEntryResolver {
   @FieldResolver(() => ContentType, { nullable: true, description: 'The content type of the target, also after the target is deleted.' })
   targetType(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): ContentType | null {
     return ctx.registry.contentTypeById(entry.contentType.id) ?? null;
-  }
-}
-
-/** `HasActivity.activity` of every content object, batched across objects. */
-@Resolver(() => HasActivity)
-export class HasActivityResolver {
-  @FieldResolver(() => ActivityEntryConnection, { description: 'What happened to this object, newest first.' })
-  async activity(
-    @Root() obj: object,
-    @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
-    @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
-    @Ctx() ctx: GenericContext,
-  ): Promise<Connection<ActivityEntry>> {
-    const size = pageSize(first);
-    const target = targetKeyOf(ctx, obj);
-    const list = `activity:${target.contentTypeId}:${target.objectId}`;
-    const rows = await activityPages(ctx.loaders, size, decodeTimeKey(after, list)).load(target);
-    return timeKeyConnection(rows, size, list);
   }
 }

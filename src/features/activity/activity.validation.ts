@@ -18,13 +18,14 @@ export const AUTOMATIC_VERBS = new Set([
   'comment_edited',
   'comment_deleted',
   'linked',
+  'link_updated',
   'unlinked',
 ]);
 
-/** A client-supplied verb: a lowercase identifier ≤ 40 characters, not one of the automatic verbs. */
-export function validateClientVerb(verb: string, argumentName = 'verb'): string {
+/** A client-supplied verb: a lowercase identifier ≤ 40 characters, not one of the automatic verbs (nor of `serverVerbs`). */
+export function validateClientVerb(verb: string, argumentName = 'verb', serverVerbs: readonly string[] = []): string {
   requireIdentifier(verb, argumentName, 40);
-  if (AUTOMATIC_VERBS.has(verb)) {
+  if (AUTOMATIC_VERBS.has(verb) || serverVerbs.includes(verb)) {
     throw invalid(argumentName, `"${verb}" is recorded by the server itself; choose another verb (e.g. "viewed", "shared", "reviewed").`);
   }
   return verb;

@@ -35,7 +35,9 @@ export class CommentMutations {
     const author = await ctx.auth.requireUser();
     const text = normalizeCommentBody(body);
     return inTransaction(ctx.em, async (tx) => {
-      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
+      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], {
+        relation: 'comments',
+      });
       return addComment(tx, ctx.registry, author, resolved, text);
     });
   }

@@ -22,7 +22,7 @@ import { Comment } from './comment.entity.js';
 export async function addComment(tx: EntityManager, registry: ContentTypeRegistry, author: User, target: ContentTarget, body: string): Promise<Comment> {
   const comment = tx.create(Comment, {
     contentType: tx.getReference(ContentType, registry.idOf(target.type.cls)),
-    objectId: target.id,
+    objectId: target.objectId,
     author: tx.getReference(User, author.id),
     body,
   });

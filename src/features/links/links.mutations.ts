@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { MutationContext } from '../../accounts/authentication.js';
 import { ContentObjectRef } from '../../content/content-object-ref.input.js';
@@ -7,15 +8,15 @@ import { inTransaction } from '../../generic/transaction.js';
 import { invalid } from '../../generic/validation.js';
 import { ContentLink } from './content-link.entity.js';
 import { linkObjects, unlinkObjects } from './links.service.js';
-import { validateLinkKind } from './links.validation.js';
+import { validateLinkData, validateLinkKind } from './links.validation.js';
 
 @ObjectType('UnlinkPayload', { description: 'The result of unlinkObjects.' })
 export class UnlinkPayload {
   @Field(() => ID, { description: 'The global ID the deleted link had.' })
   deletedId!: string;
 
-  @Field(() => ContentObject)
-  source!: object;
+  @Field(() => ContentObject, { nullable: true })
+  source!: object | null;
 
   @Field(() => ContentObject, { nullable: true })
   target!: object | null;
@@ -27,8 +28,9 @@ export class LinkMutations {
   @Mutation(() => ContentLink, {
     description:
       'Links one content object to another with a `kind` (a lowercase identifier of at most 40 characters, such as "related" or ' +
-      '"sequel_of"). Each end is given as a global ID (`source`, `target`) or a reference (`sourceRef`, `targetRef`). Idempotent: ' +
-      'an existing link of that kind is returned. Records a `linked` activity entry on the source. Needs an API token.',
+      '"sequel_of") and optional `data` (a JSON object of at most 4 KiB). Each end is given as a global ID (`source`, `target`) or a ' +
+      'reference (`sourceRef`, `targetRef`). Idempotent: an existing link of that kind is returned; when `data` is given and differs, ' +
+      'it replaces the link\'s data (recording `link_updated`). Records a `linked` activity entry on the source. Needs an API token.',
   })
   async linkObjects(
     @Arg('source', () => ID, { nullable: true }) source: string | null,
@@ -36,15 +38,18 @@ export class LinkMutations {
     @Arg('target', () => ID, { nullable: true }) target: string | null,
     @Arg('targetRef', () => ContentObjectRef, { nullable: true }) targetRef: ContentObjectRef | null,
     @Arg('kind', () => String) kind: string,
+    @Arg('data', () => GraphQLJSON, { nullable: true, description: 'A JSON object of at most 4 KiB; omitted: a new link has none, an existing one keeps its own.' })
+    data: unknown,
     @Ctx() ctx: MutationContext,
   ): Promise<ContentLink> {
     const actor = await ctx.auth.requireUser();
     validateLinkKind(kind);
+    const checked = data === undefined ? undefined : validateLinkData(data);
     return inTransaction(ctx.em, async (tx) => {
-      const from = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: source, ref: sourceRef }, ['source', 'sourceRef']);
-      const to = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef']);
-      if (from.type === to.type && from.id === to.id) throw invalid('target', 'must differ from `source`: an object cannot be linked to itself.');
-      return (await linkObjects(tx, ctx.registry, actor, from, to, kind)).link;
+      const from = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: source, ref: sourceRef }, ['source', 'sourceRef'], { relation: 'links' });
+      const to = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], { relation: 'links' });
+      if (from.type === to.type && from.objectId === to.objectId) throw invalid('target', 'must differ from `source`: an object cannot be linked to itself.');
+      return (await linkObjects(tx, ctx.registry, actor, from, to, kind, checked)).link;
     });
   }
 

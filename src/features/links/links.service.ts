@@ -3,19 +3,21 @@ import type { User } from '../../accounts/user.entity.js';
 import { type ContentTarget, loadContentObject } from '../../content/target.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { toGlobalId } from '../../generic/global-id.js';
-import { NotFoundError } from '../../generic/errors.js';
-import { OBJECT_REPR_LENGTH, recordActivity } from '../activity/activity.service.js';
-import { truncate } from '../../generic/validation.js';
+import { objectRepr, recordActivity } from '../activity/activity.service.js';
 import { ContentLink } from './content-link.entity.js';
 
 /**
  * The write paths of links, inside the caller's transaction. A link is
  * unique per (source, target, kind): linking twice returns the existing link
- * (`INSERT … ON CONFLICT DO NOTHING`, safe under concurrency) and records
- * nothing the second time.
+ * (`INSERT … ON CONFLICT DO NOTHING`, safe under concurrency), replacing its
+ * `data` when other data is given, and records nothing when nothing changed.
  */
 
-/** Links `source` to `target` with `kind`; records `linked` on the source when the link is new. */
+/**
+ * Links `source` to `target` with `kind` and `data` (undefined: keep the
+ * existing link's data); records `linked` on the source for a new link,
+ * `link_updated` (old and new data) for changed data.
+ */
 export async function linkObjects(
   tx: EntityManager,
   registry: ContentTypeRegistry,
@@ -23,45 +25,67 @@ export async function linkObjects(
   source: ContentTarget,
   target: ContentTarget,
   kind: string,
+  data: Record<string, unknown> | null | undefined,
 ): Promise<{ link: ContentLink; created: boolean }> {
   const sourceType = registry.idOf(source.type.cls);
   const targetType = registry.idOf(target.type.cls);
+  const json = data === undefined || data === null ? null : JSON.stringify(data);
   let created = false;
-  let id: number | undefined;
-  // An existing link is read FOR KEY SHARE; one unlinked between the insert and that read is linked again.
-  for (let attempt = 0; id === undefined && attempt < 3; attempt++) {
+  let existing: { id: number; data: unknown } | undefined;
+  // An existing link is read FOR KEY SHARE (FOR UPDATE when its data may change); one unlinked between the insert and that read is linked again.
+  for (let attempt = 0; existing === undefined && attempt < 3; attempt++) {
     const inserted = await tx.execute<{ id: number }[]>(
-      `insert into "content_link" ("source_type_id", "source_id", "target_type_id", "target_id", "kind", "created_by_id") ` +
-        `values (?, ?, ?, ?, ?, ?) on conflict do nothing returning "id"`,
-      [sourceType, source.id, targetType, target.id, kind, actor.id],
+      `insert into "content_link" ("source_type_id", "source_id", "target_type_id", "target_id", "kind", "data", "created_by_id") ` +
+        `values (?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing returning "id"`,
+      [sourceType, source.objectId, targetType, target.objectId, kind, json, actor.id],
     );
     created = inserted.length > 0;
     const [row] = created
-      ? inserted
-      : await tx.execute<{ id: number }[]>(
-          `select "id" from "content_link" where "source_type_id" = ? and "source_id" = ? and "target_type_id" = ? and "target_id" = ? and "kind" = ? for key share`,
-          [sourceType, source.id, targetType, target.id, kind],
+      ? inserted.map((r) => ({ id: r.id, data: data ?? null }))
+      : await tx.execute<{ id: number; data: unknown }[]>(
+          `select "id", "data" from "content_link" where "source_type_id" = ? and "source_id" = ? and "target_type_id" = ? and "target_id" = ? and "kind" = ? ` +
+            `for ${data === undefined ? 'key share' : 'update'}`,
+          [sourceType, source.objectId, targetType, target.objectId, kind],
         );
-    id = row ? Number(row.id) : undefined;
+    existing = row ? { id: Number(row.id), data: row.data ?? null } : undefined;
   }
-  const link = await tx.findOneOrFail(ContentLink, { id });
+  const link = await tx.findOneOrFail(ContentLink, { id: existing!.id });
   if (created) {
     await recordActivity(tx, registry, { actor, verb: 'linked', target: source.object, data: linkData(registry, link, target.object) });
+    return { link, created };
+  }
+  if (data !== undefined) {
+    const updated = await tx.execute<{ id: number }[]>(
+      `update "content_link" set "data" = ?::jsonb where "id" = ? and "data" is distinct from ?::jsonb returning "id"`,
+      [json, link.id, json],
+    );
+    if (updated.length > 0) {
+      await tx.refresh(link);
+      await recordActivity(tx, registry, {
+        actor,
+        verb: 'link_updated',
+        target: source.object,
+        data: { ...linkData(registry, link, target.object), changes: { data: { old: existing!.data, new: data } } },
+      });
+    }
   }
   return { link, created };
 }
 
-/** Deletes a (locked) link; records `unlinked` on its source. Returns both ends. */
+/**
+ * Deletes a (locked) link; records `unlinked` on its source (or, when the
+ * source is gone and that side keeps its links, on its target). Returns both ends.
+ */
 export async function unlinkObjects(
   tx: EntityManager,
   registry: ContentTypeRegistry,
   actor: User,
   link: ContentLink,
-): Promise<{ source: object; target: object | null }> {
+): Promise<{ source: object | null; target: object | null }> {
   const source = await loadContentObject(tx, registry, link.sourceType.id, link.sourceId);
   const target = await loadContentObject(tx, registry, link.targetType.id, link.targetId);
-  if (!source) throw new NotFoundError('The source of this link no longer exists.');
-  await recordActivity(tx, registry, { actor, verb: 'unlinked', target: source, data: linkData(registry, link, target) });
+  const about = source ?? target;
+  if (about) await recordActivity(tx, registry, { actor, verb: 'unlinked', target: about, data: linkData(registry, link, target) });
   tx.remove(link);
   await tx.flush();
   return { source, target };
@@ -72,6 +96,7 @@ function linkData(registry: ContentTypeRegistry, link: ContentLink, target: obje
   return {
     link: toGlobalId('ContentLink', link.id),
     kind: link.kind,
-    target: type ? { id: toGlobalId(type.typeName, link.targetId), repr: truncate(type.repr(target), OBJECT_REPR_LENGTH) } : null,
+    target: type ? { id: toGlobalId(type.typeName, link.targetId), repr: objectRepr(registry, target!) } : null,
+    ...(link.data ? { data: link.data } : {}),
   };
 }

@@ -22,9 +22,13 @@ export function tagLookupName(name: string, argumentName = 'name'): string {
   return tagKey(name);
 }
 
-/** Ids of the content types the registry knows (rows of stale types are never read). */
+/** Ids of the content types that take part in tags (rows of stale types, or of types without tags, are never read). */
 export function registeredTypeIds(loaders: RequestLoaders): number[] {
-  return loaders.registry.rows().map((row) => row.id);
+  const types = new Set(loaders.registry.typesOf('tags').map((t) => `${t.appLabel}.${t.model}`));
+  return loaders.registry
+    .rows()
+    .filter((row) => types.has(`${row.appLabel}.${row.model}`))
+    .map((row) => row.id);
 }
 
 /**
@@ -37,14 +41,14 @@ export function tagsOfTargets(loaders: RequestLoaders): DataLoader<TargetKey, Ta
     new DataLoader<TargetKey, Tag[], string>(
       async (keys) => {
         const rows = await loaders.em.getConnection().execute<Record<string, unknown>[]>(
-          `select k.ct as cg_ct, k.oid as cg_oid, t.* from (values ${placeholders(keys.length, '(?::bigint, ?::bigint)')}) as k(ct, oid) ` +
+          `select k.ct as cg_ct, k.oid as cg_oid, t.* from (values ${placeholders(keys.length, '(?::int, ?::text)')}) as k(ct, oid) ` +
             `join tagged_item ti on ti.content_type_id = k.ct and ti.object_id = k.oid ` +
             `join tag t on t.id = ti.tag_id order by t.name_key collate "C", t.id`,
           keys.flatMap((k) => [k.contentTypeId, k.objectId]),
         );
         const byTarget = new Map<string, Tag[]>();
         for (const { cg_ct, cg_oid, ...columns } of rows) {
-          const key = partitionKey([cg_ct as number, cg_oid as number]);
+          const key = partitionKey([cg_ct as number, cg_oid as string]);
           let tags = byTarget.get(key);
           if (!tags) byTarget.set(key, (tags = []));
           tags.push(loaders.em.map(Tag, columns as never));
@@ -108,7 +112,7 @@ export function taggedItemPages(loaders: RequestLoaders, first: number, after: T
           ? Promise.resolve(tagIds.map(() => []))
           : firstRowsPerPartition(
               loaders.em,
-              { table: 'tagged_item', partitionColumns: ['tag_id'], timeColumn: 'created_at', idColumn: 'id', direction: 'desc' },
+              { table: 'tagged_item', partitionColumns: [{ name: 'tag_id', type: 'int' }], timeColumn: 'created_at', idColumn: 'id', direction: 'desc' },
               tagIds.map((id) => [id]),
               first + 1,
               after,

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../generic/errors.js';
 import { inTransaction } from '../../generic/transaction.js';
 import { invalid } from '../../generic/validation.js';
 import { Tag } from './tag.entity.js';
-import { addTags, mergeTags, removeTags } from './tags.service.js';
+import { addTags, mergeTags, removeTags, setTags } from './tags.service.js';
 import { MAX_NAMES_PER_CALL, normalizeTagName, normalizeTagNames, tagKey } from './tags.validation.js';
 
 @ObjectType('TaggingPayload', { description: 'The result of addTags / removeTags.' })
@@ -20,6 +20,21 @@ export class TaggingPayload {
 
   @Field(() => [String], { description: 'Names this call added (addTags) or removed (removeTags); empty when it changed nothing.' })
   changed!: string[];
+}
+
+@ObjectType('SetTagsPayload', { description: 'The result of setTags.' })
+export class SetTagsPayload {
+  @Field(() => ContentObject, { description: 'The tagged object.' })
+  target!: object;
+
+  @Field(() => [Tag], { description: 'Every tag now on the target, by name: exactly the names given.' })
+  tags!: Tag[];
+
+  @Field(() => [String], { description: 'Names this call added.' })
+  added!: string[];
+
+  @Field(() => [String], { description: 'Names this call removed.' })
+  removed!: string[];
 }
 
 @ObjectType('MergeTagsPayload', { description: 'The result of mergeTags.' })
@@ -36,7 +51,7 @@ export class MergeTagsPayload {
 
 const TARGET_DOC = 'The target is given as `target` (a global ID) or as `targetRef` (e.g. `{ article: 1 }`), exactly one of them.';
 
-/** addTags, removeTags, mergeTags. */
+/** addTags, removeTags, setTags, mergeTags. */
 @Resolver()
 export class TagMutations {
   @Mutation(() => TaggingPayload, {
@@ -66,6 +81,30 @@ export class TagMutations {
     @Ctx() ctx: MutationContext,
   ): Promise<TaggingPayload> {
     return changeTags(ctx, { id: target, ref: targetRef }, names, removeTags);
+  }
+
+  @Mutation(() => SetTagsPayload, {
+    description:
+      `Replaces the tags of a content object with exactly these names (0–${MAX_NAMES_PER_CALL}; normalised like addTags), in one ` +
+      'transaction: missing tags are added (and created), the others removed. Records a `tagged` entry with the names it added and ' +
+      `an \`untagged\` entry with the names it removed; nothing when the set is unchanged. ${TARGET_DOC} Needs an API token.`,
+  })
+  async setTags(
+    @Arg('target', () => ID, { nullable: true }) target: string | null,
+    @Arg('targetRef', () => ContentObjectRef, { nullable: true }) targetRef: ContentObjectRef | null,
+    @Arg('names', () => [String]) names: string[],
+    @Ctx() ctx: MutationContext,
+  ): Promise<SetTagsPayload> {
+    const actor = await ctx.auth.requireUser();
+    const normalized = names.length === 0 ? [] : normalizeTagNames(names, 'names');
+    return inTransaction(ctx.em, async (tx) => {
+      // Locked: two setTags of one object run one after the other, so the last one's set is the result (not a mix).
+      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], {
+        relation: 'tags',
+        forUpdate: true,
+      });
+      return { target: resolved.object, ...(await setTags(tx, ctx.registry, actor, resolved, normalized)) };
+    });
   }
 
   @Mutation(() => MergeTagsPayload, {
@@ -104,7 +143,7 @@ async function changeTags(
   const actor = await ctx.auth.requireUser();
   const normalized = normalizeTagNames(names, 'names');
   return inTransaction(ctx.em, async (tx) => {
-    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef']);
+    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags' });
     return { target: resolved.object, ...(await change(tx, ctx.registry, actor, resolved, normalized)) };
   });
 }

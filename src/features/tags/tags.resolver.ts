@@ -4,9 +4,9 @@ import type { GenericContext } from '../../generic/context.js';
 import { ContentObjectConnection } from '../../content/content-object.connection.js';
 import { contentTypesArg, targetKeyOf } from '../../content/content-target.js';
 import { decodeTimeKey, timeKeyConnection } from '../../content/keyset.js';
+import { connectionTypeOf, relationInterface } from '../../content/relations/relation.graphql.js';
 import { Tag } from './tag.entity.js';
-import { TagConnection } from './tag.connection.js';
-import { Taggable } from './taggable.interface.js';
+import { TaggedItem } from './tagged-item.entity.js';
 import { registeredTypeIds, tagItemCounts, taggedItemPages, tagLookupName, tagsByName, tagsOfTargets } from './tags.loaders.js';
 import { tagPage } from './tags.query.js';
 
@@ -16,7 +16,7 @@ const AFTER = 'Return the items after this cursor (an `endCursor` or edge `curso
 /** `tags`, `tag(name)` and the fields of `Tag`. */
 @Resolver(() => Tag)
 export class TagResolver {
-  @Query(() => TagConnection, { description: 'Tags, most used first, then by name. `prefix` keeps the names that start with it (compared like names: Unicode NFKC and full case folding).' })
+  @Query(() => connectionTypeOf(Tag), { description: 'Tags, most used first, then by name. `prefix` keeps the names that start with it (compared like names: Unicode NFKC and full case folding).' })
   tags(
     @Arg('first', () => Int, { nullable: true, description: FIRST }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null,
@@ -50,9 +50,10 @@ export class TagResolver {
     const size = pageSize(first);
     const list = `tag:${tag.id}:items`;
     const key = decodeTimeKey(after, list);
-    const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)) : registeredTypeIds(ctx.loaders);
+    const tagged = new Set(registeredTypeIds(ctx.loaders));
+    const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)).filter((id) => tagged.has(id)) : [...tagged];
     const rows = await taggedItemPages(ctx.loaders, size, key, typeIds.sort((a, b) => a - b)).load(tag.id);
-    const targets = await Promise.all(rows.map((row) => ctx.loaders.contentObject(Number(row.content_type_id), Number(row.object_id))));
+    const targets = await Promise.all(rows.map((row) => ctx.loaders.contentObject(Number(row.content_type_id), String(row.object_id))));
     const connection = timeKeyConnection(
       rows.map((row, i) => ({ node: targets[i], at: row.cg_at, id: Number(row.id) })),
       size,
@@ -64,10 +65,10 @@ export class TagResolver {
   }
 }
 
-/** `Taggable.tags` of every content object: one batched statement for all objects of a response level. */
-@Resolver(() => Taggable)
+/** `Taggable.tags` of every content object taking part in tags: one batched statement for all objects of a response level. */
+@Resolver(() => relationInterface(TaggedItem)!)
 export class TaggableResolver {
-  @FieldResolver(() => [Tag])
+  @FieldResolver(() => [Tag], { description: 'The tags of this object, ordered by their key (the name case-folded).' })
   tags(@Root() obj: object, @Ctx() ctx: GenericContext): Promise<Tag[]> {
     return tagsOfTargets(ctx.loaders).load(targetKeyOf(ctx, obj));
   }

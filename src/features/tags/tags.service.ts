@@ -4,6 +4,7 @@ import type { User } from '../../accounts/user.entity.js';
 import type { ContentTarget } from '../../content/target.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { invariant } from '../../generic/invariant.js';
+import { keyFromText } from '../../generic/object-key.js';
 import { recordActivities, recordActivity } from '../activity/activity.service.js';
 import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
@@ -48,18 +49,59 @@ export async function addTags(
   names: string[],
 ): Promise<TaggingResult> {
   const tagIds = await ensureTags(tx, names);
-  const ids = [...new Set(names.map((name) => tagIds.get(name)!))].sort((a, b) => a - b);
+  const ids = [...new Set(names.map((name) => tagIds.get(name)!))];
   const contentTypeId = registry.idOf(target.type.cls);
-  const inserted = await tx.execute<{ tag_id: number }[]>(
-    `insert into "tagged_item" ("tag_id", "content_type_id", "object_id", "tagged_by_id") values ${placeholders(ids.length, '(?, ?, ?, ?)')} ` +
-      `on conflict do nothing returning "tag_id"`,
-    ids.flatMap((id) => [id, contentTypeId, target.id, actor.id]),
-  );
-  const tags = await tagsOf(tx, contentTypeId, target.id);
-  const addedIds = new Set(inserted.map((row) => Number(row.tag_id)));
+  const addedIds = await insertTaggedItems(tx, ids, contentTypeId, target.objectId, actor.id);
+  const tags = await tagsOf(tx, contentTypeId, target.objectId);
   const changed = tags.filter((tag) => addedIds.has(tag.id)).map((tag) => tag.name);
   if (changed.length) await recordActivity(tx, registry, { actor, verb: 'tagged', target: target.object, data: { tags: changed } });
   return { tags, changed };
+}
+
+/** Inserts tagged items for `tagIds` (sorted, so concurrent calls lock in one order); returns the ids this call added. */
+async function insertTaggedItems(tx: EntityManager, tagIds: number[], contentTypeId: number, objectId: string, actorId: number): Promise<Set<number>> {
+  if (tagIds.length === 0) return new Set();
+  const ids = [...tagIds].sort((a, b) => a - b);
+  const inserted = await tx.execute<{ tag_id: number }[]>(
+    `insert into "tagged_item" ("tag_id", "content_type_id", "object_id", "tagged_by_id") values ${placeholders(ids.length, '(?, ?, ?, ?)')} ` +
+      `on conflict do nothing returning "tag_id"`,
+    ids.flatMap((id) => [id, contentTypeId, objectId, actorId]),
+  );
+  return new Set(inserted.map((row) => Number(row.tag_id)));
+}
+
+export interface SetTagsResult {
+  /** Every tag on the target after the call, by name. */
+  tags: Tag[];
+  added: string[];
+  removed: string[];
+}
+
+/**
+ * Replaces the tags of a target with exactly `names` (as Django's generic
+ * inline formset edits an object's tags as one set): adds the missing ones
+ * (creating tags as needed), removes the others, and records `tagged` and
+ * `untagged` entries for what changed; nothing when the set is unchanged.
+ */
+export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget, names: string[]): Promise<SetTagsResult> {
+  const contentTypeId = registry.idOf(target.type.cls);
+  const wanted = names.length ? [...new Set((await ensureTags(tx, names)).values())].sort((a, b) => a - b) : [];
+  const removedRows = await tx.execute<{ name: string }[]>(
+    `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ?` +
+      (wanted.length ? ` and ti."tag_id" not in (${placeholders(wanted.length)})` : '') +
+      ` returning t."name"`,
+    [contentTypeId, target.objectId, ...wanted],
+  );
+  const addedIds = await insertTaggedItems(tx, wanted, contentTypeId, target.objectId, actor.id);
+  const tags = await tagsOf(tx, contentTypeId, target.objectId);
+  const added = tags.filter((tag) => addedIds.has(tag.id)).map((tag) => tag.name);
+  const removed = removedRows.map((row) => row.name).sort(byName);
+  const entries = [
+    ...(added.length ? [{ actor, verb: 'tagged', target: target.object, data: { tags: added } }] : []),
+    ...(removed.length ? [{ actor, verb: 'untagged', target: target.object, data: { tags: removed } }] : []),
+  ];
+  await recordActivities(tx, registry, entries);
+  return { tags, added, removed };
 }
 
 /** Removes tags (names compared by key) from a target; unknown names are ignored. Records `untagged`. */
@@ -74,11 +116,11 @@ export async function removeTags(
   const removed = await tx.execute<{ name: string }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ? ` +
       `and t."name_key" in (${placeholders(names.length, 'cg_tag_key(?)')}) returning t."name"`,
-    [contentTypeId, target.id, ...names],
+    [contentTypeId, target.objectId, ...names],
   );
   const changed = removed.map((row) => row.name).sort(byName);
   if (changed.length) await recordActivity(tx, registry, { actor, verb: 'untagged', target: target.object, data: { tags: changed } });
-  return { tags: await tagsOf(tx, contentTypeId, target.id), changed };
+  return { tags: await tagsOf(tx, contentTypeId, target.objectId), changed };
 }
 
 export interface MergeResult {
@@ -118,7 +160,7 @@ export async function mergeTags(
   const sourceIds = sources.map((tag) => Number(tag.id));
   const intoId = (await ensureTags(tx, [into])).get(into)!;
   if (sourceIds.includes(intoId)) throw invalid('from', `must not contain the tag merged into (\`into\`: ${JSON.stringify(into)}).`);
-  const affected = await tx.execute<{ content_type_id: number; object_id: number; names: string[] }[]>(
+  const affected = await tx.execute<{ content_type_id: number; object_id: string; names: string[] }[]>(
     `select ti."content_type_id", ti."object_id", array_agg(t."name" order by t."name") as "names" ` +
       `from "tagged_item" ti join "tag" t on t."id" = ti."tag_id" where ti."tag_id" in (?) group by 1, 2 order by 1, 2`,
     [sourceIds],
@@ -145,7 +187,7 @@ export async function mergeTags(
       actor,
       verb: 'retagged',
       target: object,
-      data: { from: namesByTarget.get(`${registry.idOf(object)}:${idOf(registry, object)}`) ?? [], into: tag.name },
+      data: { from: namesByTarget.get(`${registry.idOf(object)}:${registry.keyOf(object).text}`) ?? [], into: tag.name },
     })),
   );
   return { tag, merged: sources.map((t) => t.name).sort(byName), retagged: affected.length };
@@ -184,7 +226,7 @@ export async function ensureTags(tx: EntityManager, names: string[]): Promise<Ma
 }
 
 /** The tags on one content object, by key (one statement). */
-export async function tagsOf(tx: EntityManager, contentTypeId: number, objectId: number): Promise<Tag[]> {
+export async function tagsOf(tx: EntityManager, contentTypeId: number, objectId: string): Promise<Tag[]> {
   const items = await tx.find(TaggedItem, { contentType: contentTypeId, objectId }, { populate: ['tag'] });
   return items.map((item) => item.tag).sort((a, b) => byName(a.nameKey, b.nameKey) || a.id - b.id);
 }
@@ -192,22 +234,21 @@ export async function tagsOf(tx: EntityManager, contentTypeId: number, objectId:
 async function loadTargets(
   tx: EntityManager,
   registry: ContentTypeRegistry,
-  keys: { content_type_id: number; object_id: number }[],
+  keys: { content_type_id: number; object_id: string }[],
 ): Promise<object[]> {
   const objects: object[] = [];
-  for (const type of registry.types()) {
+  for (const type of registry.typesOf('tags')) {
     const ctId = registry.idOf(type.cls);
-    const ids = keys.filter((k) => Number(k.content_type_id) === ctId).map((k) => Number(k.object_id));
+    const ids = keys
+      .filter((k) => Number(k.content_type_id) === ctId)
+      .map((k) => keyFromText(type.keyKind, k.object_id))
+      .filter((id) => id !== null);
     if (ids.length) {
       const found = await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: ids } } as never, { lockMode: LockMode.PESSIMISTIC_READ, orderBy: { [type.primaryKeyProperty]: 'asc' } as never });
       objects.push(...found);
     }
   }
   return objects;
-}
-
-function idOf(registry: ContentTypeRegistry, object: object): number {
-  return (object as Record<string, number>)[registry.get(object).primaryKeyProperty];
 }
 
 function byName(a: string, b: string): number {

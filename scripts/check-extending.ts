@@ -1,0 +1,157 @@
+/**
+ * `npm run check:extending` (run by CI): follows docs/extending.md on a
+ * temporary copy of the project, as a developer would, and fails when any
+ * documented step does:
+ *
+ *   1. copy the project (node_modules symlinked);
+ *   2. add the walkthrough's content type (its file and its line, exactly as
+ *      printed in the docs), `npm run migration:create -- add_podcast`: the
+ *      migration must stay small and rewrite no relation's check function;
+ *   3. add the walkthrough's generic relation, `npm run migration:create --
+ *      add_bookmarks`;
+ *   4. `npm run schema:print`, `npm run codegen`, `npm run typecheck`,
+ *      `npm run migration:up` + `npm run migration:check`;
+ *   5. run the suite's core part and the registry-derived demo checks there
+ *      (PGlite), plus a smoke test of the new type and relation over HTTP.
+ *
+ * `KEEP_COPY=1` keeps the copy for inspection.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyDocBlocks, type DocBlock, docBlocks } from '../test/helpers/doc-blocks.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The suite's core part (the core test app) and the demo checks that derive from the registry. */
+const TESTS = [
+  'test/integrity.test.ts',
+  'test/relations.test.ts',
+  'test/read-api.test.ts',
+  'test/statement-counts.test.ts',
+  'test/migrations.test.ts',
+  'test/schema.test.ts',
+  'test/reactions.test.ts',
+  'test/cursors.test.ts',
+  'test/extending.smoke.test.ts',
+];
+const MAX_TYPE_MIGRATION_LINES = 150;
+
+const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-extending-'));
+// The embedded database in the copy, whatever the caller's environment says.
+const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(copy, '.data') };
+delete env.DATABASE_URL;
+
+function step(title: string, command: string, args: string[]): string {
+  const started = Date.now();
+  process.stdout.write(`== ${title}: ${command} ${args.join(' ')} … `);
+  const result = spawnSync(command, args, { cwd: copy, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    console.log('FAILED');
+    console.error(`${result.stdout}\n${result.stderr}`);
+    throw new Error(`${title} failed (exit ${result.status})`);
+  }
+  console.log(`ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return result.stdout;
+}
+
+function apply(blocks: DocBlock[]): void {
+  for (const [file, text] of applyDocBlocks(copy, blocks)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+}
+
+function newMigration(before: Set<string>): string {
+  const created = fs.readdirSync(path.join(copy, 'migrations')).filter((f) => !before.has(f));
+  if (created.length !== 1) throw new Error(`expected one new migration, got ${created.join(', ') || 'none'}`);
+  return path.join(copy, 'migrations', created[0]);
+}
+
+async function main(): Promise<void> {
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+  for (const file of files) {
+    fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, file), path.join(copy, file));
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  console.log(`copied ${files.length} files to ${copy}`);
+
+  const blocks = docBlocks(path.join(copy, 'docs/extending.md'));
+  const typeBlocks = blocks.filter((b) => b.path.includes('podcast') || (b.kind === 'append' && b.code.includes('Podcast')));
+  const relationBlocks = blocks.filter((b) => !typeBlocks.includes(b));
+  if (typeBlocks.length !== 2 || relationBlocks.length !== 2) throw new Error('docs/extending.md: expected a file and a line for the type and for the relation');
+
+  apply(typeBlocks);
+  let existing = new Set(fs.readdirSync(path.join(copy, 'migrations')));
+  step('migration for the new content type', 'npm', ['run', '--silent', 'migration:create', '--', 'add_podcast']);
+  const typeMigration = fs.readFileSync(newMigration(existing), 'utf8');
+  const lines = typeMigration.split('\n').length;
+  console.log(`   the content type's migration has ${lines} lines`);
+  if (lines > MAX_TYPE_MIGRATION_LINES) throw new Error(`the migration of one content type has ${lines} lines (more than ${MAX_TYPE_MIGRATION_LINES})`);
+  if (/function "cg_gfk_/.test(typeMigration)) throw new Error("the migration of one content type rewrites a relation's check function");
+
+  apply(relationBlocks);
+  existing = new Set(fs.readdirSync(path.join(copy, 'migrations')));
+  step('migration for the new relation', 'npm', ['run', '--silent', 'migration:create', '--', 'add_bookmarks']);
+  newMigration(existing);
+
+  step('schema', 'npm', ['run', '--silent', 'schema:print']);
+  step('client', 'npm', ['run', '--silent', 'codegen']);
+  const schema = fs.readFileSync(path.join(copy, 'schema.graphql'), 'utf8');
+  for (const expected of ['type Podcast implements', 'interface Bookmarkable', 'addBookmark(', 'podcasts(']) {
+    if (!schema.includes(expected)) throw new Error(`schema.graphql lacks ${expected}`);
+  }
+  step('type check', 'npm', ['run', '--silent', 'typecheck']);
+  step('migrations applied', 'npm', ['run', '--silent', 'migration:up']);
+  step('migrations current', 'npm', ['run', '--silent', 'migration:check']);
+
+  fs.writeFileSync(path.join(copy, 'test/extending.smoke.test.ts'), SMOKE_TEST);
+  step("the suite's core part", 'npx', ['vitest', 'run', ...TESTS]);
+  console.log('docs/extending.md works as documented.');
+}
+
+/** The new type and relation over HTTP, on the copy's demo application. */
+const SMOKE_TEST = `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestUser, type TestUser } from './helpers/accounts.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+describe('the documented content type and relation, over HTTP', () => {
+  let t: TestServer;
+  let ada: TestUser;
+  beforeAll(async () => {
+    t = await startTestServer({}, { app: 'demo' });
+    ada = await createTestUser(t, 'ada');
+  });
+  afterAll(() => t?.stop());
+
+  it('creates, tags, bookmarks, lists and deletes a podcast', async () => {
+    const token = { token: ada.token };
+    const created = await t.gql('mutation { createPodcast(input: { title: "Episode 1", minutes: 42 }) { id databaseId } }', {}, token);
+    expect(created.errors).toBeUndefined();
+    const id = created.data.createPodcast.id;
+    expect((await t.gql('mutation($id: ID!) { addTags(target: $id, names: ["audio"]) { changed } }', { id }, token)).data.addTags.changed).toEqual(['audio']);
+    const added = await t.gql('mutation($id: ID!) { addBookmark(target: $id) { changed bookmark { user { username } target { __typename } } } }', { id }, token);
+    expect(added.data.addBookmark).toEqual({ changed: true, bookmark: { user: { username: 'ada' }, target: { __typename: 'Podcast' } } });
+    const read = await t.gql('{ podcasts { edges { node { title tags { name } bookmarkCount bookmarks { edges { node { user { username } } } } } } } }');
+    expect(read.data.podcasts.edges).toEqual([{ node: { title: 'Episode 1', tags: [{ name: 'audio' }], bookmarkCount: 1, bookmarks: { edges: [{ node: { user: { username: 'ada' } } }] } } }]);
+    const reacted = await t.gql('mutation($id: ID!) { addReaction(target: $id, emoji: "🎉") { changed } }', { id }, token);
+    expect(reacted.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT'); // the podcast leaves reactions out
+    expect((await t.gql('mutation($id: ID!) { deletePodcast(id: $id) { deletedId } }', { id }, token)).errors).toBeUndefined();
+    expect(await t.sql('select 1 from bookmark')).toEqual([]);
+  });
+});
+`;
+
+main()
+  .then(() => {
+    if (!process.env.KEEP_COPY) fs.rmSync(copy, { recursive: true, force: true });
+  })
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    console.error(`the copy is kept in ${copy}`);
+    process.exit(1);
+  });
