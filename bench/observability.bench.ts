@@ -159,9 +159,13 @@ interface ServerProcess {
 async function startServerProcess(variant: Variant): Promise<ServerProcess> {
   const port = await freePort();
   const database = await benchDatabase(variant.name);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  // The compiled server when there is one (production runs compiled JavaScript; `npm run bench` builds it), else the sources.
+  const compiled = path.join(ROOT, 'dist/src/server.js');
+  const entry = fs.existsSync(compiled) ? [compiled] : ['--import', 'tsx', 'src/server.ts'];
+  const child: ChildProcess = spawn(process.execPath, entry, {
     cwd: ROOT,
-    env: { ...process.env, ...database.env, ...variant.env, NODE_ENV: 'production', SEED_DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1' },
+    // WORKERS=1: the CPU time read from /proc is this one process's, the whole server.
+    env: { ...process.env, ...database.env, ...variant.env, NODE_ENV: 'production', SEED_DEMO_DATA: 'true', WORKERS: '1', PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let stopping = false;

@@ -4,8 +4,9 @@ import { bulkLoad } from './bulk-load.js';
 import { concurrency } from './concurrency.js';
 import { floor } from './floor.js';
 import { memory } from './memory.js';
+import { observability } from './observability.js';
 import { readPaths } from './read-paths.js';
 import { workers } from './workers.js';
 
-/** Every section, in the order they run: reads on the base data first, then the bulk load and what needs it, memory last. */
-export const SECTIONS: Section[] = [readPaths, floor, concurrency, workers, bulkLoad, bigPages, memory];
+/** Every section, in the order they run: reads on the base data first, then the bulk load and what needs it, observability (servers of its own), memory last. */
+export const SECTIONS: Section[] = [readPaths, floor, concurrency, workers, bulkLoad, bigPages, observability, memory];
