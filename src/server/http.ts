@@ -29,6 +29,12 @@ export interface HttpFront {
   server: http.Server;
   /** Requests whose handling has not finished (answered or not: a request past its deadline may still run). */
   inFlight(): number;
+  /**
+   * The server is stopping: every response not yet sent, and every one after,
+   * says `Connection: close`, so no client sends another request on a
+   * kept-alive connection the drain is about to end.
+   */
+  beginStop(): void;
 }
 
 export interface HttpServerOptions {
@@ -56,8 +62,14 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   // Only a database server can be unreachable; the embedded PGlite is at worst busy (504 TIMEOUT).
   const remoteDatabase = Boolean(config.databaseUrl);
   let inFlight = 0;
+  let stopping = false;
+  const unanswered = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     inFlight++;
+    if (stopping) res.setHeader('connection', 'close');
+    unanswered.add(res);
+    res.once('finish', () => unanswered.delete(res));
+    res.once('close', () => unanswered.delete(res));
     // Observability: request id, span, log line and metrics around the whole request.
     void observability.http
       .observe(req, res, () =>
@@ -78,7 +90,14 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   // A client that trickles its request in holds a socket, not the database: bound it anyway.
   server.headersTimeout = 15_000;
   server.requestTimeout = Math.max(30_000, config.requestTimeoutMs + 5_000);
-  return { server, inFlight: () => inFlight };
+  return {
+    server,
+    inFlight: () => inFlight,
+    beginStop() {
+      stopping = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
+    },
+  };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');

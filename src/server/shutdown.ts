@@ -4,6 +4,7 @@ import { drainGraceMs } from './apollo.js';
 import type { AppConfig } from './config.js';
 import type { AppContext } from './context.js';
 import type { DataDirLock } from './data-dir-lock.js';
+import type { HttpFront } from './http.js';
 
 export interface StopReport {
   /** True when every request finished and the database closed in time. */
@@ -23,15 +24,16 @@ export async function stopServer(
   config: AppConfig,
   apollo: ApolloServer<AppContext>,
   orm: MikroORM,
-  inFlight: () => number,
+  front: Pick<HttpFront, 'inFlight' | 'beginStop'>,
   lock: DataDirLock | undefined,
 ): Promise<StopReport> {
   const abandoned: string[] = [];
   const started = Date.now();
   try {
+    front.beginStop();
     // Drains: stops accepting, waits up to drainGraceMs for in-flight requests, closes the rest.
     await apollo.stop();
-    if (inFlight() > 0) abandoned.push(`${inFlight()} request(s) still running after ${drainGraceMs(config)} ms (their connections were closed)`);
+    if (front.inFlight() > 0) abandoned.push(`${front.inFlight()} request(s) still running after ${drainGraceMs(config)} ms (their connections were closed)`);
     const remaining = Math.max(1000, config.shutdownTimeoutMs - (Date.now() - started));
     const closed = await withTimeout(orm.close(), remaining);
     if (!closed) abandoned.push(`database connections still busy after ${remaining} ms (${await poolSummary(orm)})`);

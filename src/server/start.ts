@@ -138,7 +138,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       startup: { migrations, seeded },
       health,
       stop: () =>
-        (stopping ??= stopServer(config, apollo!, openOrm, front.inFlight, heldLock).finally(() => observability.stop())),
+        (stopping ??= stopServer(config, apollo!, openOrm, front, heldLock).finally(() => observability.stop())),
     };
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
