@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { UnauthenticatedError } from '../../generic/errors.js';
+import { RateLimitedError, UnauthenticatedError } from '../../generic/errors.js';
 import type { AppConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { analyzeOperation } from './operation-cost.js';
-import { budgetHeaders, type CostBudget } from './cost-budget.js';
+import { budgetHeaders, type CostBudget, MIN_CHARGE } from './cost-budget.js';
 import type { VerifiedTokens } from './verified-tokens.js';
 
 /**
@@ -18,6 +18,13 @@ import type { VerifiedTokens } from './verified-tokens.js';
  * `ctx.cost`. Responses carry the budget headers (X-RateLimit-*), HTTP 503
  * for SERVICE_UNAVAILABLE and 504 for TIMEOUT (when no data came back), and with `statementCounts`
  * the cost in `extensions.cost` next to `extensions.sqlStatements`.
+ *
+ * A request refused before it was charged (a syntax or validation error,
+ * QUERY_TOO_COMPLEX) is charged MIN_CHARGE when it is answered: parsing and
+ * validating it was work too (validating some documents of a few KB takes a
+ * quarter of a second), so refused requests cannot be sent without limit. A
+ * client whose budget is spent keeps getting the refusal's own error, with
+ * its X-RateLimit-* headers showing the spent budget.
  */
 export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | undefined, verifiedTokens: VerifiedTokens): ApolloServerPlugin<AppContext> {
   return {
@@ -36,6 +43,16 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
               throw error;
             }
             if (tokenKey) verifiedTokens.add(tokenKey);
+          }
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          if (!budget || contextValue.budget || errors.some((error) => error.extensions?.code === 'RATE_LIMITED')) return;
+          try {
+            contextValue.budget = await budget.charge(contextValue.clientKey, MIN_CHARGE);
+          } catch (error) {
+            if (!(error instanceof RateLimitedError)) throw error;
+            const { limit, remaining, used, reset } = error.extensions as Record<string, number>;
+            contextValue.budget = { limit, remaining, used, reset };
           }
         },
         async willSendResponse({ response, contextValue }) {
