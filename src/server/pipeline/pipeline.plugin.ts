@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { RateLimitedError, UnauthenticatedError } from '../../generic/errors.js';
 import type { AppConfig } from '../config.js';
 import type { AppContext } from '../context.js';
@@ -30,7 +31,10 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request, contextValue }) {
+        async didResolveOperation({ schema, document, request, operation, contextValue }) {
+          // Apollo Server executes subscriptions over HTTP as nothing but an uncoded
+          // execution error (an INTERNAL_SERVER_ERROR and an error log line per request).
+          if (operation?.operation === 'subscription') throw subscriptionOverHttp(Boolean(schema.getSubscriptionType()));
           contextValue.cost = analyzeOperation(schema, document, request, config.limits);
           if (budget) contextValue.budget = await budget.charge(contextValue.clientKey, contextValue.cost.cost);
           const { tokenKey } = contextValue;
@@ -80,4 +84,12 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
       };
     },
   };
+}
+
+/** BAD_REQUEST (HTTP 400) for a subscription sent over HTTP POST or GET. */
+function subscriptionOverHttp(served: boolean): GraphQLError {
+  const message = served
+    ? 'Subscriptions are not served over HTTP: open a WebSocket to this URL (the graphql-ws protocol) and subscribe there.'
+    : 'This API has no subscriptions; send queries and mutations.';
+  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
 }
