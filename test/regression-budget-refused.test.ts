@@ -29,6 +29,9 @@ describe(`refused requests spend the budget (${databaseKind})`, () => {
       { query: '{ noSuchField }' }, // validation error
       { query: deep }, // QUERY_TOO_COMPLEX (depth)
     ];
+    // An automatic persisted query's first round trip is a normal step of that protocol: not charged.
+    const apq = await post(t, { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    expect(apq.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     const statuses: number[] = [];
     const remaining: (string | null)[] = [];
     for (const body of refused) {

@@ -50,13 +50,18 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
           }
         },
         async didEncounterErrors({ errors, contextValue }) {
-          if (!budget || contextValue.budget || errors.some((error) => error.extensions?.code === 'RATE_LIMITED')) return;
+          // Not for RATE_LIMITED (refused by the budget itself) nor for an automatic persisted
+          // query's first round trip (PERSISTED_QUERY_NOT_FOUND: a normal step of that protocol, nothing parsed).
+          if (!budget || contextValue.budget || errors.some((error) => UNCHARGED_REFUSALS.has(error.extensions?.code as string))) return;
           try {
             contextValue.budget = await budget.charge(contextValue.clientKey, MIN_CHARGE);
           } catch (error) {
-            if (!(error instanceof RateLimitedError)) throw error;
-            const { limit, remaining, used, reset } = error.extensions as Record<string, number>;
-            contextValue.budget = { limit, remaining, used, reset };
+            // Spent: the refusal keeps its own error, with headers showing the spent budget.
+            // A failing budget store must not turn the refusal into a server error: best effort.
+            if (error instanceof RateLimitedError) {
+              const { limit, remaining, used, reset } = error.extensions as Record<string, number>;
+              contextValue.budget = { limit, remaining, used, reset };
+            }
           }
         },
         async willSendResponse({ response, contextValue }) {
@@ -85,6 +90,8 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
     },
   };
 }
+
+const UNCHARGED_REFUSALS = new Set(['RATE_LIMITED', 'PERSISTED_QUERY_NOT_FOUND']);
 
 /** BAD_REQUEST (HTTP 400) for a subscription sent over HTTP POST or GET. */
 function subscriptionOverHttp(served: boolean): GraphQLError {
