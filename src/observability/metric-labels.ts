@@ -4,6 +4,9 @@
  * clients (anyone can send `query x1 …`, `query x2 …` thousands of times), so
  * they get labels of their own only up to a cap, first come first served,
  * and only once their operation parsed and validated against the schema.
+ * The application's own operations (`reserved`: client/operations/, see
+ * known-operations.ts) always have their label, outside the cap, so made-up
+ * names filling the cap cannot hide them under `__other`.
  */
 
 /** Did not parse or validate (no operation was resolved). */
@@ -17,8 +20,14 @@ const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export class OperationNameLabels {
   readonly #admitted = new Set<string>();
+  readonly #reserved: Set<string>;
 
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    reserved: Iterable<string> = [],
+  ) {
+    this.#reserved = new Set([...reserved].filter((name) => OPERATION_NAME.test(name) && !name.startsWith('__')));
+  }
 
   /**
    * The label of an operation: its name when `resolved` (it parsed and
@@ -27,7 +36,7 @@ export class OperationNameLabels {
   label(name: string | null | undefined, resolved: boolean): string {
     if (!resolved) return INVALID_OPERATION;
     if (!name) return ANONYMOUS_OPERATION;
-    if (this.#admitted.has(name)) return name;
+    if (this.#admitted.has(name) || this.#reserved.has(name)) return name;
     if (!OPERATION_NAME.test(name) || name.startsWith('__') || this.#admitted.size >= this.max) return OTHER_OPERATION;
     this.#admitted.add(name);
     return name;

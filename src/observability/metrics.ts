@@ -7,6 +7,7 @@ import {
   routeLabel,
   sqlCommand,
 } from './metric-labels.js';
+import { knownOperationNames } from './known-operations.js';
 
 /** What one finished HTTP request contributes to the metrics. */
 export interface RequestRecord {
@@ -49,9 +50,9 @@ export class ServerMetrics {
 
   constructor(
     readonly registry: Registry,
-    options: { maxOperationNames: number; defaultMetrics?: boolean },
+    options: { maxOperationNames: number; reservedOperationNames?: Iterable<string>; defaultMetrics?: boolean },
   ) {
-    this.operationNames = new OperationNameLabels(options.maxOperationNames);
+    this.operationNames = new OperationNameLabels(options.maxOperationNames, options.reservedOperationNames);
     const registers = [registry];
     this.httpRequests = new Counter({
       name: 'http_requests_total',
@@ -127,9 +128,10 @@ let processMetrics: ServerMetrics | undefined;
 /**
  * The metrics of this process: one registry per process, however many
  * servers it runs (tests start several), as one process is one scrape
- * target. The first caller's cap on operation names applies.
+ * target. The first caller's cap on operation names applies. The names of
+ * client/operations/ are labelled outside the cap (known-operations.ts).
  */
 export function getProcessMetrics(options: { maxOperationNames: number }): ServerMetrics {
-  processMetrics ??= new ServerMetrics(new Registry(), options);
+  processMetrics ??= new ServerMetrics(new Registry(), { ...options, reservedOperationNames: knownOperationNames() });
   return processMetrics;
 }

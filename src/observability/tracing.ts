@@ -20,8 +20,17 @@ export interface Tracing {
   /** Marks a span failed (status ERROR) with a message that carries no user data. */
   fail(span: Span, message: string): void;
   forceFlush(): Promise<void>;
+  /** Flushes and stops; never rejects, and waits at most TRACING_SHUTDOWN_MS for the collector. */
   shutdown(): Promise<void>;
 }
+
+/**
+ * How long a stop waits for the last spans to reach the collector. Traces
+ * are best effort: a collector that is down, refuses them (404, 5xx) or never
+ * answers must neither fail the stop nor hold it for the exporter's own
+ * 10-second timeout.
+ */
+export const TRACING_SHUTDOWN_MS = 2_000;
 
 export async function startTracing(config: ObservabilityConfig['tracing'], logger: Logger): Promise<Tracing | undefined> {
   if (!config.endpoint) return undefined;
@@ -70,8 +79,23 @@ export async function startTracing(config: ObservabilityConfig['tracing'], logge
     },
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
-      await provider.shutdown();
-      api.diag.disable();
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = provider.shutdown().then(
+        () => true,
+        (error: unknown) => {
+          log.warn({ err: error }, 'the last spans could not be exported: dropped');
+          return true;
+        },
+      );
+      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), TRACING_SHUTDOWN_MS).unref()));
+      try {
+        if (!(await Promise.race([flushed, timedOut]))) {
+          log.warn(`the OTLP collector did not take the last spans within ${TRACING_SHUTDOWN_MS} ms: dropped`);
+        }
+      } finally {
+        clearTimeout(timer);
+        api.diag.disable();
+      }
     },
   };
 }

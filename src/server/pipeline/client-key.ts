@@ -20,7 +20,8 @@ export interface ClientIdentity {
  * - `ip:<address>` otherwise, also for a token not verified yet (the
  *   pipeline checks it before the operation runs, see pipeline.plugin.ts):
  *   the peer address, or with `trustProxy` = n the n-th address from the
- *   right of X-Forwarded-For (the one the nearest of our n proxies saw).
+ *   right of X-Forwarded-For (the one the nearest of our n proxies saw;
+ *   a port some proxies append, `1.2.3.4:5678` or `[v6]:port`, is dropped).
  *   IPv6 addresses are keyed by their /64 network, which one host usually
  *   owns whole.
  */
@@ -41,8 +42,18 @@ export function clientAddress(req: http.IncomingMessage, trustProxy: number): st
     .map((entry) => entry.trim())
     .filter(Boolean);
   // Our proxies append what they saw; entries further left are the client's word.
-  const candidate = forwarded[forwarded.length - trustProxy] ?? forwarded[0];
+  const candidate = withoutPort(forwarded[forwarded.length - trustProxy] ?? forwarded[0]);
   return candidate && net.isIP(candidate) ? candidate : peer;
+}
+
+/**
+ * Some proxies (Azure Application Gateway, IIS ARR) append `address:port`
+ * (`[v6]:port`); the port is not the client's identity. Anything else is
+ * returned as it is (and refused by the caller unless it is an address).
+ */
+function withoutPort(entry: string | undefined): string | undefined {
+  const match = entry && (/^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(entry) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(entry));
+  return match && Number(match[2]) <= 65535 ? match[1] : entry;
 }
 
 function addressKey(address: string): string {

@@ -2,8 +2,8 @@ import type http from 'node:http';
 
 /** Request headers always allowed cross-origin (Apollo Client, urql, Sandbox); others requested are allowed too. */
 const ALLOWED_HEADERS = ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'apollo-query-plan-experimental'];
-/** Response headers a browser app may read. */
-const EXPOSED_HEADERS = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-used', 'x-ratelimit-reset', 'x-ratelimit-resource'];
+/** Response headers a browser app may read (x-request-id: to quote a failed request to whoever reads the logs). */
+const EXPOSED_HEADERS = ['retry-after', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-used', 'x-ratelimit-reset', 'x-ratelimit-resource'];
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
 /**

@@ -1,9 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { UnauthenticatedError } from '../../generic/errors.js';
+import { GraphQLError } from 'graphql';
+import { RateLimitedError, UnauthenticatedError } from '../../generic/errors.js';
 import type { AppConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { analyzeOperation } from './operation-cost.js';
-import { budgetHeaders, type CostBudget } from './cost-budget.js';
+import { budgetHeaders, type CostBudget, MIN_CHARGE } from './cost-budget.js';
 import type { VerifiedTokens } from './verified-tokens.js';
 
 /**
@@ -18,12 +19,22 @@ import type { VerifiedTokens } from './verified-tokens.js';
  * `ctx.cost`. Responses carry the budget headers (X-RateLimit-*), HTTP 503
  * for SERVICE_UNAVAILABLE and 504 for TIMEOUT (when no data came back), and with `statementCounts`
  * the cost in `extensions.cost` next to `extensions.sqlStatements`.
+ *
+ * A request refused before it was charged (a syntax or validation error,
+ * QUERY_TOO_COMPLEX) is charged MIN_CHARGE when it is answered: parsing and
+ * validating it was work too (validating some documents of a few KB takes a
+ * quarter of a second), so refused requests cannot be sent without limit. A
+ * client whose budget is spent keeps getting the refusal's own error, with
+ * its X-RateLimit-* headers showing the spent budget.
  */
 export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | undefined, verifiedTokens: VerifiedTokens): ApolloServerPlugin<AppContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request, contextValue }) {
+        async didResolveOperation({ schema, document, request, operation, contextValue }) {
+          // Apollo Server executes subscriptions over HTTP as nothing but an uncoded
+          // execution error (an INTERNAL_SERVER_ERROR and an error log line per request).
+          if (operation?.operation === 'subscription') throw subscriptionOverHttp(Boolean(schema.getSubscriptionType()));
           contextValue.cost = analyzeOperation(schema, document, request, config.limits);
           if (budget) contextValue.budget = await budget.charge(contextValue.clientKey, contextValue.cost.cost);
           const { tokenKey } = contextValue;
@@ -36,6 +47,21 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
               throw error;
             }
             if (tokenKey) verifiedTokens.add(tokenKey);
+          }
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          // Not for RATE_LIMITED (refused by the budget itself) nor for an automatic persisted
+          // query's first round trip (PERSISTED_QUERY_NOT_FOUND: a normal step of that protocol, nothing parsed).
+          if (!budget || contextValue.budget || errors.some((error) => UNCHARGED_REFUSALS.has(error.extensions?.code as string))) return;
+          try {
+            contextValue.budget = await budget.charge(contextValue.clientKey, MIN_CHARGE);
+          } catch (error) {
+            // Spent: the refusal keeps its own error, with headers showing the spent budget.
+            // A failing budget store must not turn the refusal into a server error: best effort.
+            if (error instanceof RateLimitedError) {
+              const { limit, remaining, used, reset } = error.extensions as Record<string, number>;
+              contextValue.budget = { limit, remaining, used, reset };
+            }
           }
         },
         async willSendResponse({ response, contextValue }) {
@@ -63,4 +89,14 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
       };
     },
   };
+}
+
+const UNCHARGED_REFUSALS = new Set(['RATE_LIMITED', 'PERSISTED_QUERY_NOT_FOUND']);
+
+/** BAD_REQUEST (HTTP 400) for a subscription sent over HTTP POST or GET. */
+function subscriptionOverHttp(served: boolean): GraphQLError {
+  const message = served
+    ? 'Subscriptions are not served over HTTP: open a WebSocket to this URL (the graphql-ws protocol) and subscribe there.'
+    : 'This API has no subscriptions; send queries and mutations.';
+  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
 }
