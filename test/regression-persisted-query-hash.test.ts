@@ -4,7 +4,7 @@ import { captureLogs, type CapturedLogs, observabilityConfig } from './helpers/l
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
- * Found by the hostile review (not fixed: the fix belongs in src/server/apollo.ts):
+ * Found by the hostile review:
  * an automatic-persisted-query request whose `sha256Hash` does not match its
  * `query` is the client's mistake, but Apollo Server raises it without a code,
  * so formatError masks it as INTERNAL_SERVER_ERROR ("Internal server error"

@@ -95,6 +95,10 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, config: A
     const { http: _http, ...extensions } = refused.extensions;
     return { message: refused.message, extensions };
   }
+  // Apollo raises an automatic persisted query whose hash is not its query's without a code: the client's mistake.
+  if ((!code || code === 'INTERNAL_SERVER_ERROR') && formatted.message === 'provided sha does not match query') {
+    return { message: 'The persistedQuery extension\'s sha256Hash is not the SHA-256 of the query: send the query\'s own hash, or no persistedQuery extension.', extensions: { code: 'BAD_REQUEST' } };
+  }
   if (code && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
