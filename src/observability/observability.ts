@@ -80,6 +80,17 @@ export class Observability {
     this.#stopPool = PoolMetrics.for(this.metrics.registry).observe(pool);
   }
 
+  /** Adds another PostgreSQL pool (a read replica's) to the pool metrics, which sum over the pools. */
+  async observePool(pool: unknown): Promise<void> {
+    if (!this.metrics) return;
+    const stop = PoolMetrics.for(this.metrics.registry).observe(pool as Pool);
+    const previous = this.#stopPool;
+    this.#stopPool = () => {
+      previous?.();
+      stop();
+    };
+  }
+
   /**
    * Answers `/metrics` on the GraphQL port, unless metrics are off or have a
    * port of their own (then `/metrics` there is a 404 like any unknown path).

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import { analyzeOperation } from './operation-cost.js';
 import { budgetHeaders, type CostBudget } from './cost-budget.js';
 import type { VerifiedTokens } from './verified-tokens.js';
+import { currentRoute } from '../replica.route.js';
 
 /**
  * The pipeline's steps between validation and execution: the operation's
@@ -23,7 +24,9 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request, contextValue }) {
+        async didResolveOperation({ schema, document, request, contextValue, operation }) {
+          // A mutation reads the primary from its first statement to its payload (read replicas: replica.route.ts).
+          if (operation?.operation !== 'query') currentRoute()?.pin(operation?.operation ?? 'operation');
           contextValue.cost = analyzeOperation(schema, document, request, config.limits);
           if (budget) contextValue.budget = await budget.charge(contextValue.clientKey, contextValue.cost.cost);
           const { tokenKey } = contextValue;
