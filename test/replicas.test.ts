@@ -11,7 +11,7 @@ import { prepareCoreDatabase } from './fixtures/core.database.js';
 import { createContent, createTestUser, type TestUser } from './helpers/accounts.js';
 import { onPostgres, testApp } from './helpers/database.js';
 import { captureLogs, observabilityConfig } from './helpers/log-capture.js';
-import type { GraphQLResult, TestServer } from './helpers/server.js';
+import { type GraphQLResult, startTestServer, type TestServer } from './helpers/server.js';
 import { query, StreamingPair, waitFor } from './helpers/streaming-replica.js';
 
 const PRIMARY = 'postgres://app:secret@db-primary:5432/contentgraph';
@@ -234,9 +234,9 @@ describe.skipIf(!onPostgres)('read replicas on a real streaming replica', () => 
     expect((await readyz()).body.replicas).toEqual([expect.objectContaining({ name: 'replica-1', ok: true })]);
     await pair!.stopReplica();
     try {
-      // Every read is answered: the first ones find the replica gone and run again on the primary.
-      for (let i = 0; i < 5; i++) {
-        const res = await t.gql(COMMENTS, { id: fossil.id });
+      // Every read is answered, also many at once: the first ones find the replica gone and run again on the primary.
+      const answers = await Promise.all(Array.from({ length: 12 }, () => t.gql(COMMENTS, { id: fossil.id })));
+      for (const res of answers) {
         expect(res.errors).toBeUndefined();
         expect(res.data.node.commentCount).toBe(2);
       }
@@ -272,6 +272,40 @@ describe.skipIf(!onPostgres)('read replicas on a real streaming replica', () => 
     expect(writes).toEqual([]);
   });
 });
+
+// On the PostgreSQL suite's own server: a replica that does not answer when the server starts.
+describe.skipIf(!onPostgres)('a read replica that is down at start-up', () => {
+  let t: TestServer;
+  let logs: ReturnType<typeof captureLogs>;
+
+  beforeAll(async () => {
+    const closed = await closedPort();
+    logs = captureLogs(observabilityConfig().log);
+    const base = new URL(process.env.DATABASE_URL!);
+    const replicas = loadReplicasConfig({ DATABASE_REPLICA_URLS: `postgres://${base.username}:pw-secret@127.0.0.1:${closed}/x` }, process.env.DATABASE_URL);
+    t = await startTestServer({ replicas }, { app: 'core', logger: logs.logger });
+  });
+  afterAll(() => t?.stop());
+
+  it('starts, answers reads from the primary, and says so in /readyz and the log (without the password)', async () => {
+    const res = await t.gql('{ activity(first: 1) { edges { node { verb } } } }');
+    expect(res.errors).toBeUndefined();
+    const response = await fetch(t.url.replace(/\/graphql$/, '/readyz'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ ok: true, replicas: [{ name: 'replica-1', ok: false, error: expect.stringMatching(/ECONNREFUSED/) }] });
+    expect(logs.withMessage('Read replica replica-1 is unavailable: its reads go to the primary until it answers.')).toHaveLength(1);
+    expect(logs.text()).not.toContain('pw-secret');
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function openSession(url: string) {
   const pg = (await import('pg')).default;
