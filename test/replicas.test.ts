@@ -5,6 +5,7 @@ import { createAppRegistry } from '../src/app/registry.js';
 import { prepareDatabase } from '../src/server/database.js';
 import { initOrm, rootEm } from '../src/server/orm.js';
 import { RoutedPostgreSqlDriver } from '../src/server/replica.driver.js';
+import { RequestRoute, runWithRoute } from '../src/server/replica.route.js';
 import { loadReplicasConfig, MAX_REPLICAS } from '../src/server/replicas.config.js';
 import { type RunningServer, startServer } from '../src/server/start.js';
 import { prepareCoreDatabase } from './fixtures/core.database.js';
@@ -264,12 +265,24 @@ describe.skipIf(!onPostgres)('read replicas on a real streaming replica', () => 
     expect(logs.lines().some((line) => line.level === 'info' && line.replica === 'replica-1' && /answers again/.test(line.msg))).toBe(true);
   });
 
-  it('runs migrations and the content-type sync on the primary only (a replica cannot write)', async () => {
-    // Start-up wrote (migrations, content types) and succeeded; the replica's sessions never wrote.
-    const [row] = await query(pair!.replicaUrl, `select count(*)::int as n from mikro_orm_migrations`);
-    expect(row!.n).toBeGreaterThan(0);
-    const writes = (await sessions(pair!.replicaUrl)).filter((s) => /^\s*(insert|update|delete|create|alter)/i.test(s.query));
-    expect(writes).toEqual([]);
+  it('reads the primary outside requests (migrations, the content-type sync, the CLI) and in pinned requests', async () => {
+    const driver = server.orm.driver as RoutedPostgreSqlDriver;
+    const where = async () => {
+      const [row] = await driver.getConnection('read').execute<{ standby: boolean }[]>('select pg_is_in_recovery() as standby');
+      return row!.standby ? 'replica' : 'primary';
+    };
+    expect(await where()).toBe('primary');
+    const route = new RequestRoute();
+    expect(await runWithRoute(route, where)).toBe('replica');
+    route.pin('mutation');
+    expect(await runWithRoute(route, where)).toBe('primary');
+    // A transaction pins the request that starts it, whatever its operation.
+    const other = new RequestRoute();
+    await runWithRoute(other, () => rootEm(server.orm).fork().transactional(async () => undefined));
+    expect(other.pinnedBy).toBe('transaction');
+    // Start-up synced the content types on the primary; the replica has them by replication.
+    const [synced] = await query(pair!.replicaUrl, `select count(*)::int as n from content_type`);
+    expect(synced!.n).toBeGreaterThan(0);
   });
 });
 
