@@ -228,6 +228,7 @@ describe.skipIf(!onPostgres)('read replicas on a real streaming replica', () => 
   });
 
   it('answers reads from the primary while the replica is down, says so in /readyz and the log, and goes back to it', async () => {
+    const scrape = async () => (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
     const readyz = async () => {
       const response = await fetch(server.url.replace(/\/graphql$/, '/readyz'));
       return { status: response.status, body: (await response.json()) as any };
@@ -252,6 +253,10 @@ describe.skipIf(!onPostgres)('read replicas on a real streaming replica', () => 
       expect(down.body.replicas[0].error).toEqual(expect.any(String));
       expect(logs.lines().some((line) => line.level === 'warn' && line.replica === 'replica-1' && /unavailable/.test(line.msg))).toBe(true);
       expect(logs.text()).not.toContain(pair!.replicaUrl);
+      // And in the metrics: not available, reads that ran again on the primary counted.
+      const metrics = await scrape();
+      expect(metrics).toMatch(/^db_replica_available\{replica="replica-1"\} 0$/m);
+      expect(Number(/^db_replica_fallbacks_total\{replica="replica-1"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     } finally {
       await pair!.startReplica();
     }
@@ -263,6 +268,7 @@ describe.skipIf(!onPostgres)('read replicas on a real streaming replica', () => 
       return (await sessions(pair!.replicaUrl)).some((s) => s.query.includes(marker) && s.app === REPLICA_APP);
     }, 'reads to go to the replica again');
     expect(logs.lines().some((line) => line.level === 'info' && line.replica === 'replica-1' && /answers again/.test(line.msg))).toBe(true);
+    expect(await scrape()).toMatch(/^db_replica_available\{replica="replica-1"\} 1$/m);
   });
 
   it('reads the primary outside requests (migrations, the content-type sync, the CLI) and in pinned requests', async () => {

@@ -27,6 +27,8 @@ export class ReplicaState {
   #downAt: number | undefined;
   #reported = true;
   listener: ReplicaListener | undefined;
+  /** Called for each read that ran again on the primary (metrics). */
+  onFallback: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -118,6 +120,7 @@ export class ReplicaConnection extends PostgreSqlConnection {
     } catch (error) {
       if (ctx || !this.fallback || !(isDatabaseUnavailable(error) || isRecoveryConflict(error))) throw error;
       this.state.failed(error);
+      this.state.onFallback?.();
       return (await this.fallback.execute(query, params, method, ctx, loggerContext)) as T;
     }
   }

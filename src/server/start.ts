@@ -102,7 +102,8 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     await observability.observeDatabase(orm, Boolean(config.databaseUrl));
     const replicas = orm.driver instanceof RoutedPostgreSqlDriver ? orm.driver.replicaConnections : [];
     for (const replica of replicas) {
-      await observability.observePool(await replica.getNativeClient());
+      const { state } = replica;
+      state.onFallback = await observability.observeReplica(await replica.getNativeClient(), { name: state.name, available: () => state.usable() });
       replica.state.listener = (status) =>
         status.ok
           ? observability.log.info({ replica: status.name }, `Read replica ${status.name} answers again: reads go to it.`)
