@@ -87,7 +87,8 @@ export async function revokeApiToken(em: EntityManager, id: number): Promise<Api
  */
 export async function authenticateApiToken(em: EntityManager, token: string): Promise<User | null> {
   if (!isWellFormedApiToken(token)) return null;
-  const apiToken = await em.findOne(ApiToken, { tokenHash: hashApiToken(token), revokedAt: null }, { populate: ['user'] });
+  // On the primary (never a read replica): a revoked token is refused at once, a new one works at once.
+  const apiToken = await em.findOne(ApiToken, { tokenHash: hashApiToken(token), revokedAt: null }, { populate: ['user'], connectionType: 'write' });
   if (!apiToken) return null;
   const stale = !apiToken.lastUsedAt || Date.now() - apiToken.lastUsedAt.getTime() > 60_000;
   if (stale) {

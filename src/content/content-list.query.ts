@@ -44,7 +44,7 @@ export async function contentListPage(
   }
   params.push(first + 1);
   const order = timeColumn ? `x.${q(timeColumn)} desc, ${pk} desc` : `${pk} desc`;
-  const rows = await ctx.em.getConnection().execute<Record<string, unknown>[]>(
+  const rows = await ctx.em.getConnection('read').execute<Record<string, unknown>[]>(
     `select x.*${timeColumn ? `, ${cursorTimestampSql(`x.${q(timeColumn)}`)} as cg_at` : ''} from ${q(type.tableName)} x` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ` order by ${order} limit ?`,

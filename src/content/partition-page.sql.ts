@@ -78,7 +78,7 @@ export async function firstRowsPerPartition(
     `from (values ${values}) as k(${keyColumns.join(', ')}) join ${q(spec.table)} g on ${join}` +
     (conditions.length ? ` where ${conditions.join(' and ')}` : '') +
     `) p where p.cg_rn <= ? order by p.cg_rn`;
-  const rows = await em.getConnection().execute<PageRow[]>(sql, params);
+  const rows = await em.getConnection('read').execute<PageRow[]>(sql, params);
   const byKey = new Map<string, PageRow[]>();
   for (const row of rows) {
     const key = partitionKey(spec.partitionColumns.map((c) => row[c.name] as number | string));

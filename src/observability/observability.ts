@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Pool } from 'pg';
 import { PoolMetrics } from './db-pool.metrics.js';
+import { type ObservedReplica, ReplicaMetrics } from './db-replica.metrics.js';
 import { observabilityPlugin } from './graphql.plugin.js';
 import { HttpObserver } from './http.observer.js';
 import { createLogger, type Logger } from './logger.js';
@@ -78,6 +79,26 @@ export class Observability {
     if (!this.metrics || !postgres) return;
     const pool = (await orm.em.getConnection().getNativeClient()) as Pool;
     this.#stopPool = PoolMetrics.for(this.metrics.registry).observe(pool);
+  }
+
+  /**
+   * Reports a read replica: its pool joins the pool metrics (which sum over
+   * the pools), its availability and fallbacks get metrics of their own
+   * (db-replica.metrics.ts). Returns what counts one read that ran again on
+   * the primary.
+   */
+  async observeReplica(pool: unknown, replica: ObservedReplica): Promise<() => void> {
+    if (!this.metrics) return () => undefined;
+    const stopPool = PoolMetrics.for(this.metrics.registry).observe(pool as Pool);
+    const metrics = ReplicaMetrics.for(this.metrics.registry);
+    const stopReplica = metrics.observe(replica);
+    const previous = this.#stopPool;
+    this.#stopPool = () => {
+      previous?.();
+      stopPool();
+      stopReplica();
+    };
+    return () => metrics.fallbacks.inc({ replica: replica.name });
   }
 
   /**

@@ -1,12 +1,15 @@
 import path from 'node:path';
 import type { OperationLimits } from './pipeline/operation-cost.js';
 import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/observability.config.js';
+import { loadReplicasConfig, type ReplicaConfig } from './replicas.config.js';
 import { loadWorkersConfig, type WorkersConfig } from './workers.config.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
   /** `postgres://…` when set: use that server; otherwise the embedded PGlite. */
   databaseUrl: string | undefined;
+  /** Read replicas of `databaseUrl` (`DATABASE_REPLICA_URLS`, docs/deployment.md#read-replicas); empty: none. */
+  replicas: ReplicaConfig[];
   /** Directory of the embedded database and its lock file (default `./data`). */
   dataDir: string;
   port: number;
@@ -50,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const bool = (name: string, fallback: boolean) => boolean(env, name, fallback);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    replicas: loadReplicasConfig(env, env.DATABASE_URL || undefined),
     dataDir: path.resolve(env.DATA_DIR || './data'),
     port,
     host: env.HOST || 'localhost',

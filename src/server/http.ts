@@ -9,6 +9,8 @@ import type { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { CorsPolicy } from './pipeline/cors.js';
 import type { DatabaseHealth } from './pipeline/database-health.js';
 import { RequestDeadline, runWithDeadline } from './pipeline/request-deadline.js';
+import type { ReplicaStatus } from './replica.driver.js';
+import { RequestRoute, runWithRoute } from './replica.route.js';
 import type { Observability } from '../observability/observability.js';
 import { noteHttpErrorCode } from '../observability/request.observation.js';
 import { runCountingStatements } from './statement-counter.js';
@@ -45,6 +47,8 @@ export interface HttpServerOptions {
   observability: Observability;
   /** Tokens seen to authenticate: only they are budgeted apart from their address. */
   verifiedTokens: VerifiedTokens;
+  /** The read replicas' state for /readyz (DATABASE_REPLICA_URLS); undefined without replicas. */
+  replicas?: () => Promise<ReplicaStatus[]>;
 }
 
 /**
@@ -107,9 +111,19 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       return;
     }
     if (url.pathname === '/readyz') {
-      const state = await health.check();
+      // Readiness is the primary's: a replica that is down takes no reads (they go to the primary), so it is
+      // listed, not a reason to take this instance out of the load balancer.
+      const [state, replicas] = await Promise.all([health.check(), options.replicas?.()]);
       res.writeHead(state.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ ok: state.ok, database: config.databaseUrl ? 'postgresql' : 'pglite', latencyMs: state.latencyMs, ...(state.error ? { error: state.error } : {}) }));
+      res.end(
+        JSON.stringify({
+          ok: state.ok,
+          database: config.databaseUrl ? 'postgresql' : 'pglite',
+          latencyMs: state.latencyMs,
+          ...(state.error ? { error: state.error } : {}),
+          ...(replicas ? { replicas } : {}),
+        }),
+      );
       return;
     }
     if (observability.handleMetricsRequest(req, res, url.pathname)) return;
@@ -140,7 +154,9 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: () => options.createContext(request),
       });
-    const execution = runWithDeadline(deadline, () => (config.statementCounts ? runCountingStatements(execute) : execute()));
+    // Its reads go to a read replica until it is pinned to the primary (replica.route.ts).
+    const routed = () => runWithRoute(new RequestRoute(), () => (config.statementCounts ? runCountingStatements(execute) : execute()));
+    const execution = runWithDeadline(deadline, routed);
     const response = await deadline.race(
       execution,
       () =>

@@ -12,6 +12,8 @@ import { appEntities } from '../app/entities.js';
 import type { AppConfig } from './config.js';
 import { PgliteWorkerClient } from './pglite-worker.client.js';
 import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
+import { RoutedPostgreSqlDriver } from './replica.driver.js';
+import { PinOnTransactionSubscriber } from './replica.route.js';
 import { type Observability, standaloneSqlLogger } from '../observability/observability.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,6 +66,19 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
       ignoreRoutines: true,
     },
   };
+  if (config.databaseUrl && config.replicas.length > 0) {
+    // Read replicas (docs/deployment.md#read-replicas): MikroORM's `replicas`, routed per request by
+    // RoutedPostgreSqlDriver. Replicas never run migrations, so they get the serving pool settings at once.
+    return {
+      ...common,
+      driver: RoutedPostgreSqlDriver,
+      clientUrl: config.databaseUrl,
+      pool: { min: 0, max: 10 },
+      preferReadReplicas: true,
+      replicas: config.replicas.map((replica) => ({ name: replica.name, clientUrl: replica.url, driverOptions: replicaPoolOptions(config, replica.name) })),
+      subscribers: [...(common.subscribers ?? []), new PinOnTransactionSubscriber()],
+    } as Options;
+  }
   if (config.databaseUrl) {
     return { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } } as Options;
   }
@@ -93,6 +108,23 @@ export function postgresPoolOptions(config: AppConfig): Record<string, unknown> 
     idle_in_transaction_session_timeout: Math.max(60_000, 2 * config.requestTimeoutMs),
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    // Who is who in pg_stat_activity.
+    application_name: 'contentgraph',
+  };
+}
+
+/**
+ * pg pool settings of a read replica: the serving settings (statement_timeout =
+ * the request deadline: every replica read is a statement outside a
+ * transaction) with its own application_name, and a shorter wait for a
+ * connection (a quarter of the deadline, at most 2 s): a replica that does
+ * not answer leaves the read the rest of the deadline on the primary.
+ */
+export function replicaPoolOptions(config: AppConfig, name: string): Record<string, unknown> {
+  return {
+    ...postgresPoolOptions(config),
+    connectionTimeoutMillis: Math.max(100, Math.min(2_000, Math.floor(config.requestTimeoutMs / 4))),
+    application_name: `contentgraph ${name}`,
   };
 }
 

@@ -16,6 +16,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabase } from './database.js';
 import { createHttpServer } from './http.js';
 import { initOrm, postgresPoolOptions, rootEm } from './orm.js';
+import { RoutedPostgreSqlDriver } from './replica.driver.js';
 import { CostBudget } from './pipeline/cost-budget.js';
 import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
 import { VerifiedTokens } from './pipeline/verified-tokens.js';
@@ -99,6 +100,17 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     // Serving connections are bounded by the request deadline; migrations above were not.
     if (config.databaseUrl) await orm.reconnect({ driverOptions: postgresPoolOptions(config) });
     await observability.observeDatabase(orm, Boolean(config.databaseUrl));
+    const replicas = orm.driver instanceof RoutedPostgreSqlDriver ? orm.driver.replicaConnections : [];
+    for (const replica of replicas) {
+      const { state } = replica;
+      state.onFallback = await observability.observeReplica(await replica.getNativeClient(), { name: state.name, available: () => state.usable() });
+      replica.state.listener = (status) =>
+        status.ok
+          ? observability.log.info({ replica: status.name }, `Read replica ${status.name} answers again: reads go to it.`)
+          : observability.log.warn({ replica: status.name, error: status.error }, `Read replica ${status.name} is unavailable: its reads go to the primary until it answers.`);
+    }
+    // A replica down at start-up is not fatal: reads go to the primary until it answers.
+    await Promise.all(replicas.map((replica) => replica.state.status()));
     const services: AppServices = { config, orm, registry, nodeTypes: createNodeTypes(registry) };
     const schema = await buildAppSchema(registry);
     const health = new DatabaseHealth(databaseProbe(orm, config.databaseUrl));
@@ -113,6 +125,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       health,
       observability,
       verifiedTokens,
+      replicas: replicas.length ? () => Promise.all(replicas.map((replica) => replica.state.status())) : undefined,
     });
     const httpServer = front.server;
     apollo = createApollo(schema, config, httpServer, budget, verifiedTokens, observability);

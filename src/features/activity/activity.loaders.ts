@@ -37,7 +37,7 @@ export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, firs
     params.push(...condition.params);
   }
   params.push(first + 1);
-  const rows = await loaders.em.getConnection().execute<PageRow[]>(
+  const rows = await loaders.em.getConnection('read').execute<PageRow[]>(
     `select e.*, ${cursorTimestampSql('e.created_at')} as cg_at from activity_entry e` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ` order by e.created_at desc, e.id desc limit ?`,

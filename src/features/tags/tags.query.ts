@@ -34,7 +34,7 @@ export async function tagPage(loaders: RequestLoaders, first: number, after: str
     params.push(cursor[0], cursor[0], cursor[1], cursor[2]);
   }
   params.push(first + 1);
-  const rows = await loaders.em.getConnection().execute<Record<string, unknown>[]>(
+  const rows = await loaders.em.getConnection('read').execute<Record<string, unknown>[]>(
     `select * from (select t.*, ` +
       `(select count(*) from tagged_item ti where ti.tag_id = t.id and ti.content_type_id in (${placeholders(typeIds.length) || 'null'}))::int as cg_uses ` +
       `from tag t${where.length ? ` where ${where.join(' and ')}` : ''}) s${keyset} ` +

@@ -72,6 +72,11 @@ function elapsed(started: number): number {
 /** The probe of the server's database: a fresh pg connection (PostgreSQL) or the embedded PGlite. */
 export function databaseProbe(orm: MikroORM, databaseUrl: string | undefined): (timeoutMs: number) => Promise<void> {
   if (!databaseUrl) return async () => void (await rootEm(orm).getConnection().execute('select 1'));
+  return postgresProbe(databaseUrl);
+}
+
+/** A probe of the PostgreSQL server at `databaseUrl`: a fresh connection (outside any pool) and `select 1`. */
+export function postgresProbe(databaseUrl: string): (timeoutMs: number) => Promise<void> {
   return async (timeoutMs) => {
     const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs });
     client.on('error', () => undefined); // reported through the query below

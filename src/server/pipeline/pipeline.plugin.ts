@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { analyzeOperation } from './operation-cost.js';
 import { budgetHeaders, type CostBudget, MIN_CHARGE } from './cost-budget.js';
 import type { VerifiedTokens } from './verified-tokens.js';
+import { currentRoute } from '../replica.route.js';
 
 /**
  * The pipeline's steps between validation and execution: the operation's
@@ -35,6 +36,8 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
           // Apollo Server executes subscriptions over HTTP as nothing but an uncoded
           // execution error (an INTERNAL_SERVER_ERROR and an error log line per request).
           if (operation?.operation === 'subscription') throw subscriptionOverHttp(Boolean(schema.getSubscriptionType()));
+          // A mutation reads the primary from its first statement to its payload (read replicas: replica.route.ts).
+          if (operation?.operation !== 'query') currentRoute()?.pin(operation?.operation ?? 'operation');
           contextValue.cost = analyzeOperation(schema, document, request, config.limits);
           if (budget) contextValue.budget = await budget.charge(contextValue.clientKey, contextValue.cost.cost);
           const { tokenKey } = contextValue;
