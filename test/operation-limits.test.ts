@@ -120,9 +120,9 @@ describe('operation limits', () => {
     expect(measure('{ users(first: 10) { pageInfo { hasNextPage } } }').cost).toBe(10 * 2);
   });
 
-  it('multiplies a list without `first` by its list argument, or by the default page size', () => {
+  it('multiplies a list without `first` by its list argument, or by the bound it declares (`tags`: 50 per object)', () => {
     expect(measure('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', unlimited, { ids: ['a', 'b', 'c'] }).cost).toBe(3);
-    expect(measure('{ users(first: 1) { edges { node { tags { name } } } } }').cost).toBe(1 * (1 + 1 + 1 + 20));
+    expect(measure('{ users(first: 1) { edges { node { tags { name } } } } }').cost).toBe(1 * (1 + 1 + 1 + 50));
   });
 
   it('charges a mutation field for its write', () => {

@@ -58,7 +58,7 @@ describe(`operation cost before execution (${databaseKind})`, () => {
     const costOnly = await startTestServer({ limits });
     try {
       const aliases = await costOnly.gql(aliasQuery(200));
-      expect(aliases.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', measured: 500_000, maximum: 50_000 });
+      expect(aliases.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', measured: 1_100_000, maximum: 50_000 }); // 200 × 100 entries × (edge, node, target, 50 tags, actor …)
       expect(aliases.errors![0].message).toContain('Ask for smaller pages (`first`)');
       expect(aliases.extensions?.sqlStatements).toBe(0);
       const deep = await costOnly.gql(deepQuery(3));

@@ -46,7 +46,7 @@ describe(`a generic relation derived from its declaration (${databaseKind})`, ()
                                v: __type(name: "FixtureVote") { fields { name } interfaces { name } } }`);
     expect(res.data.i.fields.map((f: any) => `${f.name}(${f.args.map((a: any) => a.name).join(',')})`).sort()).toEqual([
       'fixtureVoteCount()',
-      'fixtureVoteCounts()',
+      'fixtureVoteCounts(first)',
       'fixtureVotes(after,first,value)',
     ]);
     expect(res.data.i.possibleTypes.map((p: any) => p.name).sort()).toEqual(t.server.registry.typesOf('fixture_votes').map((type) => type.typeName).sort());

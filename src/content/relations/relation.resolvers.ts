@@ -158,11 +158,15 @@ function countByField(definition: RelationDefinition): DynamicOperation<GenericC
     name: countBy.field,
     type: () => [countByTypeOf(definition.entity)],
     description: countBy.description,
-    resolve: async (obj, _args, ctx) => {
+    // Bounded like a page: one row per distinct value could be as many as the object's rows, and the
+    // operation's cost (src/server/pipeline) counts a list with `first` by it.
+    args: [{ name: 'first', type: () => Int, options: { nullable: true, description: `How many ${countBy.property} values to return, the most frequent first: 0 to 100, default 20.` } }],
+    resolve: async (obj, args, ctx) => {
+      const first = pageSize(args.first);
       const { fk, column } = endInfo(ctx, definition, end);
       const loader = countsByPerTarget(ctx.loaders, `relation.${end.key}.countBy`, fk.tableName, fk.contentTypeColumn, fk.objectIdColumn, column(countBy.property));
       const counts = await loader.load(targetKeyOf(ctx, obj));
-      return counts.map(({ value, count }) => ({ [countBy.property]: value, count }));
+      return counts.slice(0, first).map(({ value, count }) => ({ [countBy.property]: value, count }));
     },
   };
 }

@@ -8,7 +8,7 @@ import { inTransaction } from '../../generic/transaction.js';
 import { invalid } from '../../generic/validation.js';
 import { Tag } from './tag.entity.js';
 import { addTags, mergeTags, removeTags, setTags } from './tags.service.js';
-import { MAX_NAMES_PER_CALL, normalizeTagName, normalizeTagNames, tagKey } from './tags.validation.js';
+import { MAX_NAMES_PER_CALL, MAX_TAGS_PER_OBJECT, normalizeTagName, normalizeTagNames, tagKey } from './tags.validation.js';
 
 @ObjectType('TaggingPayload', { description: 'The result of addTags / removeTags.' })
 export class TaggingPayload {
@@ -57,7 +57,8 @@ export class TagMutations {
   @Mutation(() => TaggingPayload, {
     description:
       `Tags a content object with up to ${MAX_NAMES_PER_CALL} names (trimmed, inner whitespace collapsed, 1–50 characters; ` +
-      'no invisible or control characters; names with one key, i.e. equal after Unicode NFKC and full case folding, are one tag). Idempotent; creates missing tags; records a `tagged` activity entry ' +
+      'no invisible or control characters; names with one key, i.e. equal after Unicode NFKC and full case folding, are one tag). ' +
+      `An object carries at most ${MAX_TAGS_PER_OBJECT} tags (past it: BAD_USER_INPUT, nothing written). Idempotent; creates missing tags; records a \`tagged\` activity entry ` +
       `with the names it added. ${TARGET_DOC} Needs an API token.`,
   })
   async addTags(

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Extensions, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { type Connection, pageSize } from '../../generic/connection.js';
 import type { GenericContext } from '../../generic/context.js';
 import { ContentObjectConnection } from '../../content/content-object.connection.js';
@@ -9,6 +9,7 @@ import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
 import { registeredTypeIds, tagItemCounts, taggedItemPages, tagLookupName, tagsByName, tagsOfTargets } from './tags.loaders.js';
 import { tagPage } from './tags.query.js';
+import { MAX_TAGS_PER_OBJECT } from './tags.validation.js';
 
 const FIRST = 'How many to return: 0 to 100, default 20.';
 const AFTER = 'Return the items after this cursor (an `endCursor` or edge `cursor` of a previous page).';
@@ -68,8 +69,11 @@ export class TagResolver {
 /** `Taggable.tags` of every content object taking part in tags: one batched statement for all objects of a response level. */
 @Resolver(() => relationInterface(TaggedItem)!)
 export class TaggableResolver {
-  @FieldResolver(() => [Tag], { description: 'The tags of this object, ordered by their key (the name case-folded).' })
-  tags(@Root() obj: object, @Ctx() ctx: GenericContext): Promise<Tag[]> {
-    return tagsOfTargets(ctx.loaders).load(targetKeyOf(ctx, obj));
+  @FieldResolver(() => [Tag], { description: `The tags of this object, ordered by their key (the name case-folded); at most ${MAX_TAGS_PER_OBJECT}.` })
+  @Extensions({ maxItems: MAX_TAGS_PER_OBJECT })
+  async tags(@Root() obj: object, @Ctx() ctx: GenericContext): Promise<Tag[]> {
+    // The API never gives an object more (addTags refuses it); rows written past it by raw SQL are not served,
+    // so that the operation's cost, which counts this list as MAX_TAGS_PER_OBJECT, bounds the answer.
+    return (await tagsOfTargets(ctx.loaders).load(targetKeyOf(ctx, obj))).slice(0, MAX_TAGS_PER_OBJECT);
   }
 }

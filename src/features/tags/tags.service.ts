@@ -8,7 +8,7 @@ import { keyFromText } from '../../generic/object-key.js';
 import { recordActivities, recordActivity } from '../activity/activity.service.js';
 import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
-import { slugify, tagKey } from './tags.validation.js';
+import { MAX_TAGS_PER_OBJECT, slugify, tagKey } from './tags.validation.js';
 import { placeholders } from '../../generic/sql.js';
 import { invalid } from '../../generic/validation.js';
 
@@ -48,14 +48,29 @@ export async function addTags(
   target: ContentTarget,
   names: string[],
 ): Promise<TaggingResult> {
+  const contentTypeId = registry.idOf(target.type.cls);
+  await lockTagsOf(tx, contentTypeId, target.objectId);
   const tagIds = await ensureTags(tx, names);
   const ids = [...new Set(names.map((name) => tagIds.get(name)!))];
-  const contentTypeId = registry.idOf(target.type.cls);
   const addedIds = await insertTaggedItems(tx, ids, contentTypeId, target.objectId, actor.id);
   const tags = await tagsOf(tx, contentTypeId, target.objectId);
+  if (tags.length > MAX_TAGS_PER_OBJECT) {
+    throw invalid('names', `would give ${target.type.typeName} ${target.objectId} ${tags.length} tags; an object carries at most ${MAX_TAGS_PER_OBJECT} (remove some first, or replace them with setTags).`);
+  }
   const changed = tags.filter((tag) => addedIds.has(tag.id)).map((tag) => tag.name);
   if (changed.length) await recordActivity(tx, registry, { actor, verb: 'tagged', target: target.object, data: { tags: changed } });
   return { tags, changed };
+}
+
+/**
+ * Serialises the calls that add tags to one object (addTags, setTags) until
+ * the transaction ends, so that two of them cannot each stay under
+ * MAX_TAGS_PER_OBJECT and together exceed it. A transaction-scoped advisory
+ * lock on (content type, hash of the object id): a hash collision only makes
+ * two unrelated objects' taggings wait for each other.
+ */
+async function lockTagsOf(tx: EntityManager, contentTypeId: number, objectId: string): Promise<void> {
+  await tx.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [contentTypeId, `cg_tags:${objectId}`]);
 }
 
 /** Inserts tagged items for `tagIds` (sorted, so concurrent calls lock in one order); returns the ids this call added. */
@@ -85,6 +100,7 @@ export interface SetTagsResult {
  */
 export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget, names: string[]): Promise<SetTagsResult> {
   const contentTypeId = registry.idOf(target.type.cls);
+  await lockTagsOf(tx, contentTypeId, target.objectId);
   const wanted = names.length ? [...new Set((await ensureTags(tx, names)).values())].sort((a, b) => a - b) : [];
   const removedRows = await tx.execute<{ name: string }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ?` +

@@ -5,6 +5,12 @@ export { tagKey };
 
 export const MAX_TAG_NAME_LENGTH = 50;
 export const MAX_NAMES_PER_CALL = 50;
+/**
+ * Tags one object may carry (the most `setTags` can set). `Taggable.tags` is
+ * an unpaged list: this bound is what lets the cost of an operation
+ * (src/server/pipeline) count it as at most this many objects.
+ */
+export const MAX_TAGS_PER_OBJECT = 50;
 const MAX_SLUG_LENGTH = 50;
 
 /**

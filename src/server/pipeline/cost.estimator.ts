@@ -18,7 +18,7 @@ import {
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE } from '../../generic/connection.js';
 
-/** Size assumed for a list without `first` and without a list argument (an object's `tags`). */
+/** Size assumed for a list without `first`, a list argument or a declared `maxItems`. */
 export const UNPAGED_LIST_SIZE = DEFAULT_PAGE_SIZE;
 /** What a mutation field costs on top of the objects it returns: it writes. */
 export const MUTATION_COST = 10;
@@ -32,7 +32,9 @@ export const MUTATION_COST = 10;
  *   default page size when absent; the `edges` list inside is that page;
  * - a list with a list argument (`nodes(ids:)`) by the argument's length;
  * - introspection lists by their average length in this schema;
- * - any other list of objects (`tags`) by UNPAGED_LIST_SIZE.
+ * - a list declaring `extensions.maxItems` (an object's `tags`, which its
+ *   resolver never lets grow past it) by that bound;
+ * - any other list of objects by UNPAGED_LIST_SIZE.
  *
  * Scalars cost nothing (they come with their object); mutation fields cost
  * MUTATION_COST more. Nested lists multiply, so 100 activity entries × 20
@@ -73,6 +75,9 @@ function listLength(
   if (isIntrospectionType(parent)) return introspection.get(`${parent.name}.${field.name}`) ?? 1;
   const listArguments = Object.values(args).filter(Array.isArray);
   if (listArguments.length > 0) return Math.max(...listArguments.map((list) => list.length));
+  // A list whose resolver guarantees a bound declares it (`@Extensions({ maxItems })`, e.g. an object's `tags`).
+  const maxItems = field.extensions?.maxItems;
+  if (typeof maxItems === 'number' && Number.isSafeInteger(maxItems) && maxItems >= 0) return maxItems;
   return UNPAGED_LIST_SIZE;
 }
 
