@@ -301,11 +301,15 @@ describe(`permissions (${databaseKind})`, () => {
       await client.query('select id from "user" where id = $1 for update', [doomed.id]);
       const inFlight = as(doomed, ADD_COMMENT, { target, body: 'said while being deleted' });
       // The token was checked (before the lock matters); the comment's insert waits on the user row.
-      for (let i = 0; i < 100; i++) {
-        const waiting = await client.query(`select count(*)::int as n from pg_locks where not granted and database = (select oid from pg_database where datname = current_database())`);
-        if (waiting.rows[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      let waited = false;
+      for (let i = 0; i < 200 && !waited; i++) {
+        const waiting = await client.query(
+          'select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where not l.granted and a.datname = current_database()',
+        );
+        waited = waiting.rows[0].n > 0;
+        if (!waited) await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      expect(waited).toBe(true);
       await client.query('delete from "user" where id = $1', [doomed.id]);
       await client.query('commit');
       const res = await inFlight;
