@@ -52,3 +52,8 @@ export function ownerIdOf(object: object): number | null {
   const owner = (object as Record<string, unknown>)[OWNER_PROPERTY] as { id?: unknown } | null | undefined;
   return owner && owner.id !== undefined && owner.id !== null ? Number(owner.id) : null;
 }
+
+/** The owner column of a content type's table (from the discovered metadata; `owner_id` unless a naming strategy says otherwise). */
+export function ownerColumn(em: { getMetadata(): { get(cls: Function): { properties: Record<string, { fieldNames?: string[] } | undefined> } } }, cls: Function): string {
+  return em.getMetadata().get(cls).properties[OWNER_PROPERTY]?.fieldNames?.[0] ?? 'owner_id';
+}

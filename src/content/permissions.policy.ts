@@ -4,7 +4,7 @@ import type { RegisteredContentType } from '../generic/content-type.registry.js'
 import { ForbiddenError, NotFoundError } from '../generic/errors.js';
 import { type Principal, type Rule, type RuleName, ruleOf } from '../generic/permission-rules.js';
 import { quoteIdentifier as q } from '../generic/sql.js';
-import { OWNER_PROPERTY, ownerIdOf } from './content-owner.js';
+import { ownerColumn, ownerIdOf } from './content-owner.js';
 
 /**
  * Who may do what: the one place every mutation asks. A mutation calls
@@ -84,8 +84,7 @@ function byRole(actor: Actor, rule: Rule): boolean {
 /** The current owner of a target, read in the transaction (`FOR SHARE` unless the mutation holds the row `FOR UPDATE`). */
 async function ownerOf(tx: EntityManager, target: PolicyTarget): Promise<number | null> {
   if (target.ownerLocked) return ownerIdOf(target.object);
-  const meta = tx.getMetadata().get(target.type.cls);
-  const column = meta.properties[OWNER_PROPERTY as never]?.fieldNames?.[0] ?? 'owner_id';
+  const column = ownerColumn(tx as never, target.type.cls);
   const rows = await tx.execute<{ owner_id: number | null }[]>(
     `select ${q(column)} as owner_id from ${q(target.type.tableName)} where ${q(target.type.primaryKeyColumn)} = ? for share`,
     [target.objectId],
