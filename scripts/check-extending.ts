@@ -118,13 +118,18 @@ async function main(): Promise<void> {
 const SMOKE_TEST = `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, type TestUser } from './helpers/accounts.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { Role } from '../src/accounts/roles.js';
 
 describe('the documented content type and relation, over HTTP', () => {
   let t: TestServer;
   let ada: TestUser;
+  let bob: TestUser;
+  let mo: TestUser;
   beforeAll(async () => {
     t = await startTestServer({}, { app: 'demo' });
     ada = await createTestUser(t, 'ada');
+    bob = await createTestUser(t, 'bob');
+    mo = await createTestUser(t, 'mo', { role: Role.MODERATOR });
   });
   afterAll(() => t?.stop());
 
@@ -140,6 +145,13 @@ describe('the documented content type and relation, over HTTP', () => {
     expect(read.data.podcasts.edges).toEqual([{ node: { title: 'Episode 1', tags: [{ name: 'audio' }], bookmarkCount: 1, bookmarks: { edges: [{ node: { user: { username: 'ada' } } }] } } }]);
     const reacted = await t.gql('mutation($id: ID!) { addReaction(target: $id, emoji: "🎉") { changed } }', { id }, token);
     expect(reacted.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT'); // the podcast leaves reactions out
+    // Its owner is the creator; its own rule lets a moderator update it, a member who does not own it may not.
+    expect((await t.gql('query($id: ID!) { node(id: $id) { ... on Podcast { owner { username } } } }', { id })).data.node.owner).toEqual({ username: 'ada' });
+    const update = 'mutation($id: ID!, $title: String!) { updatePodcast(id: $id, input: { title: $title }) { title } }';
+    const member = await t.gql(update, { id, title: 'Mine' }, { token: bob.token });
+    expect(member.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'object.update' });
+    expect((await t.gql(update, { id, title: 'Episode 1 (fixed)' }, { token: mo.token })).data.updatePodcast).toEqual({ title: 'Episode 1 (fixed)' });
+    expect((await t.gql('mutation($id: ID!) { deletePodcast(id: $id) { deletedId } }', { id }, { token: mo.token })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await t.gql('mutation($id: ID!) { deletePodcast(id: $id) { deletedId } }', { id }, token)).errors).toBeUndefined();
     expect(await t.sql('select 1 from bookmark')).toEqual([]);
   });

@@ -65,7 +65,8 @@ describe(`concurrent mutations (${databaseKind})`, () => {
 
   it('a delete racing addComment: each comment fails with NOT_FOUND or goes with the object; never an orphan', async () => {
     const articles = [];
-    for (let i = 0; i < 8; i++) articles.push(await createContent(t, users[0].token, 'FixtureAnimal', { name: `Doomed ${i}` }));
+    // Created by the user who deletes them: only an object's owner (or an admin) may delete it.
+    for (let i = 0; i < 8; i++) articles.push(await createContent(t, users[4].token, 'FixtureAnimal', { name: `Doomed ${i}` }));
     const outcomes = await Promise.all(
       articles.flatMap((article, i) => [
         ...Array.from({ length: 4 }, (_, j) => t.gql(ADD_COMMENT, { target: article.id, body: `race ${i}.${j}` }, { token: users[j].token }).then((res) => ({ kind: 'comment', res }))),
@@ -88,7 +89,7 @@ describe(`concurrent mutations (${databaseKind})`, () => {
     await t.sql(`create or replace function h3_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.6); return new; end $$`);
     await t.sql(`create trigger a_h3_slow before insert on comment for each row when (new.body = 'slow') execute function h3_slow()`);
     try {
-      const article = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Race window' });
+      const article = await createContent(t, users[2].token, 'FixtureAnimal', { name: 'Race window' }); // users[2] deletes it
       const comment = t.gql(ADD_COMMENT, { target: article.id, body: 'slow' }, { token: users[1].token });
       await new Promise((resolve) => setTimeout(resolve, 200));
       const deleted = await t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: article.id }, { token: users[2].token });
@@ -111,7 +112,8 @@ describe(`concurrent mutations (${databaseKind})`, () => {
     const sets = [['a1', 'a2'], ['b1'], ['c1', 'c2', 'c3'], [], ['d1', 'a1']];
     const results = await Promise.all(
       Array.from({ length: 15 }, (_, i) =>
-        t.gql('mutation($t: ID!, $names: [String!]!) { setTags(target: $t, names: $names) { tags { name } } }', { t: animal.id, names: sets[i % sets.length] }, { token: users[i % users.length].token }),
+        // By its owner: a member may not take off tags that others added (rule tags.remove, test/permissions.test.ts).
+        t.gql('mutation($t: ID!, $names: [String!]!) { setTags(target: $t, names: $names) { tags { name } } }', { t: animal.id, names: sets[i % sets.length] }, { token: users[0].token }),
       ),
     );
     for (const res of results) expect(res.errors).toBeUndefined();

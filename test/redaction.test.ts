@@ -66,9 +66,10 @@ describe(`deleted text is gone from every public path (${databaseKind})`, () => 
     ]);
   });
 
-  it('moderation: a moderator deletes another user’s comment, a member may not', async () => {
+  it('moderation: a moderator deletes another user’s comment, a member who does not own the object may not', async () => {
     const { addComment } = await ok(ADD_COMMENT, { target: ids.kept, body: 'SECRET-moderated' }, linus.token);
-    expect(errorCodes(await t.gql(DELETE_COMMENT, { id: addComment.id }, { token: grace.token }))).toEqual(['FORBIDDEN']);
+    // ids.kept is grace's: eve neither wrote the comment nor owns the object (grace, its owner, could: test/permissions.test.ts).
+    expect(errorCodes(await t.gql(DELETE_COMMENT, { id: addComment.id }, { token: eve.token }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await t.gql(EDIT_COMMENT, { id: addComment.id, body: 'hijack' }, { token: mod.token }))).toEqual(['FORBIDDEN']);
     await ok(DELETE_COMMENT, { id: addComment.id }, mod.token);
     deletedComments.push(addComment.id);

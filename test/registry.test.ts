@@ -330,6 +330,13 @@ describe(`content-type start-up checks (${databaseKind})`, () => {
     ]);
   });
 
+  it('E011: refuses permission rules with an unknown rule name or principal (typos in plain JavaScript)', async () => {
+    const permissions = { 'object.remove': ['user'], 'comments.delete': ['onwer', 'admin'], 'object.update': 'admin' } as never;
+    const failures = await failuresOf(new ContentTypeRegistry().register(FixtureAnimal, { ...fixture, permissions }).registerAll(coreEntities.filter((e) => e !== FixtureAnimal)));
+    expect(failures.map((f) => f.code)).toEqual(['contenttypes.E011', 'contenttypes.E011', 'contenttypes.E011']);
+    expect(failures.map((f) => f.message).join('\n')).toMatch(/"object\.remove", which is no rule[\s\S]*names "onwer"[\s\S]*"object\.update" names "\(not a list\)"/);
+  });
+
   it('reports every failure at once, each with its code, in one message', async () => {
     const registry = new ContentTypeRegistry().register(FixtureCodeThing, fixture).register(FixturePair, fixture).register(FixtureNotAnEntity, fixture);
     const error = await bindWithoutDatabase(registry, [...coreEntities, FixtureCodeThing, FixturePair]).catch((e: unknown) => e);

@@ -2,6 +2,7 @@ import type { Opt } from '@mikro-orm/core';
 import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field } from 'type-graphql';
 import { ContentObjectType } from '../content/content-object.type.js';
+import { OwnerEntity } from '../content/content-owner.js';
 import { Role } from './roles.js';
 
 /** A person who writes comments, tags objects and acts in the activity stream. Also a content type. */
@@ -12,6 +13,7 @@ import { Role } from './roles.js';
   // Users are created and removed with the CLI (`npm run cli -- users:create`), not through content mutations.
   crud: false,
 })
+@OwnerEntity()
 @Entity({ tableName: 'user' })
 export class User {
   @PrimaryKey({ type: 'integer', autoincrement: true })

@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { AccountError } from './api-token.service.js';
 import { User } from './user.entity.js';
 import { Role } from './roles.js';
+import { OWNER_PROPERTY } from '../content/content-owner.js';
 import { charLength, requireVisibleText } from '../generic/validation.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,49}$/;
@@ -14,7 +15,7 @@ export interface NewUser {
 }
 
 /**
- * Creates a user and flushes it. Usernames are 1–50 characters of lowercase
+ * Creates a user, its own owner, and flushes it. Usernames are 1–50 characters of lowercase
  * ASCII letters, digits, `_`, `.`, `-` (so no look-alike from another script,
  * no invisible character); the display name defaults to the username.
  * Throws AccountError for invalid input or a username that is taken.
@@ -28,6 +29,9 @@ export async function createUser(em: EntityManager, input: NewUser): Promise<Use
     if (error instanceof UniqueConstraintViolationException) throw new AccountError(`The username "${username}" is taken.`);
     throw error;
   }
+  // A user account is its own owner (it may moderate comments on it, remove its tags and links); set once the id exists.
+  Object.assign(user, { [OWNER_PROPERTY]: user });
+  await em.flush();
   return user;
 }
 

@@ -11,6 +11,7 @@ import { ActivityEntry } from '../features/activity/activity-entry.entity.js';
 import { ContentLink } from '../features/links/content-link.entity.js';
 import { objectRepr } from '../features/activity/activity.service.js';
 import type { DemoObject } from '../domain/demo.js';
+import { OWNER_PROPERTY } from '../content/content-owner.js';
 
 /**
  * Loads a small demo data set into an empty database (no users): three
@@ -38,8 +39,11 @@ export async function seedDemoData(em: EntityManager, registry: ContentTypeRegis
     const ada = users.get('ada')!;
     const samples: { type: RegisteredContentType; object: object; demo: DemoObject<any> }[] = [];
     for (const type of registry.types()) {
-      for (const demo of type.options.demo ?? []) samples.push({ type, object: tx.create(type.cls, demo.values as never) as object, demo });
+      // Owned by ada, who is recorded as their creator below.
+      for (const demo of type.options.demo ?? []) samples.push({ type, object: tx.create(type.cls, { ...demo.values, [OWNER_PROPERTY]: ada } as never) as object, demo });
     }
+    await tx.flush();
+    for (const user of users.values()) Object.assign(user, { [OWNER_PROPERTY]: user }); // a user account is its own owner
     await tx.flush();
 
     const takesPart = (type: RegisteredContentType, relation: string) => registry.relationNamed(relation) && registry.takesPart(type, relation);

@@ -5,6 +5,8 @@ import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { toGlobalId } from '../generic/global-id.js';
 import { recordActivity } from '../features/activity/activity.service.js';
 import { redactActorActivity, redactCommentActivity, redactUserObject } from '../features/activity/activity.redaction.js';
+import { ownerColumn } from '../content/content-owner.js';
+import { quoteIdentifier as q } from '../generic/sql.js';
 import { type CliCommand, parseOptions, withDatabase } from './command.js';
 
 /** What `objectRepr` says of a deleted user, in every entry about them. */
@@ -15,6 +17,8 @@ export interface UserDeletion {
   id: number;
   tokens: number;
   comments: number;
+  /** Content objects they owned, which now belong to nobody (owner NULL). */
+  owned: number;
   /** Activity entries whose data was redacted (or, for entries about the user, whose name was removed). */
   redacted: number;
 }
@@ -27,8 +31,9 @@ export interface UserDeletion {
  * - entries about the user (users are content objects) stay, with `objectRepr`
  *   "[deleted user]" and redacted data, plus a `deleted` entry (actor: the system);
  *   tags, comments and links on the user go with them, as for any object;
- * - content they created stays, and so do their tags and links (`taggedBy` and
- *   the link's creator become null).
+ * - content they created stays and belongs to nobody (its `owner` becomes
+ *   NULL, by the foreign key's ON DELETE SET NULL: only admins may change it),
+ *   and so do their tags and links (`taggedBy` and the link's creator become null).
  * Returns null when there is no such user; with `dryRun`, counts and changes nothing.
  */
 export async function deleteUser(em: EntityManager, registry: ContentTypeRegistry, username: string, dryRun = false): Promise<UserDeletion | null> {
@@ -40,7 +45,13 @@ export async function deleteUser(em: EntityManager, registry: ContentTypeRegistr
       [user.id],
     );
     const [{ n: tokens }] = await tx.execute<{ n: number }[]>(`select count(*)::int as n from "api_token" where "user_id" = ?`, [user.id]);
-    const result = { username: user.username, id: user.id, tokens: Number(tokens), comments: comments.length, redacted: 0 };
+    let owned = 0;
+    for (const type of registry.types()) {
+      if (type.cls === User) continue; // the account itself, its own owner
+      const [{ n }] = await tx.execute<{ n: number }[]>(`select count(*)::int as n from ${q(type.tableName)} where ${q(ownerColumn(tx as never, type.cls))} = ?`, [user.id]);
+      owned += Number(n);
+    }
+    const result = { username: user.username, id: user.id, tokens: Number(tokens), comments: comments.length, owned, redacted: 0 };
     if (dryRun) return result;
     result.redacted += await redactCommentActivity(
       tx,
@@ -78,10 +89,12 @@ export const usersDeleteCommand: CliCommand = {
     const what = `${result.tokens} API tokens and ${result.comments} comments`;
     if (dryRun) {
       console.log(`Would delete user "${result.username}" (id ${result.id}) with ${what}, and redact their text from the activity stream.`);
+      console.log(`${result.owned} content objects they own would belong to nobody (only admins may change them).`);
       console.log('Nothing was changed; run again with --yes to delete.');
       return 0;
     }
     console.log(`Deleted user "${result.username}" (id ${result.id}) with ${what}; redacted ${result.redacted} activity entries.`);
+    console.log(`${result.owned} content objects they owned now belong to nobody (only admins may change them).`);
     return 0;
   },
 };

@@ -47,7 +47,7 @@ function createCrudResolver(type: RegisteredContentType): Function {
 
   @Resolver()
   class ContentCrudResolver {
-    @Mutation(() => type.cls, { name: `create${name}`, description: `Creates a ${name}; records a \`created\` activity entry. ${token}` })
+    @Mutation(() => type.cls, { name: `create${name}`, description: `Creates a ${name} owned by the caller (its \`owner\`); records a \`created\` activity entry. ${token}` })
     async create(@Arg('input', () => CreateInput) input: Record<string, unknown>, @Ctx() ctx: MutationContext): Promise<object> {
       const actor = await ctx.auth.requireUser();
       const values = validateContentInput(fields, input);
@@ -56,7 +56,9 @@ function createCrudResolver(type: RegisteredContentType): Function {
 
     @Mutation(() => type.cls, {
       name: `update${name}`,
-      description: `Changes the given fields of a ${name}; records an \`updated\` activity entry with the old and new values (none when nothing changed). ${token}`,
+      description:
+        `Changes the given fields of a ${name}; records an \`updated\` activity entry with the old and new values (none when nothing changed). ` +
+        `Only its owner or an admin may (FORBIDDEN otherwise, rule \`object.update\`). ${token}`,
     })
     async update(
       @Arg('id', () => ID, { description: `Global ID of the ${name}.` }) id: string,
@@ -75,7 +77,7 @@ function createCrudResolver(type: RegisteredContentType): Function {
       name: `delete${name}`,
       description:
         `Deletes a ${name}. Its tags, comments and links are deleted with it (by the database); its activity entries stay, ` +
-        `with \`objectRepr\` and a null \`target\`, plus a \`deleted\` entry. ${token}`,
+        `with \`objectRepr\` and a null \`target\`, plus a \`deleted\` entry. Only its owner or an admin may (FORBIDDEN otherwise, rule \`object.delete\`). ${token}`,
     })
     async delete(@Arg('id', () => ID, { description: `Global ID of the ${name}.` }) id: string, @Ctx() ctx: MutationContext): Promise<DeleteContentPayload> {
       const actor = await ctx.auth.requireUser();

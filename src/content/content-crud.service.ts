@@ -7,6 +7,8 @@ import { redactActivityAbout } from '../features/activity/activity.redaction.js'
 import { charLength, invalid, requireStorableText } from '../generic/validation.js';
 import type { WritableField } from './content-crud.input.js';
 import type { ContentTarget } from './target.js';
+import { OWNER_PROPERTY, ownerEntity } from './content-owner.js';
+import { authorize, authorizeGlobal } from './permissions.policy.js';
 
 /**
  * Create, update and delete of any content type, inside the caller's
@@ -46,20 +48,23 @@ export function validateContentInput(fields: WritableField[], input: Values, arg
   return values;
 }
 
-/** Creates an object of `type`; records `created`. */
+/** Creates an object of `type` owned by `actor` (rule `object.create`); records `created`. */
 export async function createContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, type: RegisteredContentType, values: Values): Promise<object> {
-  const object = tx.create(type.cls, values as never) as object;
+  authorizeGlobal(actor, 'object.create', type);
+  const object = tx.create(type.cls, { ...values, [OWNER_PROPERTY]: tx.getReference(ownerEntity() as never, actor.id as never) } as never) as object;
   await flushUnique(tx, type, () => tx.flush());
   await recordActivity(tx, registry, { actor, verb: 'created', target: object });
   return object;
 }
 
 /**
- * Applies the given values to a (locked) object; records `updated` with the
+ * Applies the given values to an object locked `FOR UPDATE` (its owner read
+ * under that lock; rule `object.update`); records `updated` with the
  * changed fields' old and new values (long strings cut to 200 characters).
  * A call that changes nothing writes and records nothing.
  */
 export async function updateContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget, values: Values): Promise<object> {
+  await authorize(tx, actor, 'object.update', [{ ...target, ownerLocked: true }]);
   const object = target.object as Values;
   const changes: Record<string, { old: unknown; new: unknown }> = {};
   for (const [name, value] of Object.entries(values)) {
@@ -75,7 +80,8 @@ export async function updateContent(tx: EntityManager, registry: ContentTypeRegi
 }
 
 /**
- * Deletes a (locked) object. The `deleted` activity entry is inserted first
+ * Deletes an object locked `FOR UPDATE` (rule `object.delete`, checked
+ * against the owner read under that lock). The `deleted` activity entry is inserted first
  * (its insert trigger checks that the target exists) and outlives the object
  * with its `objectRepr`; the database triggers delete the object's tags,
  * comments and links with it. The text the object's earlier entries quote
@@ -83,6 +89,7 @@ export async function updateContent(tx: EntityManager, registry: ContentTypeRegi
  * the repr.
  */
 export async function deleteContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget): Promise<string> {
+  await authorize(tx, actor, 'object.delete', [{ ...target, ownerLocked: true }]);
   const repr = objectRepr(registry, target.object);
   await redactActivityAbout(tx, registry.idOf(target.type.cls), target.objectId);
   await recordActivity(tx, registry, { actor, verb: 'deleted', target: target.object });

@@ -3,6 +3,7 @@ import { type ContentTypeOptions, declareContentType } from '../generic/content-
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { Node } from '../generic/node.interface.js';
 import { ContentNode } from './content-object.interfaces.js';
+import { declareOwnerColumn } from './content-owner.js';
 import { relationInterface } from './relations/relation.graphql.js';
 
 /**
@@ -21,7 +22,10 @@ import { relationInterface } from './relations/relation.graphql.js';
  * `Taggable`, `Commentable`, …) depend on the registry it is part of.
  */
 export function ContentObjectType<T>(options: ContentTypeOptions<T>): ClassDecorator {
-  return (target) => declareContentType(target, options);
+  return (target) => {
+    declareContentType(target, options);
+    declareOwnerColumn(target);
+  };
 }
 
 const applied = new Set<Function>();

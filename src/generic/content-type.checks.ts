@@ -18,7 +18,8 @@ export type ContentTypeCheckCode =
   | 'contenttypes.E007' // composite or missing primary key
   | 'contenttypes.E008' // app_label or model is not a lower-case identifier
   | 'contenttypes.E009' // generic foreign key without an index on (content type, object id)
-  | 'contenttypes.E010'; // content type names a relation that is not registered
+  | 'contenttypes.E010' // content type names a relation that is not registered
+  | 'contenttypes.E011'; // permission rule with an unknown name or principal
 
 export interface ContentTypeCheckFailure {
   code: ContentTypeCheckCode;
@@ -129,6 +130,7 @@ export function checkParticipation(
       });
     }
   }
+  for (const type of types) failures.push(...checkPermissions(type.cls.name, type.options));
   for (const relation of relations) {
     for (const target of (relation.targets?.() ?? []).filter((t) => !isRegistered(t))) {
       failures.push({
@@ -204,4 +206,30 @@ export function hasLeadingIndex(meta: { indexes: { properties?: unknown }[]; uni
     const columns = [index.properties ?? []].flat() as string[];
     return properties.every((p, i) => columns[i] === p);
   });
+}
+
+const PRINCIPALS: readonly string[] = ['user', 'owner', 'author', 'moderator', 'admin'];
+const OBJECT_RULES: readonly string[] = ['object.create', 'object.update', 'object.delete', 'comments.edit', 'comments.delete'];
+
+/**
+ * E011: a type's `permissions` name rules of a known form (`object.*`,
+ * `comments.edit`/`delete`, `<relation>.add`/`.remove`) and known principals,
+ * so a typo in plain JavaScript (`'onwer'`, `'object.remove'`) is refused at
+ * start-up, not silently never matched. A relation need not be registered (as
+ * in an `except` list: a reusable type may state rules for relations an
+ * application does not have).
+ */
+function checkPermissions(className: string, options: ContentTypeOptions): ContentTypeCheckFailure[] {
+  const failures: ContentTypeCheckFailure[] = [];
+  for (const [rule, allowed] of Object.entries(options.permissions ?? {})) {
+    const relation = /^([a-z][a-z0-9_]*)\.(add|remove)$/.exec(rule)?.[1];
+    if (!OBJECT_RULES.includes(rule) && (!relation || relation === 'object')) {
+      failures.push({ code: 'contenttypes.E011', message: `${className} declares a permission rule "${rule}", which is no rule: use ${OBJECT_RULES.join(', ')} or <relation>.add / <relation>.remove.` });
+    }
+    const unknown = Array.isArray(allowed) ? allowed.filter((p) => !PRINCIPALS.includes(p)) : ['(not a list)'];
+    if (unknown.length) {
+      failures.push({ code: 'contenttypes.E011', message: `${className}'s rule "${rule}" names ${unknown.map((p) => JSON.stringify(p)).join(', ')}; a rule lists principals among ${PRINCIPALS.join(', ')}.` });
+    }
+  }
+  return failures;
 }

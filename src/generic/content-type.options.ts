@@ -1,3 +1,5 @@
+import type { PermissionRules } from './permission-rules.js';
+
 /**
  * What a content type declares about itself, next to its entity (through
  * `@ContentObjectType(options)`, or `registry.register(cls, options)`).
@@ -32,6 +34,12 @@ export interface ContentTypeOptions<T = any> {
   relations?: readonly string[] | { except: readonly string[] };
   /** `create<Type>`, `update<Type>` and `delete<Type>` mutations; default true. */
   crud?: boolean;
+  /**
+   * Who may do what to objects of this type (`'object.delete': ['admin']`,
+   * `'tags.add': ['owner', 'admin']`, …); rules left out keep their default.
+   * See permission-rules.ts and docs/permissions.md.
+   */
+  permissions?: PermissionRules;
 }
 
 const declared = new WeakMap<Function, ContentTypeOptions>();

@@ -31,8 +31,8 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super(message, 'FORBIDDEN');
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, 'FORBIDDEN', extensions);
   }
 }
 

@@ -15,6 +15,9 @@ const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying 
  *   (constraint `cg_gfk_<relation>`): NOT_FOUND, the target is gone. Only
  *   those: any other foreign key violation is a bug or a race the write path
  *   must prevent (e.g. tags are locked before tagging) and stays masked;
+ * - a foreign key violation of a row pointing at a user that no longer
+ *   exists: the caller was deleted by `users:delete` while the request ran,
+ *   UNAUTHENTICATED (the next request with the token is refused the same way);
  * - a statement cancelled by the request's statement_timeout (57014): TIMEOUT;
  * - a lost, refused or unobtainable connection: SERVICE_UNAVAILABLE (the
  *   response becomes HTTP 503, see pipeline.plugin.ts).
@@ -26,6 +29,13 @@ export function toGraphQLError(error: unknown): GraphQLError | undefined {
   if (code === '23503' && original?.constraint?.startsWith('cg_gfk_')) {
     return new GraphQLError('The target object does not exist (any more).', {
       extensions: { code: 'NOT_FOUND', constraint: original?.constraint },
+    });
+  }
+  if (code === '23503' && DELETED_USER.test(original?.detail ?? '')) {
+    // The caller's account was deleted (users:delete) while this request ran: its token was valid when it was checked,
+    // the row its writes refer to (author, owner, actor) is gone now. Nothing was written (one transaction).
+    return new GraphQLError('The account of this API token was deleted while the request ran; nothing was changed.', {
+      extensions: { code: 'UNAUTHENTICATED' },
     });
   }
   if (code === '57014') {
@@ -47,7 +57,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-function unwrap(error: unknown): { code?: string; constraint?: string } | undefined {
+/** PostgreSQL's detail of a foreign key violation whose referenced row is a user (the user table is `user`, see user.entity.ts). */
+const DELETED_USER = /^Key \([a-z_]+\)=\(\d+\) is not present in table "user"\.$/;
+
+function unwrap(error: unknown): { code?: string; constraint?: string; detail?: string } | undefined {
   for (const current of chain(error)) {
     if (typeof current.code === 'string' && /^[0-9A-Z]{5}$/.test(current.code)) return current;
   }

@@ -8,6 +8,7 @@ import { placeholders, quoteIdentifier as q } from '../../generic/sql.js';
 import { inTransaction } from '../../generic/transaction.js';
 import { charLength, invalid, requireStorableText } from '../../generic/validation.js';
 import { recordActivity } from '../../features/activity/activity.service.js';
+import { authorize } from '../permissions.policy.js';
 import { ContentObjectRef } from '../content-object-ref.input.js';
 import { ContentObject } from '../content-object.union.js';
 import { resolveContentTarget } from '../target.js';
@@ -53,6 +54,7 @@ export function relationMutations(definition: RelationDefinition): Function {
     ctx: MutationContext,
     change: (tx: EntityManager, identity: Record<string, unknown>) => Promise<{ row: object | null; changed: boolean; id: number }>,
     verb: string | undefined,
+    action: 'add' | 'remove',
   ) => {
     const actor = await ctx.auth.requireUser();
     const values = validateFields(definition.entity, mutations.fields ?? [], args, mutations.validate);
@@ -60,6 +62,8 @@ export function relationMutations(definition: RelationDefinition): Function {
       const target = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: args.target, ref: args.targetRef }, ['target', 'targetRef'], {
         relation: definition.name,
       });
+      // Rule `<relation>.add` / `.remove` of the target's type; a derived remove only ever removes the caller's own row.
+      await authorize(tx, actor, `${definition.name}.${action}`, [target], action === 'remove' ? { authors: [actor.id] } : {});
       const { fk, column } = endInfo({ registry: ctx.registry, em: tx }, definition, end);
       const identity: Record<string, unknown> = {
         [fk.contentTypeColumn]: ctx.registry.idOf(target.type.cls),
@@ -99,6 +103,7 @@ export function relationMutations(definition: RelationDefinition): Function {
             return { row: row as object, changed: inserted.length > 0, id: Number(existing.id) };
           },
           mutations.verbs?.add,
+          'add',
         ),
     },
     {
@@ -119,6 +124,7 @@ export function relationMutations(definition: RelationDefinition): Function {
             return { row: null, changed: deleted.length > 0, id: Number(deleted[0]?.id ?? 0) };
           },
           mutations.verbs?.remove,
+          'remove',
         ),
     },
   ];

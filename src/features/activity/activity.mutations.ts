@@ -6,6 +6,7 @@ import { relationDefinition } from '../../content/relations/relation.options.js'
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { resolveContentTarget } from '../../content/target.js';
 import { inTransaction } from '../../generic/transaction.js';
+import { authorize } from '../../content/permissions.policy.js';
 import { ActivityEntry } from './activity-entry.entity.js';
 import { ACTIVITY_RELATION, recordActivity } from './activity.service.js';
 import { validateActivityData, validateClientVerb } from './activity.validation.js';
@@ -38,9 +39,11 @@ export class ActivityMutations {
     validateClientVerb(verb, 'verb', relationVerbs(ctx.registry));
     const checked = validateActivityData(data);
     return inTransaction(ctx.em, async (tx) => {
-      const { object } = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], {
+      const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], {
         relation: ACTIVITY_RELATION,
       });
+      await authorize(tx, actor, `${ACTIVITY_RELATION}.add`, [resolved]);
+      const object = resolved.object;
       return (await recordActivity(tx, ctx.registry, { actor, verb, target: object, data: checked }))!;
     });
   }

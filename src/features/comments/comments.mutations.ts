@@ -44,7 +44,7 @@ export class CommentMutations {
 
   @Mutation(() => Comment, {
     description:
-      'Replaces the body of a comment. Only its author or an admin may (FORBIDDEN otherwise). Records a `comment_edited` activity ' +
+      'Replaces the body of a comment. Only its author or an admin may (FORBIDDEN otherwise, rule `comments.edit`). Records a `comment_edited` activity ' +
       'entry on the commented object with the old and new body. Needs an API token.',
   })
   async editComment(
@@ -62,7 +62,7 @@ export class CommentMutations {
 
   @Mutation(() => DeleteCommentPayload, {
     description:
-      'Deletes a comment. Only its author, a moderator or an admin may (FORBIDDEN otherwise); its text is then redacted from the activity stream. Records a `comment_deleted` activity entry on the ' +
+      'Deletes a comment. Only its author, the owner of the commented object, a moderator or an admin may (FORBIDDEN otherwise, rule `comments.delete`); its text is then redacted from the activity stream. Records a `comment_deleted` activity entry on the ' +
       'commented object. Needs an API token.',
   })
   async deleteComment(

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { User } from '../../accounts/user.entity.js';
-import { isAdmin, isModerator } from '../../accounts/roles.js';
 import { type ContentTarget, loadContentObject } from '../../content/target.js';
 import { ContentType } from '../../generic/content-type.entity.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
-import { ForbiddenError, NotFoundError } from '../../generic/errors.js';
+import { NotFoundError } from '../../generic/errors.js';
+import { authorize, type PolicyTarget } from '../../content/permissions.policy.js';
 import { toGlobalId } from '../../generic/global-id.js';
 import { activityValue, recordActivity } from '../activity/activity.service.js';
 import { redactCommentActivity } from '../activity/activity.redaction.js';
@@ -18,8 +18,9 @@ import { Comment } from './comment.entity.js';
  * the server reports as NOT_FOUND. A comment never outlives its target.
  */
 
-/** Adds a comment by `author` and records `commented` on the target. */
+/** Adds a comment by `author` (rule `comments.add`) and records `commented` on the target. */
 export async function addComment(tx: EntityManager, registry: ContentTypeRegistry, author: User, target: ContentTarget, body: string): Promise<Comment> {
+  await authorize(tx, author, 'comments.add', [target]);
   const comment = tx.create(Comment, {
     contentType: tx.getReference(ContentType, registry.idOf(target.type.cls)),
     objectId: target.objectId,
@@ -36,23 +37,14 @@ export async function addComment(tx: EntityManager, registry: ContentTypeRegistr
   return comment;
 }
 
-/** Only the author of a comment or an admin may edit it. */
-export function assertMayEdit(actor: User, comment: Comment): void {
-  if (!isAdmin(actor) && comment.author.id !== actor.id) {
-    throw new ForbiddenError('Only the author of a comment or an admin may edit it.');
-  }
-}
-
-/** The author of a comment, a moderator or an admin may delete it. */
-export function assertMayDelete(actor: User, comment: Comment): void {
-  if (!isModerator(actor) && comment.author.id !== actor.id) {
-    throw new ForbiddenError('Only the author of a comment, a moderator or an admin may delete it.');
-  }
-}
-
-/** Replaces the body of a (locked) comment; records `comment_edited` on its target with the old and new body. */
+/**
+ * Replaces the body of a (locked) comment (rule `comments.edit` of its
+ * target's type: its author or an admin by default); records
+ * `comment_edited` on its target with the old and new body.
+ */
 export async function editComment(tx: EntityManager, registry: ContentTypeRegistry, actor: User, comment: Comment, body: string): Promise<Comment> {
-  assertMayEdit(actor, comment);
+  const target = await targetOf(tx, registry, comment);
+  await authorize(tx, actor, 'comments.edit', [policyTarget(registry, target)], { authors: [comment.author.id] });
   const old = comment.body;
   if (old === body) return comment;
   comment.body = body;
@@ -60,27 +52,33 @@ export async function editComment(tx: EntityManager, registry: ContentTypeRegist
   await recordActivity(tx, registry, {
     actor,
     verb: 'comment_edited',
-    target: await targetOf(tx, registry, comment),
+    target,
     data: { comment: toGlobalId('Comment', comment.id), changes: { body: { old: activityValue(old), new: activityValue(body) } } },
   });
   return comment;
 }
 
 /**
- * Deletes a (locked) comment. Its text goes from the activity stream too:
+ * Deletes a (locked) comment (rule `comments.delete`: its author, the
+ * owner of its target, a moderator or an admin by default). Its text goes from the activity stream too:
  * the `commented` and `comment_edited` entries quoting it are redacted (they
  * stay, with only the comment's id); the `comment_deleted` entry recorded on
  * its target carries no text. Returns the target.
  */
 export async function deleteComment(tx: EntityManager, registry: ContentTypeRegistry, actor: User, comment: Comment): Promise<object> {
-  assertMayDelete(actor, comment);
   const target = await targetOf(tx, registry, comment);
+  await authorize(tx, actor, 'comments.delete', [policyTarget(registry, target)], { authors: [comment.author.id] });
   const globalId = toGlobalId('Comment', comment.id);
   await redactCommentActivity(tx, [{ contentTypeId: comment.contentType.id, objectId: comment.objectId, globalId }]);
   await recordActivity(tx, registry, { actor, verb: 'comment_deleted', target, data: { comment: globalId } });
   tx.remove(comment);
   await tx.flush();
   return target;
+}
+
+function policyTarget(registry: ContentTypeRegistry, object: object): PolicyTarget {
+  const { type, text } = registry.keyOf(object);
+  return { object, type, objectId: text };
 }
 
 async function targetOf(tx: EntityManager, registry: ContentTypeRegistry, comment: Comment): Promise<object> {

@@ -54,7 +54,9 @@ export class LinkMutations {
   }
 
   @Mutation(() => UnlinkPayload, {
-    description: 'Deletes a link. Records an `unlinked` activity entry on its source. Needs an API token.',
+    description:
+      'Deletes a link. Only the user who made it, the owner of either end or an admin may (FORBIDDEN otherwise, rule `links.remove`). ' +
+      'Records an `unlinked` activity entry on its source. Needs an API token.',
   })
   async unlinkObjects(
     @Arg('id', () => ID, { description: 'Global ID of the link.' }) id: string,

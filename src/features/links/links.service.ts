@@ -5,6 +5,7 @@ import type { ContentTypeRegistry } from '../../generic/content-type.registry.js
 import { toGlobalId } from '../../generic/global-id.js';
 import { objectRepr, recordActivity } from '../activity/activity.service.js';
 import { ContentLink } from './content-link.entity.js';
+import { authorize, type PolicyTarget } from '../../content/permissions.policy.js';
 
 /**
  * The write paths of links, inside the caller's transaction. A link is
@@ -14,7 +15,7 @@ import { ContentLink } from './content-link.entity.js';
  */
 
 /**
- * Links `source` to `target` with `kind` and `data` (undefined: keep the
+ * Links `source` to `target` (rule `links.add` of each end) with `kind` and `data` (undefined: keep the
  * existing link's data); records `linked` on the source for a new link,
  * `link_updated` (old and new data) for changed data.
  */
@@ -27,6 +28,8 @@ export async function linkObjects(
   kind: string,
   data: Record<string, unknown> | null | undefined,
 ): Promise<{ link: ContentLink; created: boolean }> {
+  await authorize(tx, actor, 'links.add', [source]);
+  await authorize(tx, actor, 'links.add', [target]);
   const sourceType = registry.idOf(source.type.cls);
   const targetType = registry.idOf(target.type.cls);
   const json = data === undefined || data === null ? null : JSON.stringify(data);
@@ -73,7 +76,8 @@ export async function linkObjects(
 }
 
 /**
- * Deletes a (locked) link; records `unlinked` on its source (or, when the
+ * Deletes a (locked) link (rule `links.remove`: its creator, the owner of
+ * either end or an admin by default); records `unlinked` on its source (or, when the
  * source is gone and that side keeps its links, on its target). Returns both ends.
  */
 export async function unlinkObjects(
@@ -84,6 +88,11 @@ export async function unlinkObjects(
 ): Promise<{ source: object | null; target: object | null }> {
   const source = await loadContentObject(tx, registry, link.sourceType.id, link.sourceId);
   const target = await loadContentObject(tx, registry, link.targetType.id, link.targetId);
+  const ends = [source, target].filter((end): end is object => end !== null).map((object): PolicyTarget => {
+    const { type, text } = registry.keyOf(object);
+    return { object, type, objectId: text };
+  });
+  await authorize(tx, actor, 'links.remove', ends, { authors: [link.createdBy?.id ?? null] });
   const about = source ?? target;
   if (about) await recordActivity(tx, registry, { actor, verb: 'unlinked', target: about, data: linkData(registry, link, target) });
   tx.remove(link);

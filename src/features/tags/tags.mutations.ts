@@ -5,6 +5,7 @@ import { ContentObject } from '../../content/content-object.union.js';
 import { resolveContentTarget } from '../../content/target.js';
 import { NotFoundError } from '../../generic/errors.js';
 import { inTransaction } from '../../generic/transaction.js';
+import { authorizeGlobal } from '../../content/permissions.policy.js';
 import { invalid } from '../../generic/validation.js';
 import { Tag } from './tag.entity.js';
 import { addTags, mergeTags, removeTags, setTags } from './tags.service.js';
@@ -73,6 +74,7 @@ export class TagMutations {
   @Mutation(() => TaggingPayload, {
     description:
       'Removes tags (names compared by key: Unicode NFKC and full case folding) from a content object. Idempotent: names it does not carry are ignored. ' +
+      'Each tag comes off by the user who added it, the owner of the object or an admin (FORBIDDEN otherwise, rule `tags.remove`). ' +
       `Records an \`untagged\` activity entry with the names it removed. ${TARGET_DOC} Needs an API token.`,
   })
   async removeTags(
@@ -111,14 +113,15 @@ export class TagMutations {
   @Mutation(() => MergeTagsPayload, {
     description:
       'Merges the tags `from` into the tag `into` (created when missing): every object carrying one of them carries `into` ' +
-      'afterwards, once; the merged tags are deleted; each such object gets a `retagged` activity entry. Admins only.',
+      'afterwards, once; the merged tags are deleted; each such object gets a `retagged` activity entry. Admins only (rule `tags.merge`).',
   })
   async mergeTags(
     @Arg('from', () => [String]) from: string[],
     @Arg('into', () => String) into: string,
     @Ctx() ctx: MutationContext,
   ): Promise<MergeTagsPayload> {
-    const actor = await ctx.auth.requireAdmin();
+    const actor = await ctx.auth.requireUser();
+    authorizeGlobal(actor, 'tags.merge'); // before the names are looked at: a member learns nothing about them
     const sources = normalizeTagNames(from, 'from');
     const target = normalizeTagName(into, 'into');
     if (sources.some((name) => tagKey(name) === tagKey(target))) {

@@ -11,6 +11,7 @@ import { TaggedItem } from './tagged-item.entity.js';
 import { MAX_TAGS_PER_OBJECT, slugify, tagKey } from './tags.validation.js';
 import { placeholders } from '../../generic/sql.js';
 import { invalid } from '../../generic/validation.js';
+import { authorize, authorizeGlobal } from '../../content/permissions.policy.js';
 
 /**
  * The write paths of tags. Every function runs inside the caller's
@@ -40,7 +41,7 @@ export interface TaggingResult {
   changed: string[];
 }
 
-/** Adds tags to a target, creating missing tags; records `tagged` with the names it added. */
+/** Adds tags to a target (rule `tags.add`), creating missing tags; records `tagged` with the names it added. */
 export async function addTags(
   tx: EntityManager,
   registry: ContentTypeRegistry,
@@ -48,6 +49,7 @@ export async function addTags(
   target: ContentTarget,
   names: string[],
 ): Promise<TaggingResult> {
+  await authorize(tx, actor, 'tags.add', [target]);
   const contentTypeId = registry.idOf(target.type.cls);
   await lockTagsOf(tx, contentTypeId, target.objectId);
   const tagIds = await ensureTags(tx, names);
@@ -102,13 +104,16 @@ export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, 
   const contentTypeId = registry.idOf(target.type.cls);
   await lockTagsOf(tx, contentTypeId, target.objectId);
   const wanted = names.length ? [...new Set((await ensureTags(tx, names)).values())].sort((a, b) => a - b) : [];
-  const removedRows = await tx.execute<{ name: string }[]>(
+  const removedRows = await tx.execute<{ name: string; tagged_by_id: number | null }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ?` +
       (wanted.length ? ` and ti."tag_id" not in (${placeholders(wanted.length)})` : '') +
-      ` returning t."name"`,
+      ` returning t."name", ti."tagged_by_id"`,
     [contentTypeId, target.objectId, ...wanted],
   );
+  // Checked on what was deleted (a refusal rolls the delete back): each tag by its tagger, the owner or an admin.
+  await authorize(tx, actor, 'tags.remove', [target], { authors: removedRows.map(taggerOf) });
   const addedIds = await insertTaggedItems(tx, wanted, contentTypeId, target.objectId, actor.id);
+  if (addedIds.size) await authorize(tx, actor, 'tags.add', [target]);
   const tags = await tagsOf(tx, contentTypeId, target.objectId);
   const added = tags.filter((tag) => addedIds.has(tag.id)).map((tag) => tag.name);
   const removed = removedRows.map((row) => row.name).sort(byName);
@@ -120,7 +125,11 @@ export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, 
   return { tags, added, removed };
 }
 
-/** Removes tags (names compared by key) from a target; unknown names are ignored. Records `untagged`. */
+/**
+ * Removes tags (names compared by key) from a target; unknown names are
+ * ignored. Rule `tags.remove`, checked per tag against its tagger (the
+ * rows are deleted first and the refusal rolls them back). Records `untagged`.
+ */
 export async function removeTags(
   tx: EntityManager,
   registry: ContentTypeRegistry,
@@ -129,11 +138,12 @@ export async function removeTags(
   names: string[],
 ): Promise<TaggingResult> {
   const contentTypeId = registry.idOf(target.type.cls);
-  const removed = await tx.execute<{ name: string }[]>(
+  const removed = await tx.execute<{ name: string; tagged_by_id: number | null }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ? ` +
-      `and t."name_key" in (${placeholders(names.length, 'cg_tag_key(?)')}) returning t."name"`,
+      `and t."name_key" in (${placeholders(names.length, 'cg_tag_key(?)')}) returning t."name", ti."tagged_by_id"`,
     [contentTypeId, target.objectId, ...names],
   );
+  await authorize(tx, actor, 'tags.remove', [target], { authors: removed.map(taggerOf) });
   const changed = removed.map((row) => row.name).sort(byName);
   if (changed.length) await recordActivity(tx, registry, { actor, verb: 'untagged', target: target.object, data: { tags: changed } });
   return { tags: await tagsOf(tx, contentTypeId, target.objectId), changed };
@@ -164,6 +174,7 @@ export async function mergeTags(
   from: string[],
   into: string,
 ): Promise<MergeResult | { missing: string[] }> {
+  authorizeGlobal(actor, 'tags.merge');
   const rows = await tx.execute<{ id: number; name: string; wanted: string }[]>(
     `select t."id", t."name", w."name" as "wanted" from "tag" t join (values ${placeholders(from.length, '(?)')}) as w("name") ` +
       `on t."name_key" = cg_tag_key(w."name") order by t."id" for update of t`,
@@ -266,6 +277,8 @@ async function loadTargets(
   }
   return objects;
 }
+
+const taggerOf = (row: { tagged_by_id: number | null }) => (row.tagged_by_id === null ? null : Number(row.tagged_by_id));
 
 function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
