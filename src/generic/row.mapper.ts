@@ -71,7 +71,7 @@ function buildMapper<T extends object>(em: EntityManager, meta: EntityMetadata<T
         supported = false;
         break;
       }
-      columns.push({ property: prop.name, column: prop.fieldNames[0], convert: referenceConverter(target) });
+      columns.push({ property: prop.name, column: prop.fieldNames[0], convert: referenceConverter(target, platform) });
     } else if (prop.kind === ReferenceKind.ONE_TO_ONE) {
       continue; // the inverse side: no column
     } else {
@@ -109,10 +109,11 @@ function scalarConverter(prop: EntityProperty, platform: Platform): Convert | nu
   return null;
 }
 
-function referenceConverter(target: EntityMetadata): Convert {
+function referenceConverter(target: EntityMetadata, platform: Platform): Convert {
   const pk = target.primaryKeys[0] as string;
+  const convertKey = scalarConverter(target.properties[pk], platform);
   const prototype = target.class.prototype as object;
-  return (value) => Object.setPrototypeOf({ [pk]: value }, prototype);
+  return (value) => Object.setPrototypeOf({ [pk]: convertKey ? convertKey(value) : value }, prototype);
 }
 
 /** What MikroORM's own mapping gives, for classes the mapper does not cover: managed entities (`em.map`). */
