@@ -7,12 +7,14 @@ import { carriesAllTagsSql } from '../features/tags/tags.filter.js';
 import { afterTimeKeySql, cursorTimestampSql, decodeTimeKey, timeKeyConnection } from './keyset.js';
 import { type KeyKind, keySqlType, type ObjectKey, parseKey } from '../generic/object-key.js';
 import { quoteIdentifier as q } from '../generic/sql.js';
+import { rowMapper } from '../generic/row.mapper.js';
+import type { EntityClass } from '@mikro-orm/core';
 
 /**
  * One page of a content type's list query (`articles`, `books`, …), newest
  * first: keyset on `(created_at, pk)` when the entity has a `createdAt`
  * property, on the primary key alone otherwise. `tagged` keeps the objects
- * that carry all those tags. One statement; returns managed entities.
+ * that carry all those tags. One statement; returns read-only objects (`rowMapper`).
  */
 export async function contentListPage(
   ctx: GenericContext,
@@ -50,10 +52,11 @@ export async function contentListPage(
       ` order by ${order} limit ?`,
     params,
   );
-  const page = rows.map(({ cg_at, ...columns }) => ({
-    node: ctx.em.map(type.cls, columns as never) as object,
-    at: cg_at as string,
-    id: columns[type.primaryKeyColumn] as number | string,
+  const mapper = rowMapper(ctx.em, type.cls as EntityClass<object>);
+  const page = rows.map((row) => ({
+    node: mapper.map(row)!,
+    at: row.cg_at as string,
+    id: row[type.primaryKeyColumn] as number | string,
   }));
   if (timeColumn) return timeKeyConnection(page, first, list);
   const connection = toConnection(page, first, (row) => encodeCursor(list, [row.id]));

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { afterTimeKeySql, cursorTimestampSql, type SortDirection, type TimeKey, timeKeyOrderSql } from './keyset.js';
 import { placeholders, quoteIdentifier as q } from '../generic/sql.js';
+import { rowMapper } from '../generic/row.mapper.js';
 
 /** A column identifying a parent and the SQL type its values are sent as. */
 export interface PartitionColumn {
@@ -90,7 +91,8 @@ export async function firstRowsPerPartition(
   return keys.map((key) => byKey.get(partitionKey(key)) ?? []);
 }
 
-/** Maps raw rows (column names) to managed entities, keeping each row's cursor timestamp. */
+/** Maps raw rows (column names) to read-only objects (`rowMapper`: no managed entities), keeping each row's cursor timestamp. */
 export function mapPageRows<T extends object>(em: EntityManager, cls: new (...args: any[]) => T, rows: PageRow[]): { node: T; at: string; id: number }[] {
-  return rows.map(({ cg_at, ...columns }) => ({ node: em.map(cls, columns as never) as T, at: cg_at, id: Number(columns.id) }));
+  const mapper = rowMapper(em, cls);
+  return rows.map((row) => ({ node: mapper.map(row)!, at: row.cg_at, id: Number(row.id) }));
 }

@@ -15,7 +15,7 @@ export type ColumnFilter = Record<string, unknown>;
  * The loader of one reverse generic relation (comments of objects, activity
  * of objects, links from/to objects) for one `(first, after, filter)`: the
  * first `first + 1` rows of EVERY requested object come from ONE statement
- * per batch (`firstRowsPerPartition`), mapped to managed entities of `cls`.
+ * per batch (`firstRowsPerPartition`), mapped to read-only objects of `cls` (`rowMapper`).
  * Memoised per request by name and arguments.
  */
 export function targetPages<T extends object>(

@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import { normalizeKey, type ObjectKey } from './object-key.js';
+import { rowMapper } from './row.mapper.js';
+import { placeholders, quoteIdentifier as q } from './sql.js';
 
 /**
  * The batch contract every loader follows (as Pothos' `loadAndSort`): one
@@ -15,15 +17,26 @@ export function sortByKeys<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) 
 
 /**
  * A per-request loader of one entity class by primary key (numbers, or
- * lowercase uuid strings): one `SELECT … WHERE pk IN (…)` per batch, typed
- * like the column (so the primary key index is used), `null` for a missing row.
+ * lowercase uuid strings): one `SELECT … WHERE pk IN (…)` per batch (the
+ * literals take the column's type, so the primary key index is used), rows
+ * mapped to read-only objects (`rowMapper`, no managed entities), `null` for
+ * a missing row.
  */
 export function createEntityLoader<T extends object>(em: EntityManager, cls: EntityClass<T>, primaryKeyProperty = 'id'): DataLoader<ObjectKey, T | null> {
   return new DataLoader<ObjectKey, T | null>(
     async (keys) => {
-      const rows = (await em.find(cls, { [primaryKeyProperty]: { $in: [...keys] } } as never)) as T[];
+      const meta = em.getMetadata().get(cls);
+      const pkColumn = (meta.properties as Record<string, { fieldNames?: string[] } | undefined>)[primaryKeyProperty]?.fieldNames?.[0] ?? primaryKeyProperty;
+      const mapper = rowMapper(em, cls);
+      const rows = await em
+        .getConnection('read')
+        .execute<Record<string, unknown>[]>(
+          `select ${mapper.columns.map(q).join(', ')} from ${q(meta.tableName)} where ${q(pkColumn)} in (${placeholders(keys.length)})`,
+          [...keys],
+        );
+      const objects = rows.map((row) => mapper.map(row)!);
       const kind = typeof keys[0] === 'string' ? 'uuid' : 'integer';
-      return sortByKeys(keys, rows, (row) => normalizeKey(kind, (row as Record<string, unknown>)[primaryKeyProperty]));
+      return sortByKeys(keys, objects, (row) => normalizeKey(kind, (row as Record<string, unknown>)[primaryKeyProperty]));
     },
     { maxBatchSize: 1000 },
   );

@@ -3,7 +3,9 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry } from './content-type.registry.js';
 import { createEntityLoader } from './entity.loader.js';
-import { keyFromText, type ObjectKey } from './object-key.js';
+import { keyFromText, keySqlType, type ObjectKey } from './object-key.js';
+import { rowMapper } from './row.mapper.js';
+import { placeholders, quoteIdentifier as q } from './sql.js';
 
 /**
  * Every DataLoader of one request, created lazily and memoised here; built by
@@ -43,30 +45,55 @@ export class RequestLoaders {
   }
 
   /**
-   * One batch of targets of any types: one query per content type (through
-   * the per-type entity loaders, run in parallel), and every key resolves
-   * when ALL types are loaded. So the fields selected on the targets (their
-   * tags, comment counts, …) are requested in one tick and batch into one
-   * query each, whatever the mix of types.
+   * One batch of targets of any types: ONE statement whatever the mix of
+   * types (the keys as a VALUES list, left-joined to each type's table on its
+   * primary key: index scans), rows mapped to read-only objects
+   * (`rowMapper`) that also prime the per-type entity loaders. So the fields
+   * selected on the targets (their tags, comment counts, …) are requested in
+   * one tick and batch into one query each, whatever the mix of types.
    */
   async #loadContentObjects(keys: readonly string[]): Promise<(object | null | Error)[]> {
-    const byType = new Map<number, string[]>();
+    const byType = new Map<number, { text: string; key: ObjectKey }[]>();
     for (const key of keys) {
       const at = key.indexOf(':');
       const ct = Number(key.slice(0, at));
-      let ids = byType.get(ct);
-      if (!ids) byType.set(ct, (ids = []));
-      ids.push(key.slice(at + 1));
+      const text = key.slice(at + 1);
+      const parsed = keyFromText(this.registry.byId(ct)!.keyKind, text);
+      if (parsed === null) continue; // no object can have that key
+      let list = byType.get(ct);
+      if (!list) byType.set(ct, (list = []));
+      list.push({ text, key: parsed });
     }
-    const loaded = new Map<string, object | null | Error>();
-    await Promise.all(
-      [...byType].map(async ([ct, texts]) => {
+    const loaded = new Map<string, object | null>();
+    if (byType.size === 1) {
+      const [[ct, list]] = byType;
+      const results = await this.entity(this.registry.byId(ct)!.cls).loadMany(list.map((item) => item.key));
+      list.forEach((item, i) => loaded.set(`${ct}:${item.text}`, results[i] instanceof Error ? null : (results[i] as object | null)));
+    } else if (byType.size > 1) {
+      const types = [...byType].map(([ct, list], n) => {
         const type = this.registry.byId(ct)!;
-        const valid = texts.map((text) => [text, keyFromText(type.keyKind, text)] as const).filter(([, key]) => key !== null);
-        const results = await this.entity(type.cls).loadMany(valid.map(([, key]) => key!));
-        valid.forEach(([text], i) => loaded.set(`${ct}:${text}`, results[i]));
-      }),
-    );
+        return { n, ct, type, list, mapper: rowMapper(this.em, type.cls as EntityClass<object>), prefix: `cg${n}_` };
+      });
+      const params = types.flatMap(({ n, list }) => list.flatMap((item) => [n, item.text]));
+      const rows = await this.em.getConnection('read').execute<Record<string, unknown>[]>(
+        `select k.n as cg_n, k.oid as cg_oid, ${types.map((t) => t.mapper.selectList(`t${t.n}`, t.prefix)).join(', ')} ` +
+          `from (values ${placeholders(params.length / 2, '(?::int, ?::text)')}) as k(n, oid)` +
+          types
+            .map(
+              (t) =>
+                ` left join ${q(t.type.tableName)} t${t.n} on t${t.n}.${q(t.type.primaryKeyColumn)} = ` +
+                `case when k.n = ${t.n} then k.oid::${keySqlType(t.type.keyKind)} end`,
+            )
+            .join(''),
+        params,
+      );
+      for (const row of rows) {
+        const t = types[Number(row.cg_n)];
+        const object = t.mapper.map(row, t.prefix);
+        loaded.set(`${t.ct}:${String(row.cg_oid)}`, object);
+        if (object) this.entity(t.type.cls).prime(keyFromText(t.type.keyKind, String(row.cg_oid))!, object);
+      }
+    }
     return keys.map((key) => loaded.get(key) ?? null);
   }
 

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -33,6 +34,9 @@ export function createApollo(
     // On stop: refuse new connections, wait for in-flight requests, then close what is left.
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: drainGraceMs(config) }),
     requestPipelinePlugin(config, budget, verifiedTokens),
+    // No cache hints: every answer is \`no-store\` (a read may follow any write). Apollo's default
+    // cache-control plugin would still wrap every field resolver to collect hints (docs/performance.md).
+    ApolloServerPluginCacheControlDisabled(),
     config.development
       ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
       : ApolloServerPluginLandingPageProductionDefault({ footer: false }),

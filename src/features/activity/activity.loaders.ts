@@ -4,6 +4,16 @@ import { afterTimeKeySql, cursorTimestampSql, type TimeKey } from '../../content
 import { mapPageRows, type PageRow } from '../../content/partition-page.sql.js';
 import type { TargetPage } from '../../content/target-page.loader.js';
 import { ActivityEntry } from './activity-entry.entity.js';
+import { User } from '../../accounts/user.entity.js';
+import { rowMapper } from '../../generic/row.mapper.js';
+import { quoteIdentifier as q } from '../../generic/sql.js';
+
+/** Prefix of the actor's columns in the feed's rows (never a column of `activity_entry`). */
+const ACTOR_PREFIX = 'cg_actor_';
+
+function userPrimaryKeyColumn(loaders: RequestLoaders): string {
+  return loaders.em.getMetadata().get(User).getPrimaryProps()[0].fieldNames[0];
+}
 
 export interface FeedFilter {
   actorId?: number | string;
@@ -14,7 +24,9 @@ export interface FeedFilter {
 /**
  * One page of the activity feed, newest first, keyset on `(created_at, id)`:
  * one statement, served by `activity_entry_feed_index` (or the actor / target
- * index when filtered). Returns `first + 1` rows at most.
+ * index when filtered). The actor of each entry comes in the same statement
+ * (a join on the user's primary key) and primes the request's User loader,
+ * so `actor` costs no statement of its own. Returns `first + 1` rows at most.
  */
 export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, first: number, after: TimeKey | null): Promise<TargetPage<ActivityEntry>> {
   const where: string[] = [];
@@ -37,11 +49,18 @@ export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, firs
     params.push(...condition.params);
   }
   params.push(first + 1);
+  const actors = rowMapper(loaders.em, User);
   const rows = await loaders.em.getConnection('read').execute<PageRow[]>(
-    `select e.*, ${cursorTimestampSql('e.created_at')} as cg_at from activity_entry e` +
+    `select e.*, ${cursorTimestampSql('e.created_at')} as cg_at, ${actors.selectList('u', ACTOR_PREFIX)} from activity_entry e ` +
+      `left join ${q(loaders.em.getMetadata().get(User).tableName)} u on u.${q(userPrimaryKeyColumn(loaders))} = e.actor_id` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ` order by e.created_at desc, e.id desc limit ?`,
     params,
   );
+  const users = loaders.entity(User);
+  for (const row of rows) {
+    const actor = actors.map(row, ACTOR_PREFIX);
+    if (actor) users.prime(actor.id, actor);
+  }
   return mapPageRows(loaders.em, ActivityEntry, rows);
 }

@@ -7,6 +7,7 @@ import { Tag } from './tag.entity.js';
 import { placeholders } from '../../generic/sql.js';
 import { invalid } from '../../generic/validation.js';
 import { tagKey } from './tag-key.js';
+import { rowMapper } from '../../generic/row.mapper.js';
 
 /** Longest name a lookup (`tag(name)`, `tagged`, `prefix`) accepts: a stored name is at most 50 characters, NFD or NFKC forms stay within this. */
 export const MAX_LOOKUP_LENGTH = 200;
@@ -46,12 +47,13 @@ export function tagsOfTargets(loaders: RequestLoaders): DataLoader<TargetKey, Ta
             `join tag t on t.id = ti.tag_id order by t.name_key collate "C", t.id`,
           keys.flatMap((k) => [k.contentTypeId, k.objectId]),
         );
+        const mapper = rowMapper(loaders.em, Tag);
         const byTarget = new Map<string, Tag[]>();
-        for (const { cg_ct, cg_oid, ...columns } of rows) {
-          const key = partitionKey([cg_ct as number, cg_oid as string]);
+        for (const row of rows) {
+          const key = partitionKey([row.cg_ct as number, row.cg_oid as string]);
           let tags = byTarget.get(key);
           if (!tags) byTarget.set(key, (tags = []));
-          tags.push(loaders.em.map(Tag, columns as never));
+          tags.push(mapper.map(row)!);
         }
         return keys.map((key) => byTarget.get(targetCacheKey(key)) ?? []);
       },
@@ -90,7 +92,8 @@ export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | nu
             `select w.name as cg_wanted, t.* from (values ${placeholders(names.length, '(?)')}) as w(name) join tag t on t.name_key = cg_tag_key(w.name)`,
             [...names],
           );
-        const byName = new Map(rows.map(({ cg_wanted, ...columns }) => [String(cg_wanted), loaders.em.map(Tag, columns as never)]));
+        const mapper = rowMapper(loaders.em, Tag);
+        const byName = new Map(rows.map((row) => [String(row.cg_wanted), mapper.map(row)!]));
         return names.map((name) => byName.get(name) ?? null);
       },
       { maxBatchSize: 1000 },

@@ -5,6 +5,7 @@ import type { RequestLoaders } from '../../generic/request-loaders.js';
 import { Tag } from './tag.entity.js';
 import { registeredTypeIds, tagItemCounts, tagLookupName } from './tags.loaders.js';
 import { placeholders } from '../../generic/sql.js';
+import { rowMapper } from '../../generic/row.mapper.js';
 
 /**
  * A page of `tags(first, after, prefix)`: tags whose name starts with
@@ -42,10 +43,11 @@ export async function tagPage(loaders: RequestLoaders, first: number, after: str
     params,
   );
   const counts = tagItemCounts(loaders);
-  const page = rows.map(({ cg_uses, ...columns }) => {
-    const tag = loaders.em.map(Tag, columns as never);
-    counts.prime(tag.id, Number(cg_uses));
-    return { tag, key: [Number(cg_uses), String(columns.name_key), tag.id] };
+  const mapper = rowMapper(loaders.em, Tag);
+  const page = rows.map((row) => {
+    const tag = mapper.map(row)!;
+    counts.prime(tag.id, Number(row.cg_uses));
+    return { tag, key: [Number(row.cg_uses), String(row.name_key), tag.id] };
   });
   const connection = toConnection(page, first, (row) => encodeCursor('tags', row.key));
   return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.tag })) };

@@ -68,6 +68,9 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
           }
         },
         async willSendResponse({ response, contextValue }) {
+          // Answers are never cached by intermediaries (Apollo's cache-control plugin, which said the
+          // same, is off: it wrapped every field resolver, src/server/apollo.ts).
+          response.http.headers.set('cache-control', 'no-store');
           if (contextValue.budget) {
             for (const [name, value] of budgetHeaders(contextValue.budget)) response.http.headers.set(name, value);
           }
