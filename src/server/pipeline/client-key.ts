@@ -45,7 +45,7 @@ export function clientAddress(req: http.IncomingMessage, trustProxy: number): st
   return candidate && net.isIP(candidate) ? candidate : peer;
 }
 
-function addressKey(address: string): string {
+export function addressKey(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1];
   if (net.isIPv6(address)) {
