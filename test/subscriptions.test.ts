@@ -2,7 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readAuthorization } from '../src/server/subscriptions/websocket.server.js';
 import { parsePayload } from '../src/server/subscriptions/event.listener.js';
 import { createContent, createTestUser, type TestUser } from './helpers/accounts.js';
-import { databaseKind, onPostgres } from './helpers/database.js';
+import { createTestDatabase, databaseKind, onPostgres, testApp } from './helpers/database.js';
+import { captureLogs, observabilityConfig } from './helpers/log-capture.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
+import { startServer } from '../src/server/start.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { eventually, WsConnection } from './helpers/ws.js';
 
@@ -176,6 +179,7 @@ describe(`one event for many subscribers costs the same statements as for one ($
     const metric = await t.server.observability.metrics!.statementDuration.get();
     return metric.values.filter((v) => v.metricName?.endsWith('_count')).reduce((sum, v) => sum + v.value, 0);
   };
+  const eventsHeard = async () => (await t.server.observability.metrics!.subscriptionEvents.get()).values.reduce((sum, v) => sum + v.value, 0);
   const SELECTION = `subscription($target: ID!) { commentAdded(target: $target) { id body createdAt author { id username } target { __typename ... on ContentNode { id } ... on Commentable { commentCount } } } }`;
 
   /** Statements issued by one addComment and the delivery of its event to `subscribers` subscribers (on 4 connections). */
@@ -184,8 +188,11 @@ describe(`one event for many subscribers costs the same statements as for one ($
     for (let i = 0; i < subscribers; i++) connections[i % 4].subscribe(`s${i}`, SELECTION, { target: animal.id });
     await eventually(() => listeners('comment') === subscribers, 10_000, `${subscribers} subscribers`);
     const before = await statementTotal();
+    const heardBefore = await eventsHeard();
     const res = await t.gql(ADD_COMMENT, { target: animal.id, body: `for ${subscribers}` }, { token: grace.token });
     expect(res.errors).toBeUndefined();
+    // Its two events (the comment, the `commented` entry) have reached this process: none is left over for the next run.
+    await eventually(async () => (await eventsHeard()) >= heardBefore + 2, 10_000, 'the events heard');
     for (let i = 0; i < subscribers; i++) await connections[i % 4].nextOf(`s${i}`);
     const total = (await statementTotal()) - before;
     for (let i = 0; i < subscribers; i++) {
@@ -370,5 +377,46 @@ describe.skipIf(!onPostgres)('shutdown', () => {
     const c = await WsConnection.connect(other.url);
     await other.stop();
     expect((await c.closed).code).toBe(1001);
+  });
+});
+
+describe.skipIf(!onPostgres)('the LISTEN connection after an outage (postgresql)', () => {
+  it('reconnects with back-off, logs the gap, and delivers again', async () => {
+    const db = await createTestDatabase({}, 'core');
+    const url = new URL(db.config.databaseUrl!);
+    const proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).listen();
+    const logs = captureLogs(observabilityConfig({ LOG_LEVEL: 'info' }).log);
+    const { registry: core, entities } = testApp('core');
+    const server = await startServer({ ...db.config, databaseUrl: proxy.proxied(db.config.databaseUrl!) }, { registry: core, entities, logger: logs.logger });
+    const t = { server, db, url: server.url } as unknown as TestServer;
+    t.gql = async (query, variables, options = {}) => {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { ...((await response.json()) as object), status: response.status };
+    };
+    try {
+      const grace = await createTestUser(t, 'grace');
+      const animal = await createContent(t, grace.token, 'FixtureAnimal', { name: 'Outage' });
+      const c = await WsConnection.connect(server.url);
+      c.subscribe('s', COMMENT_ADDED, { target: animal.id });
+      await eventually(() => server.subscriptions.subscribers('comment') === 1);
+      proxy.cut();
+      await eventually(() => logs.lines().some((line) => /lost the LISTEN connection/.test(line.msg)), 10_000, 'the outage logged');
+      proxy.resume();
+      await eventually(() => logs.lines().some((line) => /LISTEN connection to PostgreSQL restored/.test(line.msg)), 20_000, 'the LISTEN restored');
+      // The pool's connections died too: the first attempt may fail; a retry goes through.
+      await eventually(async () => !(await t.gql(ADD_COMMENT, { target: animal.id, body: 'after the outage' }, { token: grace.token })).errors, 20_000, 'a comment');
+      const [message] = await c.nextOf('s');
+      expect(message.payload.data.commentAdded.body).toBe('after the outage');
+      expect(c.isClosed).toBe(false); // the subscription lived through the outage
+      await c.close();
+    } finally {
+      await server.stop();
+      await proxy.close();
+      await db.drop();
+    }
   });
 });
