@@ -363,6 +363,12 @@ describe('hostile messages', () => {
     }
   });
 
+  it('answers a subscription sent over HTTP with a coded error, not a 500', async () => {
+    const res = await t.gql(COMMENT_ADDED, { target: animal.id });
+    expect(res.status).toBe(400);
+    expect(res.errors).toEqual([{ message: expect.stringContaining('Subscriptions run over WebSocket'), extensions: { code: 'BAD_REQUEST' } }]);
+  });
+
   it('ignores notifications on the channel that are not our events', () => {
     expect(parsePayload('{"t":"comment","id":5}')).toEqual({ table: 'comment', id: 5 });
     for (const payload of ['', 'null', '[]', '{"t":"user","id":1}', '{"t":"comment"}', '{"t":"comment","id":1.5}', '{"t":"comment","id":{}}', 'x'.repeat(2000)]) {

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { UnauthenticatedError } from '../../generic/errors.js';
+import { AppError, UnauthenticatedError } from '../../generic/errors.js';
 import type { AppConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { analyzeOperation } from './operation-cost.js';
@@ -23,7 +23,13 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request, contextValue }) {
+        async didResolveOperation({ schema, document, request, contextValue, operation }) {
+          if (operation?.operation === 'subscription') {
+            // Apollo would run its root field once, as a query, without an event.
+            throw new AppError('Subscriptions run over WebSocket (graphql-ws) on this same URL; send queries and mutations over HTTP.', 'BAD_REQUEST', {
+              http: { status: 400 },
+            });
+          }
           contextValue.cost = analyzeOperation(schema, document, request, config.limits);
           if (budget) contextValue.budget = await budget.charge(contextValue.clientKey, contextValue.cost.cost);
           const { tokenKey } = contextValue;
