@@ -2,10 +2,11 @@ import type { Section } from '../lib/context.js';
 import { bigPages } from './big-pages.js';
 import { bulkLoad } from './bulk-load.js';
 import { concurrency } from './concurrency.js';
+import { fanout } from './fanout.js';
 import { floor } from './floor.js';
 import { memory } from './memory.js';
 import { readPaths } from './read-paths.js';
 import { workers } from './workers.js';
 
 /** Every section, in the order they run: reads on the base data first, then the bulk load and what needs it, memory last. */
-export const SECTIONS: Section[] = [readPaths, floor, concurrency, workers, bulkLoad, bigPages, memory];
+export const SECTIONS: Section[] = [readPaths, floor, concurrency, workers, fanout, bulkLoad, bigPages, memory];
