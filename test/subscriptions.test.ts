@@ -167,9 +167,15 @@ describe(`subscriptions over graphql-ws (${databaseKind})`, () => {
     const c = await connect();
     c.subscribe('x', COMMENT_ADDED, { target: 'not-an-id' });
     c.subscribe('y', ACTIVITY_ADDED, { actor: animal.id });
-    const x = await c.waitFor((m) => m.id === 'x' && m.type !== 'complete');
-    const y = await c.waitFor((m) => m.id === 'y' && m.type !== 'complete');
-    expect([x, y].map((m) => m.payload.errors?.[0]?.extensions?.code ?? m.payload[0]?.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+    c.subscribe('z', ACTIVITY_ADDED, { target: `\u202e${animal.id}` }); // a bidi override in front of a real ID
+    c.subscribe('w', ACTIVITY_ADDED, { verb: 12 });
+    const answers = await Promise.all(['x', 'y', 'z', 'w'].map((id) => c.waitFor((m) => m.id === id && m.type !== 'complete')));
+    expect(answers.map((m) => m.payload.errors?.[0]?.extensions?.code ?? m.payload[0]?.extensions?.code)).toEqual([
+      'BAD_USER_INPUT',
+      'BAD_USER_INPUT',
+      'BAD_USER_INPUT',
+      'BAD_USER_INPUT',
+    ]);
     expect(listeners('comment') + listeners('activity_entry')).toBe(0);
   });
 });
@@ -350,14 +356,26 @@ describe('hostile messages', () => {
     expect(listeners('comment')).toBe(0);
   });
 
-  it('refuses a document over QUERY_MAX_TOKENS with the HTTP code and message', async () => {
-    const small = await startTestServer({ limits: { ...t.db.config.limits, maxTokens: 50 } }, { app: 'core' });
+  it('refuses a document over QUERY_MAX_TOKENS with the HTTP code and message; drops a client that stops answering pings', async () => {
+    const small = await startTestServer(
+      { limits: { ...t.db.config.limits, maxTokens: 50 }, subscriptions: { ...t.db.config.subscriptions, keepAliveMs: 1000 }, suggestions: false },
+      { app: 'core' },
+    );
     try {
       const c = await WsConnection.connect(small.url);
       c.subscribe('tokens', `subscription($t: ID!) { commentAdded(target: $t) { ${'id '.repeat(60)} } }`, { t: animal.id });
       const refused = await c.waitFor((m) => m.id === 'tokens');
       expect(refused.payload[0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens', maximum: 50 } });
+      c.subscribe('typo', 'subscription { commentAdde(target: "x") { id } }');
+      const typo = await c.waitFor((m) => m.id === 'typo');
+      expect(typo.payload[0]).toEqual({ message: 'Cannot query field "commentAdde" on type "Subscription".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      // graphql-ws ping → pong.
+      c.send({ type: 'ping' });
+      await c.waitFor((m) => m.type === 'pong');
       await c.close();
+      // A client that does not answer the server's WebSocket pings is dropped (one interval without a pong).
+      const silent = await WsConnection.connect(small.url, undefined, { autoPong: false });
+      expect((await silent.closed).code).toBe(1006);
     } finally {
       await small.stop();
     }

@@ -41,8 +41,8 @@ export class WsConnection {
   }
 
   /** Opens a socket to the server's /graphql (http URL accepted) with the graphql-ws subprotocol. */
-  static async open(url: string, options: { protocol?: string | null; headers?: Record<string, string> } = {}): Promise<WsConnection> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws'), options.protocol === null ? [] : (options.protocol ?? 'graphql-transport-ws'), { headers: options.headers });
+  static async open(url: string, options: { protocol?: string | null; headers?: Record<string, string>; autoPong?: boolean } = {}): Promise<WsConnection> {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), options.protocol === null ? [] : (options.protocol ?? 'graphql-transport-ws'), { headers: options.headers, autoPong: options.autoPong });
     const connection = new WsConnection(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -53,8 +53,8 @@ export class WsConnection {
   }
 
   /** Opens, sends `connection_init` with `payload` and waits for the acknowledgement. */
-  static async connect(url: string, payload?: Record<string, unknown>): Promise<WsConnection> {
-    const connection = await WsConnection.open(url);
+  static async connect(url: string, payload?: Record<string, unknown>, options: { autoPong?: boolean } = {}): Promise<WsConnection> {
+    const connection = await WsConnection.open(url, options);
     connection.send({ type: 'connection_init', ...(payload ? { payload } : {}) });
     await connection.waitFor((m) => m.type === 'connection_ack');
     return connection;

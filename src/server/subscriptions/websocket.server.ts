@@ -124,7 +124,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         else perAddress.set(address, left);
         metrics?.wsConnections.dec();
       });
-      limitMessageRate(ws, limits.maxMessagesPer10s);
+      guardSocket(ws, limits.maxMessagesPer10s, log);
       wss.emit('connection', ws, Object.assign(req, { contentgraphAddress: address }));
     });
   };
@@ -189,7 +189,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         }
         const invalid = validate(schema, document);
         if (invalid.length) {
-          return refuse(invalid.slice(0, 10).map((error) => new AppError(error.message, 'GRAPHQL_VALIDATION_FAILED')));
+          // Without GRAPHQL_SUGGESTIONS, no "Did you mean …?" (as Apollo does over HTTP).
+          const text = (message: string) => (config.suggestions ? message : message.replace(/ ?Did you mean(.+?)\?$/, ''));
+          return refuse(invalid.slice(0, 10).map((error) => new AppError(text(error.message), 'GRAPHQL_VALIDATION_FAILED')));
         }
         const operation = getOperationAST(document, payload.operationName ?? undefined);
         if (!operation) return refuse([new AppError('Name the operation to run (`operationName`): the document has several, or none.', 'BAD_REQUEST')]);
@@ -223,7 +225,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       onNext: (_ctx, _id, _payload, _args, result) => {
         metrics?.subscriptionMessages.inc({ outcome: 'next' });
         if (!result.errors?.length) return;
-        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error, config, observability)) };
+        return {
+          ...result,
+          errors: result.errors.map((error) =>
+            // An error of the request itself (variables that do not fit), not of a resolver: the client's to fix, as over HTTP.
+            !error.path && !error.extensions?.code
+              ? { message: error.message, locations: error.locations, extensions: { code: 'BAD_USER_INPUT' } }
+              : formatError(error.toJSON(), error, config, observability),
+          ),
+        };
       },
       onError: (_ctx, _id, _payload, errors) => {
         // `extensions.http` (status, headers) is for HTTP responses only.
@@ -273,18 +283,34 @@ export function readAuthorization(params: unknown, header: string | undefined): 
   return { authorization: header?.trim() || undefined };
 }
 
-/** Closes a connection that sends more than `max` messages in 10 seconds (4429). */
-function limitMessageRate(ws: WebSocket, max: number): void {
+/**
+ * Sits in front of graphql-ws on one socket: a message beyond `max` per 10
+ * seconds closes the connection (4429) and is not handed on; a protocol error
+ * of `ws` (a message over SUBSCRIPTIONS_MAX_MESSAGE_BYTES, a bad frame, which
+ * `ws` answers by closing the socket itself, 1009 or 1002) is logged at
+ * debug level instead of reaching graphql-ws, which would print it with
+ * console.error for every hostile client.
+ */
+function guardSocket(ws: WebSocket, max: number, log: Observability['log']): void {
   let windowStart = Date.now();
   let count = 0;
-  ws.on('message', () => {
-    const now = Date.now();
-    if (now - windowStart >= 10_000) {
-      windowStart = now;
-      count = 0;
+  const emit = ws.emit.bind(ws);
+  ws.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'error') {
+      log.debug({ err: args[0] }, 'subscriptions: WebSocket protocol error; the connection is closed');
+      return true;
     }
-    if (++count > max && ws.readyState === ws.OPEN) {
-      ws.close(CloseCode.TooManyInitialisationRequests, closeReason(`Too many messages: at most ${max} per 10 s.`));
+    if (event === 'message') {
+      const now = Date.now();
+      if (now - windowStart >= 10_000) {
+        windowStart = now;
+        count = 0;
+      }
+      if (++count > max) {
+        if (ws.readyState === ws.OPEN) ws.close(CloseCode.TooManyInitialisationRequests, closeReason(`Too many messages: at most ${max} per 10 s.`));
+        return true;
+      }
     }
-  });
+    return emit(event, ...args);
+  }) as typeof ws.emit;
 }
