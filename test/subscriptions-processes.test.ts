@@ -34,7 +34,8 @@ describe.skipIf(!onPostgres || !commented)('a subscriber on server B receives wh
 
   beforeAll(async () => {
     a = await startTestServer();
-    b = spawnTsx('src/server.ts', [], { DATABASE_URL: a.db.config.databaseUrl, WORKERS: '2', PORT: '0', HOST: '127.0.0.1', SEED_DEMO_DATA: 'false' });
+    // B runs as production does (NODE_ENV=production: masked errors, no statement counts).
+    b = spawnTsx('src/server.ts', [], { DATABASE_URL: a.db.config.databaseUrl, WORKERS: '2', PORT: '0', HOST: '127.0.0.1', SEED_DEMO_DATA: 'false', NODE_ENV: 'production' });
     grace = await createTestUser(a, 'grace');
     target = (await createContent(a, grace.token, commented!.typeName, commented!.options.demo![0].values as Record<string, unknown>)).id;
     await b.waitFor(/contentgraph ready at (\S+)/, 60_000);

@@ -356,9 +356,9 @@ describe('hostile messages', () => {
     expect(listeners('comment')).toBe(0);
   });
 
-  it('refuses a document over QUERY_MAX_TOKENS with the HTTP code and message; drops a client that stops answering pings', async () => {
+  it('refuses a document over QUERY_MAX_TOKENS and one the rate budget cannot pay, with the HTTP codes; drops a client that stops answering pings', async () => {
     const small = await startTestServer(
-      { limits: { ...t.db.config.limits, maxTokens: 50 }, subscriptions: { ...t.db.config.subscriptions, keepAliveMs: 1000 }, suggestions: false },
+      { limits: { ...t.db.config.limits, maxTokens: 50 }, subscriptions: { ...t.db.config.subscriptions, keepAliveMs: 1000 }, suggestions: false, rateLimitPoints: 250 },
       { app: 'core' },
     );
     try {
@@ -369,6 +369,15 @@ describe('hostile messages', () => {
       c.subscribe('typo', 'subscription { commentAdde(target: "x") { id } }');
       const typo = await c.waitFor((m) => m.id === 'typo');
       expect(typo.payload[0]).toEqual({ message: 'Cannot query field "commentAdde" on type "Subscription".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      // The rate budget: each subscription is charged its cost, at least 100 points, when it starts.
+      const target = 'Rml4dHVyZUFuaW1hbDox';
+      c.subscribe('paid1', COMMENT_ADDED, { target });
+      c.subscribe('paid2', COMMENT_ADDED, { target });
+      await eventually(() => small.server.subscriptions.subscribers('comment') === 2);
+      c.subscribe('broke', COMMENT_ADDED, { target });
+      const broke = await c.waitFor((m) => m.id === 'broke');
+      expect(broke.payload[0]).toMatchObject({ message: expect.stringContaining('Rate limit exceeded'), extensions: { code: 'RATE_LIMITED' } });
+      expect(broke.payload[0].extensions.http).toBeUndefined();
       // graphql-ws ping → pong.
       c.send({ type: 'ping' });
       await c.waitFor((m) => m.type === 'pong');
