@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import type { BenchContext, Section } from '../lib/context.js';
-import { startContentgraph } from '../lib/processes.js';
+import { processCpuMs } from '../lib/machine.js';
+import { type BenchProcess, startContentgraph } from '../lib/processes.js';
 import { ms, rate, ratio, report } from '../lib/report.js';
 import { articleGlobalId } from '../queries.js';
 
@@ -17,6 +18,10 @@ interface FanoutResult {
   p99: number;
   max: number;
   mutationP50: number;
+  /** Deliveries per second from the first mutation to the last delivery. */
+  deliveryRate: number;
+  /** CPU of the server's processes (primary and workers) per delivered event, in ms. */
+  serverCpuPerDelivery: number;
 }
 
 /**
@@ -51,14 +56,16 @@ export const fanout: Section = {
       const results: FanoutResult[] = [];
       for (const subscribers of [1, knobs.subscribers]) {
         report.load();
-        results.push(await measure(ctx, server.url, subscribers));
+        results.push(await measure(ctx, server, subscribers));
       }
       report.table(
-        ['commentAdded', 'events', 'delivered/expected', 'p50 ms', 'p99 ms', 'max ms', 'mutation p50 ms', 'p50 vs 1 subscriber', 'p99 vs 1 subscriber'],
+        ['commentAdded', 'events', 'delivered/expected', 'deliveries/s', 'server CPU ms/delivery', 'p50 ms', 'p99 ms', 'max ms', 'mutation p50 ms', 'p50 vs 1 subscriber', 'p99 vs 1 subscriber'],
         results.map((r) => [
           `${r.subscribers} subscriber${r.subscribers === 1 ? '' : 's'}`,
           r.events,
           `${r.deliveries}/${r.expected}`,
+          rate(r.deliveryRate),
+          ms(r.serverCpuPerDelivery),
           ms(r.p50),
           ms(r.p99),
           ms(r.max),
@@ -67,7 +74,6 @@ export const fanout: Section = {
           ratio(r.p99 / results[0].p99),
         ]),
       );
-      report.line(`deliveries per second at ${knobs.subscribers} subscribers: ${rate(results[1].deliveries / knobs.seconds)}`);
       report.load();
     } finally {
       await server.stop();
@@ -75,7 +81,8 @@ export const fanout: Section = {
   },
 };
 
-async function measure(ctx: BenchContext, url: string, subscribers: number): Promise<FanoutResult> {
+async function measure(ctx: BenchContext, server: BenchProcess, subscribers: number): Promise<FanoutResult> {
+  const url = server.url;
   const target = articleGlobalId(1);
   const wsUrl = url.replace(/^http/, 'ws');
   const sent = new Map<number, number>();
@@ -84,6 +91,7 @@ async function measure(ctx: BenchContext, url: string, subscribers: number): Pro
   const sockets: WebSocket[] = [];
   let measuring = false;
   let deliveries = 0;
+  let lastDeliveryAt = 0;
   const open = (index: number) =>
     new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(wsUrl, 'graphql-transport-ws');
@@ -105,7 +113,8 @@ async function measure(ctx: BenchContext, url: string, subscribers: number): Pro
           }
           const at = sent.get(Number(seq));
           if (measuring && at !== undefined) {
-            latencies.push(performance.now() - at);
+            lastDeliveryAt = performance.now();
+            latencies.push(lastDeliveryAt - at);
             deliveries++;
           }
         } else if (message.type === 'error') {
@@ -140,6 +149,8 @@ async function measure(ctx: BenchContext, url: string, subscribers: number): Pro
     const { fanoutRate, seconds } = ctx.knobs;
     const total = fanoutRate * seconds;
     const mutations: Promise<number>[] = [];
+    const serverCpu = () => server.pids().reduce((sum, pid) => sum + processCpuMs(pid), 0);
+    const cpuBefore = serverCpu();
     const started = performance.now();
     for (let seq = 0; seq < total; seq++) {
       const due = started + (seq * 1000) / fanoutRate;
@@ -157,6 +168,7 @@ async function measure(ctx: BenchContext, url: string, subscribers: number): Pro
       if (deliveries !== last) [last, progressAt] = [deliveries, performance.now()];
     }
     measuring = false;
+    const cpu = serverCpu() - cpuBefore;
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
     mutationTimes.sort((a, b) => a - b);
@@ -169,6 +181,8 @@ async function measure(ctx: BenchContext, url: string, subscribers: number): Pro
       p99: pct(0.99),
       max: latencies[latencies.length - 1] ?? NaN,
       mutationP50: mutationTimes[Math.floor(mutationTimes.length / 2)],
+      deliveryRate: deliveries / ((lastDeliveryAt - started) / 1000),
+      serverCpuPerDelivery: cpu / deliveries,
     };
   } finally {
     for (const ws of sockets) ws.terminate();
