@@ -111,6 +111,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           open >= limits.maxConnections
             ? `Too many connections: this server takes ${limits.maxConnections}; try another or later.`
             : `Too many connections from your address (${limits.maxConnectionsPerAddress}); close some first.`;
+        ws.on('error', () => undefined); // what it still sends until the close completes is of no interest
         ws.close(CloseCode.TooManyInitialisationRequests, closeReason(reason)); // 4429
         return;
       }
