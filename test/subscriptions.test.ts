@@ -356,9 +356,9 @@ describe('hostile messages', () => {
     expect(listeners('comment')).toBe(0);
   });
 
-  it('refuses a document over QUERY_MAX_TOKENS and one the rate budget cannot pay, with the HTTP codes; drops a client that stops answering pings', async () => {
+  it('refuses a document over QUERY_MAX_TOKENS and one the rate budget cannot pay, with the HTTP codes; drops a client that stops answering pings; takes SUBSCRIPTIONS_MAX_CONNECTIONS', async () => {
     const small = await startTestServer(
-      { limits: { ...t.db.config.limits, maxTokens: 50 }, subscriptions: { ...t.db.config.subscriptions, keepAliveMs: 1000 }, suggestions: false, rateLimitPoints: 250 },
+      { limits: { ...t.db.config.limits, maxTokens: 50 }, subscriptions: { ...t.db.config.subscriptions, keepAliveMs: 1000, maxConnections: 3 }, suggestions: false, rateLimitPoints: 250 },
       { app: 'core' },
     );
     try {
@@ -385,6 +385,12 @@ describe('hostile messages', () => {
       // A client that does not answer the server's WebSocket pings is dropped (one interval without a pong).
       const silent = await WsConnection.connect(small.url, undefined, { autoPong: false });
       expect((await silent.closed).code).toBe(1006);
+      // SUBSCRIPTIONS_MAX_CONNECTIONS: the process takes 3, whatever their addresses.
+      await eventually(() => small.server.subscriptions.connections() === 0);
+      const held = await Promise.all([0, 1, 2].map(() => WsConnection.connect(small.url)));
+      const over = await WsConnection.open(small.url);
+      expect(await over.closed).toEqual({ code: 4429, reason: 'Too many connections: this server takes 3; try another or later.' });
+      await Promise.all(held.map((connection) => connection.close()));
     } finally {
       await small.stop();
     }
