@@ -16,6 +16,8 @@ const TABLES = new Set(['activity_entry', 'comment']);
 /** Back-off between attempts to LISTEN again after losing the connection. */
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 10_000;
+/** How long closing waits for PostgreSQL to acknowledge the end of the LISTEN session. */
+const CLOSE_WAIT_MS = 1000;
 
 export interface EventListener {
   /** Whether the LISTEN connection is up now (PGlite: always, once started). */
@@ -176,11 +178,26 @@ class PostgresListener implements EventListener {
     this.#timer.unref();
   }
 
+  /**
+   * Ends the LISTEN session: politely (Terminate) when the server answers
+   * within a second, otherwise by closing the socket, so that a stalled
+   * database never holds up a shutdown.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     const client = this.#client;
     this.#client = undefined;
-    await client?.end().catch(() => undefined);
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      client.end().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 }
