@@ -26,6 +26,10 @@ export interface Knobs {
   hotComments: number;
   /** Worker processes for the workers section (issue 11's `WORKERS`). */
   workers: number;
+  /** Subscribers (one graphql-ws connection each) in the fanout section. */
+  subscribers: number;
+  /** Comments per second added while the fanout section measures. */
+  fanoutRate: number;
   /** Another compiled server (`…/dist/src/server.js`) measured next to this one, e.g. a build of main. */
   baselineServer: string | undefined;
 }
@@ -50,6 +54,8 @@ export function readKnobs(env: NodeJS.ProcessEnv = process.env): Knobs {
     taggedItems: positiveInt(env, 'BENCH_TAGGED_ITEMS', 1_000_000),
     hotComments: positiveInt(env, 'BENCH_HOT_COMMENTS', 20_000),
     workers: positiveInt(env, 'BENCH_WORKERS', os.availableParallelism()),
+    subscribers: positiveInt(env, 'BENCH_SUBSCRIBERS', 1000),
+    fanoutRate: positiveInt(env, 'BENCH_FANOUT_RATE', 10),
     baselineServer: env.BENCH_BASELINE_SERVER || undefined,
   };
 }

@@ -2,6 +2,7 @@ import { GraphQLSchema, lexicographicSortSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
+import { processEventHub } from '../generic/events.js';
 import { ContentTypeResolver } from '../generic/content-type.resolver.js';
 import { NodeResolver } from '../generic/node.resolver.js';
 import { ContentNodeResolver } from '../content/content-node.resolver.js';
@@ -41,6 +42,8 @@ export function buildAppSchema(registry: ContentTypeRegistry): Promise<GraphQLSc
     resolvers: appResolvers(registry),
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     orphanedTypes: [],
+    // Subscriptions' topics: fed by each server's LISTEN connection (src/server/subscriptions).
+    pubSub: processEventHub,
     validate: false,
   }).then((schema) => lexicographicSortSchema(markOneOfInputs(schema)));
   return built;

@@ -47,6 +47,11 @@ export class ServerMetrics {
   readonly statements: Histogram<'operation_name' | 'operation_type'>;
   readonly cost: Histogram<'operation_name' | 'operation_type'>;
   readonly statementDuration: Histogram<'command' | 'outcome'>;
+  readonly wsConnections: Gauge;
+  readonly subscriptions: Gauge;
+  readonly subscriptionEvents: Counter<'table'>;
+  readonly subscriptionMessages: Counter<'outcome'>;
+  readonly listenerReconnects: Counter;
 
   constructor(
     readonly registry: Registry,
@@ -93,6 +98,25 @@ export class ServerMetrics {
       help: 'Duration of SQL statements (including any wait for the connection), by command and outcome (ok, error).',
       labelNames: ['command', 'outcome'],
       buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.wsConnections = new Gauge({ name: 'graphql_ws_connections', help: 'Open GraphQL WebSocket (graphql-ws) connections.', registers });
+    this.subscriptions = new Gauge({ name: 'graphql_subscriptions', help: 'Active GraphQL subscriptions.', registers });
+    this.subscriptionEvents = new Counter({
+      name: 'subscription_events_total',
+      help: 'Committed inserts heard on the LISTEN connection, by table (whether or not anyone subscribed).',
+      labelNames: ['table'],
+      registers,
+    });
+    this.subscriptionMessages = new Counter({
+      name: 'subscription_messages_total',
+      help: 'Subscription results sent to clients (next) and subscriptions refused or ended with an error (error).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.listenerReconnects = new Counter({
+      name: 'subscription_listener_reconnects_total',
+      help: 'Attempts to open the LISTEN connection to PostgreSQL again after losing it.',
       registers,
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });

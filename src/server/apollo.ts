@@ -29,6 +29,8 @@ export function createApollo(
   budget: CostBudget | undefined,
   verifiedTokens: VerifiedTokens,
   observability: Observability,
+  /** Also run on stop, before the HTTP drain: closes the WebSocket connections and the LISTEN connection. */
+  drainSubscriptions?: () => Promise<void>,
 ): ApolloServer<AppContext> {
   const plugins: ApolloServerPlugin<AppContext>[] = [
     // On stop: refuse new connections, wait for in-flight requests, then close what is left.
@@ -41,6 +43,10 @@ export function createApollo(
       ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
       : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
   ];
+  if (drainSubscriptions) {
+    // Apollo's documented pattern for graphql-ws: WebSockets are not the HTTP server's to drain.
+    plugins.push({ async serverWillStart() { return { drainServer: drainSubscriptions }; } });
+  }
   if (config.statementCounts) plugins.push(statementCountPlugin());
   plugins.push(observability.apolloPlugin()); // operation, errors, cost, user and phase spans for the request log and metrics
   return new ApolloServer<AppContext>({
@@ -92,7 +98,7 @@ function statementCountPlugin(): ApolloServerPlugin<AppContext> {
  * understand (see error-mapping.ts); masks everything else as
  * INTERNAL_SERVER_ERROR without internals.
  */
-function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig, observability: Observability): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, config: AppConfig, observability: Observability): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th(?:an|at) \d+ tokens/.test(formatted.message)) {
     const refused = tooManyTokens(config.limits.maxTokens);

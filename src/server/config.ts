@@ -3,6 +3,7 @@ import type { OperationLimits } from './pipeline/operation-cost.js';
 import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/observability.config.js';
 import { loadReplicasConfig, type ReplicaConfig } from './replicas.config.js';
 import { loadWorkersConfig, type WorkersConfig } from './workers.config.js';
+import { loadSubscriptionsConfig, type SubscriptionsConfig } from './subscriptions/subscriptions.config.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -41,6 +42,8 @@ export interface AppConfig {
   observability: ObservabilityConfig;
   /** Processes serving the port (`WORKERS`, src/server/cluster.primary.ts). */
   workers: WorkersConfig;
+  /** GraphQL over WebSocket: connection and subscription limits (src/server/subscriptions). */
+  subscriptions: SubscriptionsConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
     observability: loadObservabilityConfig(env),
     workers: loadWorkersConfig(env, env.DATABASE_URL || undefined),
+    subscriptions: loadSubscriptionsConfig(int),
   };
 }
 

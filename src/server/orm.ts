@@ -88,8 +88,19 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
   // PGlite driver gets a kysely dialect over that thread instead of an
   // in-process instance. `orm.close()` closes it (kysely's dialect closes its
   // PGlite); connecting again starts a new thread.
-  const dialect = new PGliteDialect({ pglite: () => PgliteWorkerClient.start(dataPath) });
+  const holder: { client?: PgliteWorkerClient } = {};
+  const dialect = new PGliteDialect({ pglite: async () => (holder.client = await PgliteWorkerClient.start(dataPath)) });
+  // The running thread, for the subscriptions' LISTEN (pgliteClientOf).
+  Object.defineProperty(dialect, PGLITE_CLIENT, { value: holder });
   return { ...common, driver: PgliteDriver, dbName: dataPath, driverOptions: dialect } as Options;
+}
+
+const PGLITE_CLIENT = Symbol('contentgraph.pgliteClient');
+
+/** The embedded database's thread of an ORM on PGlite (started by its first connection); undefined on PostgreSQL. */
+export function pgliteClientOf(orm: MikroORM): PgliteWorkerClient | undefined {
+  const dialect = orm.config.get('driverOptions') as { [PGLITE_CLIENT]?: { client?: PgliteWorkerClient } } | undefined;
+  return dialect?.[PGLITE_CLIENT]?.client;
 }
 
 /**

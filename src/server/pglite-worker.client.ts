@@ -1,6 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { PGliteQueryOptions, PGliteQueryResults } from 'kysely';
-import type { PackedResult, PgliteReadyMessage, PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
+import type {
+  PackedResult,
+  PgliteNotificationMessage,
+  PgliteReadyMessage,
+  PgliteReply,
+  PgliteRequest,
+  PgliteWorkerData,
+  PortableError,
+} from './pglite-worker.protocol.js';
 
 type Request = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -25,6 +33,7 @@ export interface PgliteWorkerTransaction {
 export class PgliteWorkerClient {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  readonly #listeners = new Map<string, Set<(payload: string) => void>>();
   #lastId = 0;
   #closed = false;
   #closing = false;
@@ -35,7 +44,10 @@ export class PgliteWorkerClient {
   private constructor(worker: Worker) {
     this.#worker = worker;
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
-    worker.on('message', (reply: PgliteReply) => this.#settle(reply));
+    worker.on('message', (message: PgliteReply | PgliteNotificationMessage) => {
+      if ('notification' in message) this.#notify(message.notification.channel, message.notification.payload);
+      else this.#settle(message);
+    });
     worker.on('error', (error) => this.#fail(error));
     worker.on('exit', (code) => this.#fail(new Error(`The embedded database thread stopped (exit code ${code}).`)));
     worker.unref();
@@ -117,6 +129,26 @@ export class PgliteWorkerClient {
     }
     await this.#call({ op: 'end', tx: id, commit: true });
     return result;
+  }
+
+  /**
+   * LISTENs on `channel` (PGlite's `listen`, in the worker): `callback` gets
+   * the payload of every NOTIFY on it, delivered when the notifying
+   * transaction commits. Resolves once listening; the returned function
+   * removes the callback. The thread does not stay referenced for it.
+   */
+  async listen(channel: string, callback: (payload: string) => void): Promise<() => void> {
+    let callbacks = this.#listeners.get(channel);
+    if (!callbacks) {
+      this.#listeners.set(channel, (callbacks = new Set()));
+      await this.#call({ op: 'listen', channel });
+    }
+    callbacks.add(callback);
+    return () => callbacks.delete(callback);
+  }
+
+  #notify(channel: string, payload: string): void {
+    for (const callback of this.#listeners.get(channel) ?? []) callback(payload);
   }
 
   /** Rolls back open transactions, waits for statements in flight, closes PGlite and ends the thread. */

@@ -25,8 +25,15 @@ export type PgliteRequest =
   | { id: number; op: 'rollback'; tx: number }
   /** Ends the callback of transaction `tx`: COMMIT (unless rolled back) or ROLLBACK. */
   | { id: number; op: 'end'; tx: number; commit: boolean }
+  /** LISTENs on `channel` (once per channel): each notification comes as a `PgliteNotificationMessage`. */
+  | { id: number; op: 'listen'; channel: string }
   /** Rolls back open transactions, waits for the statements in flight, closes PGlite. */
   | { id: number; op: 'close' };
+
+/** A NOTIFY the worker's PGlite delivered on a channel it LISTENs on (after the notifying transaction committed). */
+export interface PgliteNotificationMessage {
+  notification: { channel: string; payload: string };
+}
 
 /** An error as it crosses threads: its own properties (`code`, `constraint`, `detail`, …) kept. */
 export interface PortableError {

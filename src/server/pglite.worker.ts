@@ -17,7 +17,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import postgresArray from 'postgres-array';
-import type { PackedResult, PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
+import type { PackedResult, PgliteNotificationMessage, PgliteReply, PgliteRequest, PgliteWorkerData, PortableError } from './pglite-worker.protocol.js';
 
 /**
  * The type parsers MikroORM's PGlite connection installs
@@ -102,6 +102,7 @@ async function serve(): Promise<void> {
     return;
   }
   const open = new Map<number, OpenTransaction>();
+  const listening = new Set<string>();
   const inFlight = new Set<Promise<unknown>>();
   let lastTx = 0;
 
@@ -163,6 +164,12 @@ async function serve(): Promise<void> {
         return transaction(request.tx).tx.rollback();
       case 'end':
         return end(request.tx, request.commit);
+      case 'listen':
+        if (listening.has(request.channel)) return Promise.resolve();
+        listening.add(request.channel);
+        return db
+          .listen(request.channel, (payload) => port.postMessage({ notification: { channel: request.channel, payload } } satisfies PgliteNotificationMessage))
+          .then(() => undefined);
       case 'close':
         return close();
     }

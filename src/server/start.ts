@@ -22,6 +22,9 @@ import { DatabaseHealth, databaseProbe } from './pipeline/database-health.js';
 import { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { type StopReport, stopServer } from './shutdown.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { processEventHub } from '../generic/events.js';
+import { startEventListener } from './subscriptions/event.listener.js';
+import { type SubscriptionServer, startSubscriptionServer } from './subscriptions/websocket.server.js';
 import { Observability } from '../observability/observability.js';
 import type { CollectMetrics } from '../observability/metrics.endpoint.js';
 
@@ -38,6 +41,8 @@ export interface RunningServer {
   startup: { migrations: string[]; seeded: boolean };
   /** Whether the database answers (/readyz). */
   health: DatabaseHealth;
+  /** GraphQL over WebSocket on the same port (subscriptions). */
+  subscriptions: SubscriptionServer;
   /**
    * Stops accepting, finishes in-flight requests, closes the database, within
    * `config.shutdownTimeoutMs`: what did not finish by then is abandoned and
@@ -75,6 +80,9 @@ export interface ClusterWorkerRole {
   stopped(report: StopReport): Promise<void>;
 }
 
+/** Numbers the servers of this process: their subscription topics are kept apart (tests run several). */
+let serverCount = 0;
+
 /**
  * Starts contentgraph: locks the embedded data directory, initialises the
  * ORM (running the content-type checks: rejects with ContentTypeCheckError),
@@ -86,6 +94,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   const observability = await Observability.start(config.observability, { logger: options.logger, clusterMetrics: options.cluster?.metrics });
   let lock: DataDirLock | undefined;
   let orm: MikroORM | undefined;
+  let stopListener: (() => Promise<void>) | undefined;
   try {
     lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
     const registry = options.registry ?? createAppRegistry();
@@ -128,7 +137,23 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       replicas: replicas.length ? () => Promise.all(replicas.map((replica) => replica.state.status())) : undefined,
     });
     const httpServer = front.server;
-    apollo = createApollo(schema, config, httpServer, budget, verifiedTokens, observability);
+    // Subscriptions: this process's LISTEN connection feeds the hub; graphql-ws serves them on /graphql.
+    const source = `server${++serverCount}`;
+    const listener = await startEventListener({
+      orm,
+      registry,
+      hub: processEventHub,
+      source,
+      databaseUrl: config.databaseUrl,
+      log: observability.log,
+      metrics: observability.metrics,
+    });
+    stopListener = () => listener.close();
+    const subscriptions = startSubscriptionServer({ httpServer, schema, services, budget, verifiedTokens, observability, source });
+    apollo = createApollo(schema, config, httpServer, budget, verifiedTokens, observability, async () => {
+      await subscriptions.dispose();
+      await listener.close();
+    });
     await apollo.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -150,10 +175,12 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       observability,
       startup: { migrations, seeded },
       health,
+      subscriptions,
       stop: () =>
         (stopping ??= stopServer(config, apollo!, openOrm, front, heldLock).finally(() => observability.stop())),
     };
   } catch (error) {
+    await stopListener?.().catch(() => undefined);
     await orm?.close(true).catch(() => undefined);
     lock?.release();
     await observability.stop().catch(() => undefined);

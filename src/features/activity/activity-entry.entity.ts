@@ -8,6 +8,7 @@ import { Node } from '../../generic/node.interface.js';
 import { User } from '../../accounts/user.entity.js';
 import { ActivityMutations } from './activity.mutations.js';
 import { ActivityEntryResolver } from './activity.resolver.js';
+import { ActivitySubscription } from './activity.subscription.js';
 
 /**
  * An entry of the activity stream (Django admin's LogEntry,
@@ -27,7 +28,7 @@ import { ActivityEntryResolver } from './activity.resolver.js';
   interface: { name: 'HasActivity', description: 'An object with an activity history.' },
   connection: { field: 'activity', description: 'What happened to this object, newest first.' },
   targetField: { name: 'target', description: 'The object acted on; null once it is deleted (`objectRepr` remains).' },
-  resolvers: () => [ActivityEntryResolver, ActivityMutations],
+  resolvers: () => [ActivityEntryResolver, ActivityMutations, ActivitySubscription],
 })
 @ObjectType('ActivityEntry', { implements: [Node], description: 'Something a user did to a content object.' })
 @Entity({ tableName: 'activity_entry' })

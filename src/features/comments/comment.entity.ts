@@ -7,6 +7,7 @@ import { Node } from '../../generic/node.interface.js';
 import { User } from '../../accounts/user.entity.js';
 import { CommentMutations } from './comments.mutations.js';
 import { CommentResolver } from './comments.resolver.js';
+import { CommentSubscription } from './comments.subscription.js';
 
 /**
  * A comment on any content object: the `comments` relation. Participating
@@ -21,7 +22,7 @@ import { CommentResolver } from './comments.resolver.js';
   connection: { field: 'comments', description: 'Comments on this object, oldest first.', direction: 'asc' },
   count: { field: 'commentCount', description: 'How many comments this object has.' },
   targetField: { name: 'target', description: 'The commented object.' },
-  resolvers: () => [CommentResolver, CommentMutations],
+  resolvers: () => [CommentResolver, CommentMutations, CommentSubscription],
 })
 @ObjectType('Comment', { implements: [Node], description: 'A comment on a content object.' })
 @Entity({ tableName: 'comment' })

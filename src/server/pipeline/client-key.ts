@@ -56,7 +56,7 @@ function withoutPort(entry: string | undefined): string | undefined {
   return match && Number(match[2]) <= 65535 ? match[1] : entry;
 }
 
-function addressKey(address: string): string {
+export function addressKey(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1];
   if (net.isIPv6(address)) {
