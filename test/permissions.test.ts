@@ -290,6 +290,42 @@ describe(`permissions (${databaseKind})`, () => {
     expect(toGraphQLError(error)?.extensions.code).toBe('UNAUTHENTICATED');
   });
 
+  it.skipIf(!onPostgres)('reads the owner under the row lock: an owner change committed while the mutation waits decides it', async () => {
+    const waitForBlocked = async (client: pg.Client) => {
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await client.query(
+          'select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where not l.granted and a.datname = current_database()',
+        );
+        if (rows[0].n > 0) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    const client = new pg.Client({ connectionString: t.db.config.databaseUrl });
+    await client.connect();
+    try {
+      // ann's object handed to bob by a transaction still open: ann's delete waits for it, then is refused.
+      const id = await animal(ann, 'Handed over');
+      await client.query('begin');
+      await client.query('update cg_fixture_animal set owner_id = $1 where id = $2', [bob.id, idOf(id)]);
+      const byAnn = as(ann, DELETE_ANIMAL, { id });
+      expect(await waitForBlocked(client)).toBe(true);
+      await client.query('commit');
+      refused(await byAnn, 'object.delete');
+      // And the other way: bob's update, refused before the transfer, succeeds once it commits meanwhile.
+      const other = await animal(ann, 'Given');
+      refused(await as(bob, UPDATE_ANIMAL, { id: other, name: 'Not yet' }), 'object.update');
+      await client.query('begin');
+      await client.query('update cg_fixture_animal set owner_id = $1 where id = $2', [bob.id, idOf(other)]);
+      const byBob = as(bob, UPDATE_ANIMAL, { id: other, name: 'Mine now' });
+      expect(await waitForBlocked(client)).toBe(true);
+      await client.query('commit');
+      ok(await byBob);
+    } finally {
+      await client.end();
+    }
+  });
+
   it.skipIf(!onPostgres)('a mutation in flight while users:delete deletes its user answers UNAUTHENTICATED', async () => {
     const doomed = await createTestUser(t, 'doomed');
     const target = await animal(ann);
