@@ -306,7 +306,7 @@ describe(`read API over HTTP (${databaseKind})`, () => {
     const node = (field: string) => `query($id: ID!) { node(id: $id) { ... on ${field} } }`;
     const cases = [
       t.gql(FEED, { first: 101 }),
-      t.gql(LIST('fixtureAnimals'), { first: 1000 }),
+      t.gql(LIST('fixtureAnimals'), { first: 101 }),
       t.gql(LIST('users'), { first: -1 }),
       t.gql(TAGS, { first: 101 }),
       t.gql(TAG_PAGE, { name: 'graphql', first: 101 }),
@@ -316,7 +316,7 @@ describe(`read API over HTTP (${databaseKind})`, () => {
       t.gql(node('FixtureVotable { fixtureVotes(first: 101) { edges { cursor } } }'), { id: of('FixtureAnimal')[0].gid }),
     ];
     for (const res of await Promise.all(cases)) {
-      expect(res.status).toBe(200);
+      expect(res.status, JSON.stringify(res.errors)).toBe(200);
       expect(codes(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0].message).toMatch(/`first` must be between 0 and 100/);
       expect(res.errors![0].extensions?.argumentName).toBe('first');

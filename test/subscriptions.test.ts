@@ -399,7 +399,7 @@ describe('hostile messages', () => {
   it('answers a subscription sent over HTTP with a coded error, not a 500', async () => {
     const res = await t.gql(COMMENT_ADDED, { target: animal.id });
     expect(res.status).toBe(400);
-    expect(res.errors).toEqual([{ message: expect.stringContaining('Subscriptions run over WebSocket'), extensions: { code: 'BAD_REQUEST' } }]);
+    expect(res.errors).toEqual([{ message: expect.stringContaining('open a WebSocket'), extensions: { code: 'BAD_REQUEST' } }]);
   });
 
   it('ignores notifications on the channel that are not our events', () => {
