@@ -101,7 +101,8 @@ export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | nu
 /**
  * The first `first` tagged items (after `after`) of many tags, newest first
  * (`tagged_item.created_at desc, id desc`), restricted to `typeIds`: ONE
- * statement per batch (window function partitioned by tag).
+ * statement per batch (`firstRowsPerPartition`: a LATERAL … LIMIT per tag over
+ * `tagged_item_tag_page_index (tag_id, created_at, id)`, read backwards).
  */
 export function taggedItemPages(loaders: RequestLoaders, first: number, after: TimeKey | null, typeIds: number[]): DataLoader<number, PageRow[]> {
   const name = `tags.items:${first}:${after ? `${after.at}/${after.id}` : ''}:${typeIds.join(',')}`;
