@@ -7,6 +7,7 @@ import { Tag } from './tag.entity.js';
 import { placeholders } from '../../generic/sql.js';
 import { invalid } from '../../generic/validation.js';
 import { tagKey } from './tag-key.js';
+import { ofContentTypes, TAG_ITEMS_PAGE } from './tag-items.page.js';
 
 /** Longest name a lookup (`tag(name)`, `tagged`, `prefix`) accepts: a stored name is at most 50 characters, NFD or NFKC forms stay within this. */
 export const MAX_LOOKUP_LENGTH = 200;
@@ -113,11 +114,11 @@ export function taggedItemPages(loaders: RequestLoaders, first: number, after: T
           ? Promise.resolve(tagIds.map(() => []))
           : firstRowsPerPartition(
               loaders.em,
-              { table: 'tagged_item', partitionColumns: [{ name: 'tag_id', type: 'int' }], timeColumn: 'created_at', idColumn: 'id', direction: 'desc' },
+              TAG_ITEMS_PAGE,
               tagIds.map((id) => [id]),
               first + 1,
               after,
-              { sql: `g.content_type_id in (${placeholders(typeIds.length)})`, params: typeIds },
+              ofContentTypes(typeIds),
             ),
       { maxBatchSize: 1000 },
     ),
