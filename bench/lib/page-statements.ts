@@ -76,3 +76,32 @@ export async function databaseTimes(sql: Sql, statement: Statement, runs: number
   }
   return { times, plan };
 }
+
+/**
+ * The same page as the statement before issue 10 wrote it, for comparison in
+ * the same run: a window function numbers every row of the parent
+ * (`row_number() over (partition by … order by time, id)`) and keeps the
+ * first `limit`.
+ */
+export function windowStatement(spec: PartitionPageSpec, key: (number | string)[], limit: number, extra?: { sql: string; params: unknown[] }): Statement {
+  const q = (name: string) => `"${name}"`;
+  const keyColumns = spec.partitionColumns.map((_, i) => `k${i}`);
+  const params: unknown[] = [...key];
+  const values = `(${spec.partitionColumns.map((c, i) => `$${i + 1}::${c.type}`).join(', ')})`;
+  const join = spec.partitionColumns.map((c, i) => `g.${q(c.name)} = k.${keyColumns[i]}`).join(' and ');
+  let where = '';
+  if (extra) {
+    let n = params.length;
+    where = ` where (${extra.sql.replace(/\?/g, () => `$${++n}`)})`;
+    params.push(...extra.params);
+  }
+  params.push(limit);
+  const order = `g.${q(spec.timeColumn)} ${spec.direction}, g.${q(spec.idColumn)} ${spec.direction}`;
+  const text =
+    `select * from (select g.*, row_number() over (partition by ${spec.partitionColumns.map((c) => `g.${q(c.name)}`).join(', ')} order by ${order}) as cg_rn ` +
+    `from (values ${values}) as k(${keyColumns.join(', ')}) join ${q(spec.table)} g on ${join}${where}) p where p.cg_rn <= $${params.length} order by p.cg_rn`;
+  return { text, params };
+}
+
+export const tagItemsWindowStatement = (tagId: number, first: number, typeIds: number[]) => windowStatement(TAG_ITEMS_PAGE, [tagId], first + 1, ofContentTypes(typeIds));
+export const commentsWindowStatement = (contentTypeId: number, objectId: string, first: number) => windowStatement(COMMENTS_PAGE, [contentTypeId, objectId], first + 1);
