@@ -69,9 +69,14 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
           expect(error.message).toContain(`violates generic foreign key "${relation}"`);
           expect(error.message).toContain(`${CORE_TABLES[type].appLabel}.${CORE_TABLES[type].model} #${missingKey(type)} does not exist`);
         }
+        // content_type_id is a real foreign key: PostgreSQL's own check (a row trigger) refuses the row before the batch check runs
         const error = await sqlStateOf(sql(...insert(987_654, '1', tag)));
         expect(error.code).toBe('23503');
-        expect(error.message).toContain('content_type_id 987654 does not exist');
+        expect(error.message).toMatch(/violates foreign key constraint "\w+_type_id_foreign"/);
+        // a key that is not written canonically is rewritten per row first; the batch check then names the missing type
+        const spelled = await sqlStateOf(sql(...insert(987_654, '01', tag)));
+        expect(spelled.code).toBe('23503');
+        expect(spelled.message).toMatch(/content_type_id 987654 does not exist|violates foreign key constraint "\w+_type_id_foreign"/);
       });
     }
 
@@ -121,6 +126,100 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
       await sql(`update comment set body = 'edited' where id = ?`, [rows.comment]);
       const fossil = await createObject(sql, cts, 'FixtureFossil');
       await sql('update comment set content_type_id = ?, object_id = ? where id = ?', [fossil.ct, fossil.key, rows.comment]);
+    });
+  });
+
+  describe('many rows in one statement are checked as one batch: one bad row fails the whole statement', () => {
+    const insertComments = (rows: [number, string][]) =>
+      sql<{ object_id: string }>(
+        `insert into comment (content_type_id, object_id, author_id, body) values ${rows.map(() => `(?, ?, ?, 'batch')`).join(', ')} returning object_id`,
+        rows.flatMap(([c, id]) => [c, id, author.id]),
+      );
+    const countComments = async (body: string) => Number((await sql<{ n: number }>('select count(*) as n from comment where body = ?', [body]))[0].n);
+
+    it('a multi-row INSERT over every key kind passes, stored canonically; one missing object among them refuses every row', async () => {
+      const good: [number, string][] = [];
+      for (const type of CORE_TYPES) for (const o of [await createObject(sql, cts, type), await createObject(sql, cts, type)]) good.push([o.ct, o.key]);
+      const before = await countComments('batch');
+      const animal = await createObject(sql, cts, 'FixtureAnimal');
+      const fossil = await createObject(sql, cts, 'FixtureFossil');
+      const stored = await insertComments([...good, [animal.ct, `000${animal.key}`], [fossil.ct, fossil.key.toUpperCase()]]);
+      expect(stored.map((r) => r.object_id)).toEqual([...good.map(([, id]) => id), animal.key, fossil.key]);
+      expect(await countComments('batch')).toBe(before + good.length + 2);
+      for (const type of CORE_TYPES) {
+        const bad: [number, string] = [cts[type], missingKey(type)];
+        for (const rows of [[bad, ...good], [...good, bad], [...good.slice(0, 3), bad, ...good.slice(3)]]) {
+          const error = await sqlStateOf(insertComments(rows));
+          expect(error.code).toBe('23503');
+          expect(error.message).toContain(`violates generic foreign key "comment": ${CORE_TABLES[type].appLabel}.${CORE_TABLES[type].model} #${missingKey(type)} does not exist`);
+        }
+      }
+      expect(await countComments('batch')).toBe(before + good.length + 2);
+    });
+
+    it('INSERT … SELECT of many rows: all pass, or a malformed key or a type outside the relation refuses them all', async () => {
+      const animals = await Promise.all(Array.from({ length: 30 }, () => createObject(sql, cts, 'FixtureAnimal')));
+      const tag = await createTag(sql);
+      const ids = `{${animals.map((a) => a.key).join(',')}}`;
+      const inserted = await sql(`insert into tagged_item (tag_id, content_type_id, object_id) select ?, ?, k from unnest(?::text[]) k returning id`, [tag, cts.FixtureAnimal, ids]);
+      expect(inserted).toHaveLength(30);
+      const other = await createTag(sql);
+      const malformed = `{${[...animals.map((a) => a.key), `${animals[0].key}.0`].join(',')}}`;
+      const error = await sqlStateOf(sql(`insert into tagged_item (tag_id, content_type_id, object_id) select ?, ?, k from unnest(?::text[]) k`, [other, cts.FixtureAnimal, malformed]));
+      expect(error.code).toBe('23503');
+      expect(error.message).toContain(`#${animals[0].key}.0 does not exist`);
+      const mineral = await createObject(sql, cts, 'FixtureMineral');
+      const mixed = await sqlStateOf(
+        sql(`insert into tagged_item (tag_id, content_type_id, object_id) select ?, ?, k from unnest(?::text[]) k union all select ?, ?, ?`, [
+          other,
+          cts.FixtureAnimal,
+          ids,
+          other,
+          mineral.ct,
+          mineral.key,
+        ]),
+      );
+      expect(mixed.code).toBe('23503');
+      expect(mixed.message).toContain('cg_fixtures.fixturemineral cannot be a target of tagged_item');
+      expect(await sql('select 1 from tagged_item where tag_id = ?', [other])).toEqual([]);
+    });
+
+    it('ON CONFLICT sees the canonical key: another spelling of a tagged object is a conflict, not a second row', async () => {
+      const animal = await createObject(sql, cts, 'FixtureAnimal');
+      const tag = await createTag(sql);
+      await sql('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?)', [tag, animal.ct, animal.key]);
+      const again = await sql('insert into tagged_item (tag_id, content_type_id, object_id) values (?, ?, ?), (?, ?, ?) on conflict do nothing returning id', [
+        tag,
+        animal.ct,
+        `0${animal.key}`,
+        tag,
+        animal.ct,
+        animal.key,
+      ]);
+      expect(again).toEqual([]);
+      expect(await sql('select object_id from tagged_item where tag_id = ?', [tag])).toEqual([{ object_id: animal.key }]);
+    });
+
+    it('an UPDATE moving many rows at once checks every moved row; an UPDATE keeping the targets checks nothing', async () => {
+      const animals = [await createObject(sql, cts, 'FixtureAnimal'), await createObject(sql, cts, 'FixtureAnimal')];
+      const ids = (await insertComments(animals.map((a) => [a.ct, a.key]))).length;
+      expect(ids).toBe(2);
+      const keys = `{${animals.map((a) => a.key).join(',')}}`;
+      const moved = await sqlStateOf(sql(`update comment set object_id = case when object_id = ? then ? else object_id end where content_type_id = ? and object_id = any (?::text[])`, [animals[1].key, missingKey('FixtureAnimal'), cts.FixtureAnimal, keys]));
+      expect(moved.code).toBe('23503');
+      expect(moved.message).toContain(`#${missingKey('FixtureAnimal')} does not exist`);
+      await sql(`update comment set body = 'batch' where content_type_id = ? and object_id = any (?::text[])`, [cts.FixtureAnimal, keys]);
+    });
+
+    it('a DELETE of many objects of several types in one statement applies every policy to all of them', async () => {
+      const animals = [await createObject(sql, cts, 'FixtureAnimal'), await createObject(sql, cts, 'FixtureAnimal'), await createObject(sql, cts, 'FixtureAnimal')];
+      const rows = [];
+      for (const animal of animals) rows.push(await attachEverything(sql, animal, author, author.id as number));
+      const survivor = await createObject(sql, cts, 'FixtureAnimal');
+      const kept = await attachEverything(sql, survivor, author, author.id as number);
+      await sql(`with gone as (delete from cg_fixture_animal where id = any (?::int[]) returning id) select count(*) from gone`, [`{${animals.map((a) => a.id).join(',')}}`]);
+      for (const r of rows) expect(await surviving(sql, r)).toEqual({ taggedItem: false, comment: false, activity: true, linkFrom: false, linkTo: false });
+      expect(await surviving(sql, kept)).toEqual({ taggedItem: true, comment: true, activity: true, linkFrom: true, linkTo: true });
     });
   });
 
@@ -273,6 +372,24 @@ describe(`integrity enforced by the database, with raw SQL (${databaseKind})`, (
       expect(report.orphans.flatMap((g) => g.rowIds)).toContain(Number(taggedItem));
       await removeOrphans(t.em(), t.registry);
       expect(await sql('select 1 from tagged_item where id = ?', [taggedItem])).toEqual([]);
+    });
+
+    it('a multi-row insert waits for an uncommitted delete of one of its targets, then fails as a whole', async () => {
+      const animals = [await createObject(sql, cts, 'FixtureAnimal'), await createObject(sql, cts, 'FixtureAnimal'), await createObject(sql, cts, 'FixtureAnimal')];
+      const fossil = await createObject(sql, cts, 'FixtureFossil');
+      const tag = await createTag(sql);
+      await b.query('begin');
+      await b.query('delete from cg_fixture_animal where id = $1', [animals[1].id]);
+      const values = [...animals, fossil].map((_, i) => `($1, $${2 * i + 2}::int, $${2 * i + 3})`).join(', ');
+      const inserting = a.query(`insert into tagged_item (tag_id, content_type_id, object_id) values ${values}`, [tag, ...[...animals, fossil].flatMap((o) => [o.ct, o.key])]);
+      const outcome = inserting.then(
+        () => ({ code: 'none', message: '' }),
+        (error: { code: string; message: string }) => ({ code: error.code, message: error.message }),
+      );
+      await waitsForLock(a);
+      await b.query('commit');
+      expect(await outcome).toEqual({ code: '23503', message: expect.stringContaining(`#${animals[1].key} does not exist`) });
+      expect(await sql('select 1 from tagged_item where tag_id = ?', [tag])).toEqual([]);
     });
 
     it('delete first, rolled back: the blocked insert then succeeds', async () => {

@@ -63,11 +63,11 @@ describe(`migrations from an empty database (${databaseKind})`, () => {
     await registry.sync(rootEm(orm).fork());
     expect(await tables()).toEqual(expect.arrayContaining(['content_type', ...registry.types().map((t) => t.tableName), ...registry.foreignKeys().map((fk) => fk.tableName)]));
     expect(await checkMigrationsCurrent(orm, registry)).toEqual([]);
-    // one check per generic foreign key, the dispatcher, one target function per type, one shared content function;
-    // one check trigger per key, three triggers per type
+    // per generic foreign key a batch check and a key canonicaliser, the dispatcher, one target function per type, one shared content function;
     expect(await integrityCount()).toEqual({
-      functions: registry.foreignKeys().length + 1 + participating().length + 1,
-      triggers: registry.foreignKeys().length + 3 * participating().length,
+      // per generic foreign key: its batch check and its key canonicaliser, with three triggers (key, insert batch, moving update)
+      functions: 2 * registry.foreignKeys().length + 1 + participating().length + 1,
+      triggers: 3 * registry.foreignKeys().length + 3 * participating().length,
     });
   });
 
@@ -132,7 +132,7 @@ describe(`migrations from an empty database (${databaseKind})`, () => {
       expect(drift.removedTriggers.map((t) => t.name).sort()).toEqual(['cg_delete', 'cg_key_update', 'cg_truncate']);
       expect(drift.changedFunctions.map((f) => f.name)).toEqual(['cg_target']);
       expect(drift.dropUp).toContain(`drop trigger if exists "cg_delete" on "${gone.tableName}"`);
-      expect(drift.dropUp).toContain(`drop function if exists "cg_target_${gone.tableName}"(p_relation text, p_object_id text)`);
+      expect(drift.dropUp).toContain(`drop function if exists "cg_target_${gone.tableName}"(p_relation text, p_object_ids text[])`);
     });
   });
 

@@ -52,9 +52,12 @@ describe(`lookups by generic key use indexes in both directions (${databaseKind}
       it('generic row → content object: the per-type batch load and the insert check use the primary key', async () => {
         const keys = objects[kind].slice(0, 3);
         expectIndexOn(await plan(`select * from "${table}" where "id" in (${keys.map(literal).join(', ')})`), table);
-        // what cg_target_<table> runs: the key text cast on the value side
+        // what cg_target_<table> runs for a batch of keys: the key texts cast on the value side
         const cast = kind === 'int' ? 'bigint' : 'uuid';
-        expectIndexOn(await plan(`select "id"::text from "${table}" where "id" = ?::${cast} for key share`, [keys[0].key]), table);
+        expectIndexOn(
+          await plan(`select 1 from "${table}" where "id" = any (array(select k::${cast} from unnest(?::text[]) k)) order by "id" for key share`, [`{${keys.map((k) => k.key).join(',')}}`]),
+          table,
+        );
       });
 
       it('content object → generic rows: reverse loads, counts, pages and delete cascades use the (content_type_id, object_id, …) indexes', async () => {

@@ -96,8 +96,35 @@ export async function bulkInsertSql(sql: Sql, items: number): Promise<string> {
     limit ${items}`;
 }
 
-/** Deletes the bulk-loaded tagged items (not the objects and tags). */
-export const BULK_DELETE_SQL = `delete from tagged_item where tag_id in (select id from tag where name like 'bulk-%')`;
+/** Re-creates the bulk objects (after `bulkDeleteStatements` removed them), not the tags. */
+export async function recreateBulkObjects(sql: Sql, items: number): Promise<void> {
+  await insertObjects(sql, Math.ceil(items / ITEMS_PER_OBJECT / TYPES.length), 'Bulk ');
+  await sql.query('analyze');
+}
+
+/** The tables of the bulk objects (the content tables whose delete triggers cascade to the tagged items). */
+export const BULK_TABLES = TYPES.map((type) => type.table);
+
+/**
+ * Deletes half of the bulk objects (`half`: ids of that parity) with their
+ * tagged items: with `byHand`, the tagged items first, then the objects (what
+ * an application does without the integrity triggers, with the statement
+ * the cascade runs: `object_id = any (…)` on the target index); else only
+ * the objects (the triggers' cascade deletes the tagged items). Returns the statements,
+ * one per table; both ways delete the same rows.
+ */
+export async function bulkDeleteStatements(sql: Sql, half: 0 | 1, byHand: boolean): Promise<string[]> {
+  const statements: string[] = [];
+  for (const type of TYPES) {
+    const objects = `from "${type.table}" where "${type.label}" like 'Bulk %' and id % 2 = ${half}`;
+    if (byHand) {
+      const ct = await contentTypeId(sql, type.model);
+      statements.push(`delete from tagged_item where content_type_id = ${ct} and object_id = any (array(select id::text ${objects}))`);
+    }
+    statements.push(`delete ${objects}`);
+  }
+  return statements;
+}
 
 /** The generic-key integrity triggers of `tagged_item` (generated, named `cg_…`). */
 export async function integrityTriggers(sql: Sql, table: string): Promise<string[]> {

@@ -37,11 +37,12 @@ export function partitionKey(values: readonly (number | string | bigint)[]): str
 
 /**
  * Reads the first `limit` rows (after `after`, when given) of EVERY partition
- * named in `keys`, in ONE statement: a window function numbers the rows of
- * each partition in page order (`row_number() over (partition by … order by
- * time, id)`) and keeps those up to `limit`. Served by the
- * `(partition…, time, id)` index of the table. `extra` adds a condition on
- * the table (alias `g`). Returns one array of rows per key, in key order.
+ * named in `keys`, in ONE statement: the keys are a `VALUES` list, and for
+ * each a `LATERAL (… order by time, id limit n)` subquery reads the head of
+ * its range of the `(partition…, time, id)` index and stops there, so a page
+ * costs the same whatever the size of its parent (a window function would
+ * number every row of every partition first). `extra` adds a condition on the
+ * table (alias `g`). Returns one array of rows per key, in key order.
  */
 export async function firstRowsPerPartition(
   em: EntityManager,
@@ -73,22 +74,24 @@ export async function firstRowsPerPartition(
   params.push(limit);
   const order = timeKeyOrderSql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, spec.direction);
   const sql =
-    `select * from (` +
-    `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at, ` +
-    `row_number() over (partition by ${spec.partitionColumns.map((c) => `g.${q(c.name)}`).join(', ')} order by ${order}) as cg_rn ` +
-    `from (values ${values}) as k(${keyColumns.join(', ')}) join ${q(spec.table)} g on ${join}` +
-    (conditions.length ? ` where ${conditions.join(' and ')}` : '') +
-    `) p where p.cg_rn <= ? order by p.cg_rn`;
+    `select p.* from (values ${values}) as k(${keyColumns.join(', ')}) cross join lateral (` +
+    `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at from ${q(spec.table)} g ` +
+    `where ${[join, ...conditions].join(' and ')} order by ${order} limit ?) p`;
   const rows = await em.getConnection('read').execute<PageRow[]>(sql, params);
   const byKey = new Map<string, PageRow[]>();
   for (const row of rows) {
     const key = partitionKey(spec.partitionColumns.map((c) => row[c.name] as number | string));
     let group = byKey.get(key);
     if (!group) byKey.set(key, (group = []));
-    delete row.cg_rn;
     group.push(row);
   }
-  return keys.map((key) => byKey.get(partitionKey(key)) ?? []);
+  // A nested loop returns each key's rows in index order, but SQL promises no order without an outer ORDER BY (which
+  // would sort the result): each page is put in (time, id) order here; `cg_at` is fixed-width UTC text, so it sorts as text.
+  const sign = spec.direction === 'desc' ? -1 : 1;
+  const id = (row: PageRow) => row[spec.idColumn] as number | string;
+  const compare = (a: PageRow, b: PageRow) =>
+    sign * (a.cg_at < b.cg_at ? -1 : a.cg_at > b.cg_at ? 1 : Number(id(a)) - Number(id(b)));
+  return keys.map((key) => (byKey.get(partitionKey(key)) ?? []).sort(compare));
 }
 
 /** Maps raw rows (column names) to read-only objects (`rowMapper`: no managed entities), keeping each row's cursor timestamp. */

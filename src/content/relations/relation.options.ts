@@ -90,8 +90,9 @@ export function relationDefinition(cls: Function): RelationDefinition | undefine
 
 /**
  * Declares an entity as a generic relation. Write it first (above `@Entity`
- * and `@Index`): it adds the `(content_type_id, object_id, order…)` index a
- * key needs unless one of the entity's indexes already starts with that pair.
+ * and `@Index`): it adds the `(content_type_id, object_id, order…, id)` index a
+ * key needs (`(content_type_id, object_id)` for a key without a connection)
+ * unless one of the entity's indexes already starts with those columns.
  *
  *     @GenericRelation({ name: 'reactions', onDelete: 'cascade', interface: 'Reactable',
  *                        connection: { field: 'reactions' }, count: 'reactionCount' })
@@ -114,10 +115,14 @@ export function GenericRelation(options: GenericRelationOptions): ClassDecorator
     });
     const meta = decoratorMetadata(target);
     for (const end of ends) {
-      if (hasLeadingIndex(meta, [end.contentType, end.objectId])) continue;
+      // A connection pages each object's rows in (order, primary key) order: its LATERAL … LIMIT page is a range
+      // of this index only when the index continues with those columns (a unique (content type, object id, …)
+      // constraint does not).
       const primary = Object.values(meta.properties as Record<string, { name: string; primary?: boolean }>).filter((p) => p.primary).map((p) => p.name);
       const order = end.connection ? [end.connection.orderBy ?? 'createdAt', ...primary] : [];
-      Index({ properties: [end.contentType, end.objectId, ...order] } as never)(target as never);
+      const wanted = [end.contentType, end.objectId, ...order];
+      if (hasLeadingIndex(meta, wanted)) continue;
+      Index({ properties: wanted } as never)(target as never);
     }
   };
 }

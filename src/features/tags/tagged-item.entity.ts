@@ -25,6 +25,8 @@ import { TagMutations } from './tags.mutations.js';
 @Entity({ tableName: 'tagged_item' })
 @Unique({ name: 'tagged_item_tag_target_unique', properties: ['tag', 'contentType', 'objectId'] })
 @Index({ name: 'tagged_item_target_index', properties: ['contentType', 'objectId', 'tag'] })
+/** `Tag.items`: each tag's items newest first, a LATERAL … LIMIT range of this index (read backwards). */
+@Index({ name: 'tagged_item_tag_page_index', properties: ['tag', 'createdAt', 'id'] })
 export class TaggedItem {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;

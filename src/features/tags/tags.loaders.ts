@@ -8,6 +8,7 @@ import { placeholders } from '../../generic/sql.js';
 import { invalid } from '../../generic/validation.js';
 import { tagKey } from './tag-key.js';
 import { rowMapper } from '../../generic/row.mapper.js';
+import { ofContentTypes, TAG_ITEMS_PAGE } from './tag-items.page.js';
 
 /** Longest name a lookup (`tag(name)`, `tagged`, `prefix`) accepts: a stored name is at most 50 characters, NFD or NFKC forms stay within this. */
 export const MAX_LOOKUP_LENGTH = 200;
@@ -104,7 +105,8 @@ export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | nu
 /**
  * The first `first` tagged items (after `after`) of many tags, newest first
  * (`tagged_item.created_at desc, id desc`), restricted to `typeIds`: ONE
- * statement per batch (window function partitioned by tag).
+ * statement per batch (`firstRowsPerPartition`: a LATERAL … LIMIT per tag over
+ * `tagged_item_tag_page_index (tag_id, created_at, id)`, read backwards).
  */
 export function taggedItemPages(loaders: RequestLoaders, first: number, after: TimeKey | null, typeIds: number[]): DataLoader<number, PageRow[]> {
   const name = `tags.items:${first}:${after ? `${after.at}/${after.id}` : ''}:${typeIds.join(',')}`;
@@ -115,11 +117,11 @@ export function taggedItemPages(loaders: RequestLoaders, first: number, after: T
           ? Promise.resolve(tagIds.map(() => []))
           : firstRowsPerPartition(
               loaders.em,
-              { table: 'tagged_item', partitionColumns: [{ name: 'tag_id', type: 'int' }], timeColumn: 'created_at', idColumn: 'id', direction: 'desc' },
+              TAG_ITEMS_PAGE,
               tagIds.map((id) => [id]),
               first + 1,
               after,
-              { sql: `g.content_type_id in (${placeholders(typeIds.length)})`, params: typeIds },
+              ofContentTypes(typeIds),
             ),
       { maxBatchSize: 1000 },
     ),
