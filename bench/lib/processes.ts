@@ -93,7 +93,8 @@ export async function spawnProcess(options: SpawnOptions): Promise<BenchProcess>
  */
 export function startContentgraph(database: Record<string, string>, options: { server?: string; env?: Record<string, string> } = {}): Promise<BenchProcess> {
   return spawnProcess({
-    args: [options.server ?? DIST_SERVER],
+    // BENCH_NODE_ARGS: Node/V8 flags for the server under test (e.g. `--max-semi-space-size=32`), to measure a setting.
+    args: [...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), options.server ?? DIST_SERVER],
     env: {
       ...database,
       NODE_ENV: 'production',
