@@ -8,9 +8,11 @@ import { startTestServer, type TestServer } from './helpers/server.js';
  * `tags(prefix:)`, a list's `tagged`) reached the database, which cannot
  * carry U+0000 in text, and was answered 503 SERVICE_UNAVAILABLE ("the
  * database is not reachable") with an error-level log: a client's bad input
- * reported as an outage. It is BAD_USER_INPUT naming the argument now.
+ * reported as an outage (PGlite fails the statement as a protocol error,
+ * SQLSTATE 08P01). `activity(verb:)` too. It is BAD_USER_INPUT naming the
+ * argument now.
  */
-describe(`regression: NUL in a tag lookup (${databaseKind})`, () => {
+describe(`regression: NUL in a tag lookup or a verb filter (${databaseKind})`, () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer({}, { app: 'core' });
@@ -24,6 +26,7 @@ describe(`regression: NUL in a tag lookup (${databaseKind})`, () => {
       ['query($n: String!) { tag(name: $n) { name } }', { n: 'a\u0000b' }, 'name'],
       ['query($p: String) { tags(prefix: $p) { edges { node { name } } } }', { p: '\u0000' }, 'prefix'],
       [`query($t: [String!]) { ${field}(tagged: $t) { edges { cursor } } }`, { t: ['ok', 'x\u0000'] }, 'tagged[1]'],
+      ['query($v: String) { activity(verb: $v) { edges { cursor } } }', { v: 'viewed\u0000' }, 'verb'],
     ];
     for (const [query, variables, argumentName] of cases) {
       const res = await t.gql(query, variables);
