@@ -147,7 +147,10 @@ async function changeTags(
   const actor = await ctx.auth.requireUser();
   const normalized = normalizeTagNames(names, 'names');
   return inTransaction(ctx.em, async (tx) => {
-    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags' });
+    // addTags locks the object row FOR UPDATE before the tags' advisory lock, in the order setTags takes them: with the
+    // advisory lock first, its tagged_item insert waited for the row (the trigger's FOR KEY SHARE) that a concurrent
+    // setTags held while waiting for the advisory lock, a deadlock (500 after the retries, or TIMEOUT).
+    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags', forUpdate: change === addTags });
     return { target: resolved.object, ...(await change(tx, ctx.registry, actor, resolved, normalized)) };
   });
 }
