@@ -38,7 +38,7 @@ export class LinkMutations {
     @Arg('target', () => ID, { nullable: true }) target: string | null,
     @Arg('targetRef', () => ContentObjectRef, { nullable: true }) targetRef: ContentObjectRef | null,
     @Arg('kind', () => String) kind: string,
-    @Arg('data', () => GraphQLJSON, { nullable: true, description: 'A JSON object of at most 4 KiB; omitted: a new link has none, an existing one keeps its own.' })
+    @Arg('data', () => GraphQLJSON, { nullable: true, description: 'A JSON object of at most 4 KiB; omitted: a new link has none, an existing one keeps its own. Other data for an existing link replaces its data: only its creator, the owner of either end or an admin may (rule `links.remove`, FORBIDDEN otherwise).' })
     data: unknown,
     @Ctx() ctx: MutationContext,
   ): Promise<ContentLink> {

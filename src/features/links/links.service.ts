@@ -17,7 +17,9 @@ import { authorize, type PolicyTarget } from '../../content/permissions.policy.j
 /**
  * Links `source` to `target` (rule `links.add` of each end) with `kind` and `data` (undefined: keep the
  * existing link's data); records `linked` on the source for a new link,
- * `link_updated` (old and new data) for changed data.
+ * `link_updated` (old and new data) for changed data. Changing an existing
+ * link's data needs the rule `links.remove` as well (its creator, the owner
+ * of either end or an admin by default): it replaces what another user wrote.
  */
 export async function linkObjects(
   tx: EntityManager,
@@ -34,7 +36,7 @@ export async function linkObjects(
   const targetType = registry.idOf(target.type.cls);
   const json = data === undefined || data === null ? null : JSON.stringify(data);
   let created = false;
-  let existing: { id: number; data: unknown } | undefined;
+  let existing: { id: number; data: unknown; createdBy: number | null } | undefined;
   // An existing link is read FOR KEY SHARE (FOR UPDATE when its data may change); one unlinked between the insert and that read is linked again.
   for (let attempt = 0; existing === undefined && attempt < 3; attempt++) {
     const inserted = await tx.execute<{ id: number }[]>(
@@ -44,13 +46,13 @@ export async function linkObjects(
     );
     created = inserted.length > 0;
     const [row] = created
-      ? inserted.map((r) => ({ id: r.id, data: data ?? null }))
-      : await tx.execute<{ id: number; data: unknown }[]>(
-          `select "id", "data" from "content_link" where "source_type_id" = ? and "source_id" = ? and "target_type_id" = ? and "target_id" = ? and "kind" = ? ` +
+      ? inserted.map((r) => ({ id: r.id, data: data ?? null, created_by_id: actor.id }))
+      : await tx.execute<{ id: number; data: unknown; created_by_id: number | null }[]>(
+          `select "id", "data", "created_by_id" from "content_link" where "source_type_id" = ? and "source_id" = ? and "target_type_id" = ? and "target_id" = ? and "kind" = ? ` +
             `for ${data === undefined ? 'key share' : 'update'}`,
           [sourceType, source.objectId, targetType, target.objectId, kind],
         );
-    existing = row ? { id: Number(row.id), data: row.data ?? null } : undefined;
+    existing = row ? { id: Number(row.id), data: row.data ?? null, createdBy: row.created_by_id === null ? null : Number(row.created_by_id) } : undefined;
   }
   const link = await tx.findOneOrFail(ContentLink, { id: existing!.id });
   if (created) {
@@ -63,6 +65,8 @@ export async function linkObjects(
       [json, link.id, json],
     );
     if (updated.length > 0) {
+      // Replacing another user's link data is as good as unlinking and linking again: the rule of `links.remove` too (a refusal rolls the update back).
+      await authorize(tx, actor, 'links.remove', [source, target], { authors: [existing!.createdBy] });
       await tx.refresh(link);
       await recordActivity(tx, registry, {
         actor,

@@ -17,10 +17,13 @@ export const MAX_LOOKUP_LENGTH = 200;
  * Lookup form of a tag name: its key (`tagKey`: NFKC, full case folding,
  * invisible characters dropped, whitespace collapsed), which also dedupes
  * lookups; the database compares `tag.name_key = cg_tag_key(<lookup>)`.
- * BAD_USER_INPUT naming `argumentName` above MAX_LOOKUP_LENGTH characters.
+ * BAD_USER_INPUT naming `argumentName` above MAX_LOOKUP_LENGTH characters,
+ * or with a NUL character (U+0000), which no name holds and PostgreSQL text
+ * cannot carry (the statement failed and was answered as a database outage).
  */
 export function tagLookupName(name: string, argumentName = 'name'): string {
   if (name.length > MAX_LOOKUP_LENGTH) throw invalid(argumentName, `must be at most ${MAX_LOOKUP_LENGTH} characters long (got ${name.length}).`);
+  if (name.includes('\u0000')) throw invalid(argumentName, `contains a NUL character (U+0000 at character ${name.indexOf('\u0000') + 1}); no tag name holds one.`);
   return tagKey(name);
 }
 

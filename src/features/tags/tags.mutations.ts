@@ -147,7 +147,11 @@ async function changeTags(
   const actor = await ctx.auth.requireUser();
   const normalized = normalizeTagNames(names, 'names');
   return inTransaction(ctx.em, async (tx) => {
-    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags' });
+    // addTags and removeTags lock the object row FOR UPDATE first, as setTags does, so the three run one after the other
+    // per object: with addTags taking the tags' advisory lock first (its tagged_item insert then waiting for the row, the
+    // trigger's FOR KEY SHARE) and removeTags reading the owner FOR SHARE after its delete, concurrent calls deadlocked
+    // (500 once the retries ran out, or TIMEOUT).
+    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags', forUpdate: true });
     return { target: resolved.object, ...(await change(tx, ctx.registry, actor, resolved, normalized)) };
   });
 }

@@ -236,7 +236,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           ),
         };
       },
-      onError: (_ctx, _id, _payload, errors) => {
+      onError: (ctx: ConnectionContext, _id, _payload, errors) => {
+        // A send to a client that dropped its connection failed (ECONNRESET, EPIPE, ECANCELED) and ended the subscription:
+        // nothing is sent any more, so nothing to format; not a resolver's error to log (any client could fill the log with it).
+        const socketError = (error: GraphQLError) => /^(E[A-Z]+|ERR_STREAM_[A-Z_]+)$/.test(String((error.originalError as { code?: unknown } | undefined)?.code));
+        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN && errors.every(socketError)) return errors;
         // `extensions.http` (status, headers) is for HTTP responses only.
         return errors.map((error) => {
           const { http: _http, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
