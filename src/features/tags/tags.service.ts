@@ -67,9 +67,11 @@ export async function addTags(
 /**
  * Serialises the calls that add tags to one object (addTags, setTags) until
  * the transaction ends, so that two of them cannot each stay under
- * MAX_TAGS_PER_OBJECT and together exceed it. A transaction-scoped advisory
- * lock on (content type, hash of the object id): a hash collision only makes
- * two unrelated objects' taggings wait for each other.
+ * MAX_TAGS_PER_OBJECT and together exceed it. The mutations already hold the
+ * object's row `FOR UPDATE` (tags.mutations.ts, one lock order for every tag
+ * mutation); this transaction-scoped advisory lock on (content type, hash of
+ * the object id) keeps the bound for any other caller of these functions. A
+ * hash collision only makes two unrelated objects' taggings wait.
  */
 async function lockTagsOf(tx: EntityManager, contentTypeId: number, objectId: string): Promise<void> {
   await tx.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [contentTypeId, `cg_tags:${objectId}`]);
