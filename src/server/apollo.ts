@@ -105,9 +105,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, co
     const { http: _http, ...extensions } = refused.extensions;
     return { message: refused.message, extensions };
   }
-  // Apollo raises an automatic persisted query whose hash is not its query's without a code: the client's mistake.
-  if ((!code || code === 'INTERNAL_SERVER_ERROR') && formatted.message === 'provided sha does not match query') {
-    return { message: 'The persistedQuery extension\'s sha256Hash is not the SHA-256 of the query: send the query\'s own hash, or no persistedQuery extension.', extensions: { code: 'BAD_REQUEST' } };
+  // Apollo answers some client mistakes (an automatic persisted query whose hash is not its query's) with an HTTP
+  // 4xx status but no code; they are the client's error, not the server's: BAD_REQUEST, not logged.
+  const status = (error as { extensions?: { http?: { status?: unknown } } } | undefined)?.extensions?.http?.status;
+  if ((!code || code === 'INTERNAL_SERVER_ERROR') && typeof status === 'number' && status >= 400 && status < 500) {
+    return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
   }
   if (code && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};

@@ -148,8 +148,8 @@ async function changeTags(
   const normalized = normalizeTagNames(names, 'names');
   return inTransaction(ctx.em, async (tx) => {
     // addTags and removeTags lock the object row FOR UPDATE first, as setTags does, so the three run one after the other
-    // per object: with addTags taking the tags' advisory lock first (its tagged_item insert then waiting for the row, the
-    // trigger's FOR KEY SHARE) and removeTags reading the owner FOR SHARE after its delete, concurrent calls deadlocked
+    // per object (which also keeps addTags within MAX_TAGS_PER_OBJECT): taking other locks before the row (the
+    // trigger's FOR KEY SHARE, removeTags reading the owner FOR SHARE after its delete) deadlocked concurrent calls
     // (500 once the retries ran out, or TIMEOUT).
     const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags', forUpdate: true });
     return { target: resolved.object, ...(await change(tx, ctx.registry, actor, resolved, normalized)) };

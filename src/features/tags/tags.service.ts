@@ -41,7 +41,12 @@ export interface TaggingResult {
   changed: string[];
 }
 
-/** Adds tags to a target (rule `tags.add`), creating missing tags; records `tagged` with the names it added. */
+/**
+ * Adds tags to a target (rule `tags.add`), creating missing tags; records `tagged` with the names it added.
+ * Past MAX_TAGS_PER_OBJECT it throws (the transaction rolls back). The caller holds the target's row
+ * `FOR UPDATE` (tags.mutations.ts), so concurrent calls on one object run one after the other and cannot
+ * each stay under the bound and together pass it.
+ */
 export async function addTags(
   tx: EntityManager,
   registry: ContentTypeRegistry,
@@ -51,7 +56,6 @@ export async function addTags(
 ): Promise<TaggingResult> {
   await authorize(tx, actor, 'tags.add', [target]);
   const contentTypeId = registry.idOf(target.type.cls);
-  await lockTagsOf(tx, contentTypeId, target.objectId);
   const tagIds = await ensureTags(tx, names);
   const ids = [...new Set(names.map((name) => tagIds.get(name)!))];
   const addedIds = await insertTaggedItems(tx, ids, contentTypeId, target.objectId, actor.id);
@@ -62,19 +66,6 @@ export async function addTags(
   const changed = tags.filter((tag) => addedIds.has(tag.id)).map((tag) => tag.name);
   if (changed.length) await recordActivity(tx, registry, { actor, verb: 'tagged', target: target.object, data: { tags: changed } });
   return { tags, changed };
-}
-
-/**
- * Serialises the calls that add tags to one object (addTags, setTags) until
- * the transaction ends, so that two of them cannot each stay under
- * MAX_TAGS_PER_OBJECT and together exceed it. The mutations already hold the
- * object's row `FOR UPDATE` (tags.mutations.ts, one lock order for every tag
- * mutation); this transaction-scoped advisory lock on (content type, hash of
- * the object id) keeps the bound for any other caller of these functions. A
- * hash collision only makes two unrelated objects' taggings wait.
- */
-async function lockTagsOf(tx: EntityManager, contentTypeId: number, objectId: string): Promise<void> {
-  await tx.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [contentTypeId, `cg_tags:${objectId}`]);
 }
 
 /** Inserts tagged items for `tagIds` (sorted, so concurrent calls lock in one order); returns the ids this call added. */
@@ -104,7 +95,6 @@ export interface SetTagsResult {
  */
 export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget, names: string[]): Promise<SetTagsResult> {
   const contentTypeId = registry.idOf(target.type.cls);
-  await lockTagsOf(tx, contentTypeId, target.objectId);
   const wanted = names.length ? [...new Set((await ensureTags(tx, names)).values())].sort((a, b) => a - b) : [];
   const removedRows = await tx.execute<{ name: string; tagged_by_id: number | null }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ?` +
