@@ -14,5 +14,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // The second one tells scripts/test.mjs (npm test) which files lost their worker to a signal.
+    reporters: ['default', './test/setup/worker-crash.reporter.ts'],
   },
 });

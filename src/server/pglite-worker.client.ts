@@ -9,6 +9,7 @@ import type {
   PgliteWorkerData,
   PortableError,
 } from './pglite-worker.protocol.js';
+import { pgliteWasmModules } from './pglite-wasm.modules.js';
 
 type Request = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -59,7 +60,7 @@ export class PgliteWorkerClient {
     // vitest): the .ts file, which Node 24 loads by stripping its types.
     const file = import.meta.url.endsWith('.ts') ? './pglite.worker.ts' : './pglite.worker.js';
     const worker = new Worker(new URL(file, import.meta.url), {
-      workerData: { dataDir } satisfies PgliteWorkerData,
+      workerData: { dataDir, ...(await pgliteWasmModules()) } satisfies PgliteWorkerData,
       // The worker needs no loader of the main thread (tsx, vitest) and starts faster without one.
       execArgv: [],
     });

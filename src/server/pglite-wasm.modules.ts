@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export interface PgliteWasmModules {
+  pgliteWasmModule: WebAssembly.Module;
+  initdbWasmModule: WebAssembly.Module;
+}
+
+let compiled: Promise<PgliteWasmModules> | undefined;
+
+/** Node's global `WebAssembly`: TypeScript declares its value only in the DOM library, which this project leaves out. */
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+
+/**
+ * PGlite's WebAssembly (PostgreSQL itself and initdb), compiled once per
+ * process and handed to every database thread it starts. A
+ * `WebAssembly.Module` crosses to a worker thread without being compiled
+ * again: the threads share its machine code, and this process keeps it alive.
+ *
+ * Without this, each opening of the embedded database (the server, every CLI
+ * command, every test) compiled about 10 MB of WebAssembly on a new thread and
+ * freed it when the thread ended. Besides the time, that compile-and-free churn
+ * is what makes V8 crash now and then with SIGSEGV or a failed code-range check
+ * (nodejs/node#64500, electric-sql/pglite#1053; docs/embedded.md).
+ */
+export function pgliteWasmModules(): Promise<PgliteWasmModules> {
+  compiled ??= (async () => {
+    const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    const [pglite, initdb] = await Promise.all(['pglite.wasm', 'initdb.wasm'].map((file) => readFile(join(dist, file))));
+    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([wasm.compile(pglite!), wasm.compile(initdb!)]);
+    return { pgliteWasmModule: pgliteWasmModule!, initdbWasmModule: initdbWasmModule! };
+  })();
+  compiled.catch(() => (compiled = undefined));
+  return compiled;
+}

@@ -1,0 +1,25 @@
+import { writeFileSync } from 'node:fs';
+import type { Reporter, TestModule } from 'vitest/node';
+
+/**
+ * Records, for `scripts/test.mjs`, which test files lost their worker process
+ * to a signal (the V8 WebAssembly crash of nodejs/node#64500, docs/testing.md)
+ * and whether anything else failed. Writes only when `CG_TEST_OUTCOME_FILE` is
+ * set; prints nothing itself.
+ */
+export default class WorkerCrashReporter implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string; cause?: unknown }>): void {
+    const target = process.env.CG_TEST_OUTCOME_FILE;
+    if (!target) return;
+    const crashed = new Set<string>();
+    let otherErrors = 0;
+    for (const error of unhandledErrors) {
+      const text = [error.message, (error.cause as { message?: string } | undefined)?.message].filter(Boolean).join('\n');
+      const match = /Worker exited unexpectedly with signal (SIG[A-Z]+) .* while running test file (\S+)/.exec(text);
+      if (match) crashed.add(match[2]!);
+      else otherErrors += 1;
+    }
+    const failedFiles = testModules.filter((m) => m.state() === 'failed' && !crashed.has(m.moduleId)).map((m) => m.moduleId);
+    writeFileSync(target, JSON.stringify({ crashed: [...crashed], failedFiles, otherErrors }));
+  }
+}
