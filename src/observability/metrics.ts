@@ -52,6 +52,8 @@ export class ServerMetrics {
   readonly subscriptionEvents: Counter<'table'>;
   readonly subscriptionMessages: Counter<'outcome'>;
   readonly listenerReconnects: Counter;
+  readonly memoryReleases: Counter;
+  readonly memoryReleasedBytes: Counter;
 
   constructor(
     readonly registry: Registry,
@@ -98,6 +100,16 @@ export class ServerMetrics {
       help: 'Duration of SQL statements (including any wait for the connection), by command and outcome (ok, error).',
       labelNames: ['command', 'outcome'],
       buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.memoryReleases = new Counter({
+      name: 'idle_memory_releases_total',
+      help: 'Full garbage collections run to give memory back after IDLE_MEMORY_RELEASE_MS without a request.',
+      registers,
+    });
+    this.memoryReleasedBytes = new Counter({
+      name: 'idle_memory_released_bytes_total',
+      help: 'Resident memory (RSS) those collections gave back to the system.',
       registers,
     });
     this.wsConnections = new Gauge({ name: 'graphql_ws_connections', help: 'Open GraphQL WebSocket (graphql-ws) connections.', registers });

@@ -32,6 +32,8 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** How long SIGTERM waits for in-flight requests and the database before exiting anyway. */
   shutdownTimeoutMs: number;
+  /** After this long without a request, give the memory of the last burst back to the system (0: never; src/server/idle-memory.ts). */
+  idleMemoryReleaseMs: number;
   /** Origins a browser may call the API from: a list, or `*` for any. Empty: same-origin only. */
   corsOrigins: string[] | '*';
   /** Answer introspection queries (`__schema`, `__type`). */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: int('TRUST_PROXY', 0),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 10_000, 100),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 15_000, 0),
+    idleMemoryReleaseMs: int('IDLE_MEMORY_RELEASE_MS', 10_000, 0),
     corsOrigins: corsOrigins(env.CORS_ORIGINS, production),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
@@ -87,7 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
+  // Decimal digits only: Number() alone would also take "0x10", "1e3" or "0b1".
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min) {
     throw new Error(`${name} must be a whole number of at least ${min} (got "${raw}")`);
   }

@@ -31,6 +31,8 @@ export interface HttpFront {
   server: http.Server;
   /** Requests whose handling has not finished (answered or not: a request past its deadline may still run). */
   inFlight(): number;
+  /** Requests received since the server started, other than /healthz, /readyz and /metrics. */
+  requestsStarted(): number;
   /**
    * The server is stopping: every response not yet sent, and every one after,
    * says `Connection: close`, so no client sends another request on a
@@ -66,6 +68,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   // Only a database server can be unreachable; the embedded PGlite is at worst busy (504 TIMEOUT).
   const remoteDatabase = Boolean(config.databaseUrl);
   let inFlight = 0;
+  let started = 0;
   let stopping = false;
   const unanswered = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -97,6 +100,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   return {
     server,
     inFlight: () => inFlight,
+    requestsStarted: () => started,
     beginStop() {
       stopping = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
@@ -127,6 +131,8 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       return;
     }
     if (observability.handleMetricsRequest(req, res, url.pathname)) return;
+    // Probes and scrapes above are not activity: they must not keep the idle memory release (idle-memory.ts) waiting, nor trigger it.
+    started++;
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found. The GraphQL endpoint is /graphql.\n');

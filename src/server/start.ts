@@ -9,6 +9,7 @@ import { createNodeTypes } from '../app/node-types.js';
 import { buildAppSchema } from '../app/schema.js';
 import { seedDemoData } from '../app/demo-data.js';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
+import { IdleMemoryRelease } from './idle-memory.js';
 import type { AppConfig } from './config.js';
 import { createApollo } from './apollo.js';
 import { type AppContext, type AppServices, createContext } from './context.js';
@@ -43,6 +44,8 @@ export interface RunningServer {
   health: DatabaseHealth;
   /** GraphQL over WebSocket on the same port (subscriptions). */
   subscriptions: SubscriptionServer;
+  /** Gives memory back after IDLE_MEMORY_RELEASE_MS without a request; undefined when off. */
+  memory: IdleMemoryRelease | undefined;
   /**
    * Stops accepting, finishes in-flight requests, closes the database, within
    * `config.shutdownTimeoutMs`: what did not finish by then is abandoned and
@@ -160,6 +163,18 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       httpServer.listen(config.port, config.host, () => resolve());
     });
     await observability.listen();
+    const memory = IdleMemoryRelease.start({
+      idleMs: config.idleMemoryReleaseMs,
+      requestsStarted: front.requestsStarted,
+      inFlight: front.inFlight,
+      onRelease: ({ rssBeforeBytes, rssAfterBytes, durationMs }) => {
+        const freed = Math.max(0, rssBeforeBytes - rssAfterBytes);
+        observability.metrics?.memoryReleases.inc();
+        observability.metrics?.memoryReleasedBytes.inc(freed);
+        const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+        observability.log.debug({ rssBeforeMiB: mib(rssBeforeBytes), rssAfterMiB: mib(rssAfterBytes), durationMs: Math.round(durationMs) }, 'idle: memory given back');
+      },
+    });
     const address = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     let stopping: Promise<StopReport> | undefined;
@@ -176,8 +191,11 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       startup: { migrations, seeded },
       health,
       subscriptions,
-      stop: () =>
-        (stopping ??= stopServer(config, apollo!, openOrm, front, heldLock).finally(() => observability.stop())),
+      memory,
+      stop: () => {
+        memory?.stop();
+        return (stopping ??= stopServer(config, apollo!, openOrm, front, heldLock).finally(() => observability.stop()));
+      },
     };
   } catch (error) {
     await stopListener?.().catch(() => undefined);
