@@ -71,11 +71,17 @@ describe('IdleMemoryRelease: when it collects', () => {
     release!.stop();
   });
 
-  it('IDLE_MEMORY_RELEASE_MS: 10 s by default, 0 turns it off, anything else is refused at start-up', () => {
+  it('IDLE_MEMORY_RELEASE_MS: 10 s by default, 0 turns it off, anything else (or a delay past Node’s timers) is refused at start-up', () => {
     expect(loadConfig({}).idleMemoryReleaseMs).toBe(10_000);
     expect(loadConfig({ IDLE_MEMORY_RELEASE_MS: '0' }).idleMemoryReleaseMs).toBe(0);
     for (const bad of ['-1', '1.5', 'ten', '1e400', '10s', '0x10 ', '\u0661\u0660']) {
       expect(() => loadConfig({ IDLE_MEMORY_RELEASE_MS: bad }), JSON.stringify(bad)).toThrow(/IDLE_MEMORY_RELEASE_MS must be a whole number/);
+    }
+    // Past Node's longest timer a setInterval fires every millisecond: refused, for every *_MS setting.
+    for (const name of ['IDLE_MEMORY_RELEASE_MS', 'REQUEST_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS', 'SUBSCRIPTIONS_INIT_TIMEOUT_MS', 'SUBSCRIPTIONS_KEEPALIVE_MS']) {
+      expect(() => loadConfig({ [name]: '2147483648' }), name).toThrow(`${name} must be at most 2147483647 milliseconds`);
+      expect(() => loadConfig({ [name]: '9007199254740993' }), name).toThrow(name);
+      expect(() => loadConfig({ [name]: '2147483647' }), name).not.toThrow();
     }
   });
 });

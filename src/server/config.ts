@@ -87,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
+/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
@@ -94,6 +97,10 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min) {
     throw new Error(`${name} must be a whole number of at least ${min} (got "${raw}")`);
+  }
+  // A longer delay would overflow Node's timers, which then fire after 1 ms: every request would time out.
+  if (name.endsWith('_MS') && value > MAX_TIMER_MS) {
+    throw new Error(`${name} must be at most ${MAX_TIMER_MS} milliseconds, Node's longest timer (got "${raw}")`);
   }
   return value;
 }

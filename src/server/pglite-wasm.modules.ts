@@ -2,15 +2,21 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
+/**
+ * A compiled `WebAssembly.Module`. TypeScript declares that type only in the
+ * DOM library, which this project leaves out (as does `tsconfig.build.json`).
+ */
+export type CompiledWasmModule = object;
+
 export interface PgliteWasmModules {
-  pgliteWasmModule: WebAssembly.Module;
-  initdbWasmModule: WebAssembly.Module;
+  pgliteWasmModule: CompiledWasmModule;
+  initdbWasmModule: CompiledWasmModule;
 }
 
 let compiled: Promise<PgliteWasmModules> | undefined;
 
 /** Node's global `WebAssembly`: TypeScript declares its value only in the DOM library, which this project leaves out. */
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledWasmModule> } }).WebAssembly;
 
 /**
  * PGlite's WebAssembly (PostgreSQL itself and initdb), compiled once per

@@ -8,9 +8,9 @@
 export interface PgliteWorkerData {
   /** The cluster directory (`<DATA_DIR>/pgdata`). */
   dataDir: string;
-  /** PGlite's PostgreSQL and initdb, compiled once per process (`pglite-wasm.modules.ts`). */
-  pgliteWasmModule: WebAssembly.Module;
-  initdbWasmModule: WebAssembly.Module;
+  /** PGlite's PostgreSQL and initdb, compiled once per process (`pglite-wasm.modules.ts`): `WebAssembly.Module`s. */
+  pgliteWasmModule: object;
+  initdbWasmModule: object;
 }
 
 /** The query options that can cross threads (no callbacks, no custom parsers). */
