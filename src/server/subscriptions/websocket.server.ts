@@ -11,6 +11,7 @@ import type { AppConfig } from '../config.js';
 import { type AppContext, type AppServices, createContext } from '../context.js';
 import { formatError } from '../apollo.js';
 import { addressKey, clientAddress } from '../pipeline/client-key.js';
+import { CorsPolicy } from '../pipeline/cors.js';
 import type { CostBudget } from '../pipeline/cost-budget.js';
 import { analyzeOperation, tooManyTokens } from '../pipeline/operation-cost.js';
 import type { VerifiedTokens } from '../pipeline/verified-tokens.js';
@@ -67,6 +68,8 @@ export function closeReason(text: string): string {
  * validation, then depth, aliases, fields and cost (QUERY_TOO_COMPLEX) and the
  * client's budget (RATE_LIMITED), charged once per subscription. On top:
  *
+ * - the browser's `Origin`: a page whose origin is not in CORS_ORIGINS (nor
+ *   this server's own) gets 403 before any WebSocket exists (`originRefusal`);
  * - connections per process and per client address: over the limit the
  *   upgrade is accepted and closed at once with 4429;
  * - `connection_init` within SUBSCRIPTIONS_INIT_TIMEOUT_MS (else 4408); its
@@ -93,6 +96,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const metrics = observability.metrics;
   const log = observability.log;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
+  const cors = new CorsPolicy(config.corsOrigins);
   const perAddress = new Map<string, number>();
   let open = 0;
 
@@ -100,6 +104,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/graphql' && path !== '/graphql/') {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNot found. The GraphQL endpoint is /graphql.\n');
+      return;
+    }
+    const refusal = originRefusal(req, cors);
+    if (refusal) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nWebSocket refused: ${refusal}.\n`);
       return;
     }
     socket.on('error', () => socket.destroy());
@@ -318,4 +327,25 @@ function guardSocket(ws: WebSocket, max: number, log: Observability['log']): voi
     }
     return emit(event, ...args);
   }) as typeof ws.emit;
+}
+
+/**
+ * Why a WebSocket upgrade from a browser page is refused, or undefined when
+ * it is not. Browsers send `Origin` with every WebSocket handshake and, unlike
+ * HTTP requests, apply no CORS to WebSockets: the server must check. Allowed:
+ * no `Origin` (not a browser: servers, CLIs, tests), an origin of
+ * `CORS_ORIGINS` (or any with `*`), and the server's own origin (the page
+ * was served by this host: `Origin`'s host equals the `Host` header).
+ */
+export function originRefusal(req: http.IncomingMessage, cors: CorsPolicy): string | undefined {
+  const origin = req.headers.origin;
+  if (origin === undefined || cors.allows(origin)) return undefined;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    // "null" (sandboxed frames, file: pages) or garbage: not this host
+  }
+  if (host && req.headers.host && host.toLowerCase() === req.headers.host.toLowerCase()) return undefined;
+  return `origin ${JSON.stringify(origin.slice(0, 200))} is not in CORS_ORIGINS`;
 }
