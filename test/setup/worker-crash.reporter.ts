@@ -20,6 +20,8 @@ export default class WorkerCrashReporter implements Reporter {
       else otherErrors += 1;
     }
     const failedFiles = testModules.filter((m) => m.state() === 'failed' && !crashed.has(m.moduleId)).map((m) => m.moduleId);
-    writeFileSync(target, JSON.stringify({ crashed: [...crashed], failedFiles, otherErrors }));
+    // Every file that ran and how it ended: scripts/test.mjs checks that a rerun really ran the crashed files.
+    const modules = testModules.map((m) => ({ id: m.moduleId, state: m.state() }));
+    writeFileSync(target, JSON.stringify({ crashed: [...crashed], failedFiles, otherErrors, modules }));
   }
 }
