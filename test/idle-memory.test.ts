@@ -122,3 +122,31 @@ describe(`idle memory release in the server (${databaseKind})`, () => {
     expect(await until(async () => (await releases()) === 2)).toBe(true);
   });
 });
+
+describe(`idle memory release: only GraphQL requests are activity (${databaseKind})`, () => {
+  let t: TestServer;
+  let base: string;
+  // The registry is the process's: the server above counted its releases in it too.
+  let before = 0;
+  const total = async () => parsePrometheusText(await (await fetch(`${base}/metrics`)).text()).value('idle_memory_releases_total') ?? 0;
+  const releases = async () => (await total()) - before;
+  beforeAll(async () => {
+    t = await startTestServer({ idleMemoryReleaseMs: 100, observability: observabilityConfig() });
+    base = t.url.replace(/\/graphql$/, '');
+    before = await total();
+  });
+  afterAll(() => t?.stop());
+
+  it('a load balancer probing `/` (or any path that is not /graphql) never triggers it', async () => {
+    for (let round = 0; round < 5; round++) {
+      for (const path of ['/', '/favicon.ico', '/healthz/', '/graphqlx']) expect((await fetch(`${base}${path}`)).status).toBe(404);
+      // Several quiet ticks (100 ms each) after each round of probes.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await releases()).toBe(0);
+    }
+    // A GraphQL request is activity: one release follows.
+    expect((await t.gql('{ health { ok } }')).errors).toBeUndefined();
+    for (let i = 0; i < 300 && (await releases()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await releases()).toBe(1);
+  });
+});
