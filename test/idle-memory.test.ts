@@ -77,6 +77,11 @@ describe('IdleMemoryRelease: when it collects', () => {
     for (const bad of ['-1', '1.5', 'ten', '1e400', '10s', '0x10 ', '\u0661\u0660']) {
       expect(() => loadConfig({ IDLE_MEMORY_RELEASE_MS: bad }), JSON.stringify(bad)).toThrow(/IDLE_MEMORY_RELEASE_MS must be a whole number/);
     }
+    // Under a second, a full collection could follow nearly every pause between requests ("10" meant as seconds).
+    for (const small of ['1', '10', '999']) {
+      expect(() => loadConfig({ IDLE_MEMORY_RELEASE_MS: small }), small).toThrow('IDLE_MEMORY_RELEASE_MS must be 0 (off) or at least 1000 milliseconds');
+    }
+    expect(loadConfig({ IDLE_MEMORY_RELEASE_MS: '1000' }).idleMemoryReleaseMs).toBe(1000);
     // Past Node's longest timer a setInterval fires every millisecond: refused, for every *_MS setting.
     for (const name of ['IDLE_MEMORY_RELEASE_MS', 'REQUEST_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS', 'SUBSCRIPTIONS_INIT_TIMEOUT_MS', 'SUBSCRIPTIONS_KEEPALIVE_MS']) {
       expect(() => loadConfig({ [name]: '2147483648' }), name).toThrow(`${name} must be at most 2147483647 milliseconds`);
