@@ -50,7 +50,8 @@ export interface AppConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
-  const port = Number(env.PORT ?? 4000);
+  // Decimal digits only, as every integer setting: Number() would take "0x10" or "1e3", and make "" or " " port 0 (a random port).
+  const port = env.PORT === undefined || env.PORT.trim() === '' ? 4000 : /^\s*\d+\s*$/.test(env.PORT) ? Number(env.PORT) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be a port number (got "${env.PORT}")`);
   }
