@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -7,15 +10,19 @@ import { describe, expect, it } from 'vitest';
  * a single file always in 1/2, so a rerun that kept --shard=2/2 ran nothing.
  */
 function npmTest(...args: string[]) {
+  return npmTestWith('test/fixtures/test-script/vitest.config.ts', {}, args);
+}
+
+function npmTestWith(config: string, extraEnv: Record<string, string>, args: string[]) {
   const { CG_TEST_OUTCOME_FILE: _outer, ...env } = process.env;
-  const result = spawnSync(process.execPath, ['scripts/test.mjs', '--config', 'test/fixtures/test-script/vitest.config.ts', ...args], {
+  const result = spawnSync(process.execPath, ['scripts/test.mjs', '--config', config, ...args], {
     encoding: 'utf8',
-    env: { ...env, NO_COLOR: '1' },
+    env: { ...env, ...extraEnv, NO_COLOR: '1' },
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-describe('npm test (scripts/test.mjs): a file that crashes every time never passes', () => {
+describe('npm test (scripts/test.mjs): a crash never turns a failure into a pass', () => {
   it('fails when the crashing file crashes again on its rerun', () => {
     const run = npmTest();
     expect(run.output).toContain('running them once more');
@@ -32,5 +39,17 @@ describe('npm test (scripts/test.mjs): a file that crashes every time never pass
       } else expect(run.status, run.output).toBe(0);
     }
     expect(crashedIn).toBe(1);
+  });
+
+  it('a test that failed before its worker was killed fails the run, even when the rerun passes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-test-script-'));
+    try {
+      const run = npmTestWith('test/fixtures/test-script/vitest.flaky.config.ts', { CG_FIXTURE_MARKER: join(dir, 'marker') }, []);
+      expect(run.output).toContain('fails on the first run only');
+      expect(run.output).not.toContain('running them once more');
+      expect(run.status, run.output).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
