@@ -11,11 +11,12 @@ describe('IdleMemoryRelease: when it collects', () => {
 
   function watch(idleMs: number) {
     vi.useFakeTimers();
-    const counters = { started: 0, inFlight: 0 };
+    const counters = { started: 0, finished: 0, inFlight: 0 };
     const releases: MemoryRelease[] = [];
     const release = IdleMemoryRelease.start({
       idleMs,
       requestsStarted: () => counters.started,
+      requestsFinished: () => counters.finished,
       inFlight: () => counters.inFlight,
       onRelease: (r) => releases.push(r),
     });
@@ -50,8 +51,28 @@ describe('IdleMemoryRelease: when it collects', () => {
     vi.advanceTimersByTime(5000);
     expect(releases).toHaveLength(1);
     counters.inFlight = 0;
-    vi.advanceTimersByTime(1000);
+    counters.finished += 16;
+    vi.advanceTimersByTime(1000); // sees it finish
+    expect(releases).toHaveLength(1);
+    vi.advanceTimersByTime(1000); // a quiet interval
     expect(releases).toHaveLength(2);
+    release!.stop();
+  });
+
+  it('a long request that ends just before a tick: the release waits a whole quiet interval after it', () => {
+    const { counters, releases, release } = watch(1000);
+    counters.started++;
+    counters.inFlight = 1;
+    vi.advanceTimersByTime(1000); // sees it start
+    vi.advanceTimersByTime(1000); // still in flight
+    expect(releases).toHaveLength(0);
+    // It ends a moment before the next tick: that tick is not a quiet interval.
+    counters.inFlight = 0;
+    counters.finished++;
+    vi.advanceTimersByTime(1000);
+    expect(releases).toHaveLength(0);
+    vi.advanceTimersByTime(1000);
+    expect(releases).toHaveLength(1);
     release!.stop();
   });
 

@@ -33,6 +33,8 @@ export interface HttpFront {
   inFlight(): number;
   /** GraphQL requests (to /graphql) received since the server started: not probes, scrapes or other paths. */
   requestsStarted(): number;
+  /** GraphQL requests whose handling has finished. */
+  requestsFinished(): number;
   /** GraphQL requests whose handling has not finished (a probe or a scrape in flight is not counted). */
   graphqlInFlight(): number;
   /**
@@ -72,6 +74,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   let inFlight = 0;
   let started = 0;
   let graphqlInFlight = 0;
+  let finished = 0;
   let stopping = false;
   const unanswered = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -105,6 +108,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     inFlight: () => inFlight,
     requestsStarted: () => started,
     graphqlInFlight: () => graphqlInFlight,
+    requestsFinished: () => finished,
     beginStop() {
       stopping = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
@@ -149,6 +153,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       await graphql(req, res, url);
     } finally {
       graphqlInFlight--;
+      finished++;
     }
   }
 

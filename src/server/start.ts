@@ -166,6 +166,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     const memory = IdleMemoryRelease.start({
       idleMs: config.idleMemoryReleaseMs,
       requestsStarted: front.requestsStarted,
+      requestsFinished: front.requestsFinished,
       inFlight: front.graphqlInFlight,
       onRelease: ({ rssBeforeBytes, rssAfterBytes, durationMs }) => {
         const freed = Math.max(0, rssBeforeBytes - rssAfterBytes);
