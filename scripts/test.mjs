@@ -18,6 +18,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseCLI } from 'vitest/node';
 
 const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
@@ -39,7 +40,10 @@ function run(args) {
   return { status: result.status ?? 1, outcome };
 }
 
+// A --reporter on the command line replaces the configured reporters, the crash reporter with them: add it back.
+const crashReporter = fileURLToPath(new URL('../test/setup/worker-crash.reporter.ts', import.meta.url));
 const args = process.argv.slice(2);
+if (args.some((arg) => arg === '--reporter' || arg.startsWith('--reporter='))) args.push(`--reporter=${crashReporter}`);
 const first = run(args);
 const crashed = first.outcome?.crashed ?? [];
 const onlyCrashes = first.status !== 0 && crashed.length > 0 && first.outcome.failedFiles.length === 0 && first.outcome.otherErrors === 0;

@@ -29,6 +29,12 @@ describe('npm test (scripts/test.mjs): a crash never turns a failure into a pass
     expect(run.status).toBe(1);
   });
 
+  it('with --reporter=dot (which replaces the configured reporters) the crash is still seen and rerun', () => {
+    const run = npmTest('--reporter=dot');
+    expect(run.output).toContain('running them once more');
+    expect(run.status, run.output).toBe(1);
+  });
+
   it('with --shard and --passWithNoTests: the shard that ran the crashing file fails (its rerun is not sharded away)', () => {
     let crashedIn = 0;
     for (const shard of ['1/2', '2/2']) {
