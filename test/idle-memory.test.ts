@@ -11,11 +11,12 @@ describe('IdleMemoryRelease: when it collects', () => {
 
   function watch(idleMs: number) {
     vi.useFakeTimers();
-    const counters = { started: 0, inFlight: 0 };
+    const counters = { started: 0, finished: 0, inFlight: 0 };
     const releases: MemoryRelease[] = [];
     const release = IdleMemoryRelease.start({
       idleMs,
       requestsStarted: () => counters.started,
+      requestsFinished: () => counters.finished,
       inFlight: () => counters.inFlight,
       onRelease: (r) => releases.push(r),
     });
@@ -50,8 +51,28 @@ describe('IdleMemoryRelease: when it collects', () => {
     vi.advanceTimersByTime(5000);
     expect(releases).toHaveLength(1);
     counters.inFlight = 0;
-    vi.advanceTimersByTime(1000);
+    counters.finished += 16;
+    vi.advanceTimersByTime(1000); // sees it finish
+    expect(releases).toHaveLength(1);
+    vi.advanceTimersByTime(1000); // a quiet interval
     expect(releases).toHaveLength(2);
+    release!.stop();
+  });
+
+  it('a long request that ends just before a tick: the release waits a whole quiet interval after it', () => {
+    const { counters, releases, release } = watch(1000);
+    counters.started++;
+    counters.inFlight = 1;
+    vi.advanceTimersByTime(1000); // sees it start
+    vi.advanceTimersByTime(1000); // still in flight
+    expect(releases).toHaveLength(0);
+    // It ends a moment before the next tick: that tick is not a quiet interval.
+    counters.inFlight = 0;
+    counters.finished++;
+    vi.advanceTimersByTime(1000);
+    expect(releases).toHaveLength(0);
+    vi.advanceTimersByTime(1000);
+    expect(releases).toHaveLength(1);
     release!.stop();
   });
 
@@ -77,6 +98,11 @@ describe('IdleMemoryRelease: when it collects', () => {
     for (const bad of ['-1', '1.5', 'ten', '1e400', '10s', '0x10 ', '\u0661\u0660']) {
       expect(() => loadConfig({ IDLE_MEMORY_RELEASE_MS: bad }), JSON.stringify(bad)).toThrow(/IDLE_MEMORY_RELEASE_MS must be a whole number/);
     }
+    // Under a second, a full collection could follow nearly every pause between requests ("10" meant as seconds).
+    for (const small of ['1', '10', '999']) {
+      expect(() => loadConfig({ IDLE_MEMORY_RELEASE_MS: small }), small).toThrow('IDLE_MEMORY_RELEASE_MS must be 0 (off) or at least 1000 milliseconds');
+    }
+    expect(loadConfig({ IDLE_MEMORY_RELEASE_MS: '1000' }).idleMemoryReleaseMs).toBe(1000);
     // Past Node's longest timer a setInterval fires every millisecond: refused, for every *_MS setting.
     for (const name of ['IDLE_MEMORY_RELEASE_MS', 'REQUEST_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS', 'SUBSCRIPTIONS_INIT_TIMEOUT_MS', 'SUBSCRIPTIONS_KEEPALIVE_MS']) {
       expect(() => loadConfig({ [name]: '2147483648' }), name).toThrow(`${name} must be at most 2147483647 milliseconds`);
@@ -120,5 +146,33 @@ describe(`idle memory release in the server (${databaseKind})`, () => {
     // The server still answers, and another burst gives another release.
     expect((await t.gql('{ health { ok } }')).data.health.ok).toBe(true);
     expect(await until(async () => (await releases()) === 2)).toBe(true);
+  });
+});
+
+describe(`idle memory release: only GraphQL requests are activity (${databaseKind})`, () => {
+  let t: TestServer;
+  let base: string;
+  // The registry is the process's: the server above counted its releases in it too.
+  let before = 0;
+  const total = async () => parsePrometheusText(await (await fetch(`${base}/metrics`)).text()).value('idle_memory_releases_total') ?? 0;
+  const releases = async () => (await total()) - before;
+  beforeAll(async () => {
+    t = await startTestServer({ idleMemoryReleaseMs: 100, observability: observabilityConfig() });
+    base = t.url.replace(/\/graphql$/, '');
+    before = await total();
+  });
+  afterAll(() => t?.stop());
+
+  it('a load balancer probing `/` (or any path that is not /graphql) never triggers it', async () => {
+    for (let round = 0; round < 5; round++) {
+      for (const path of ['/', '/favicon.ico', '/healthz/', '/graphqlx']) expect((await fetch(`${base}${path}`)).status).toBe(404);
+      // Several quiet ticks (100 ms each) after each round of probes.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await releases()).toBe(0);
+    }
+    // A GraphQL request is activity: one release follows.
+    expect((await t.gql('{ health { ok } }')).errors).toBeUndefined();
+    for (let i = 0; i < 300 && (await releases()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await releases()).toBe(1);
   });
 });

@@ -50,7 +50,8 @@ export interface AppConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
-  const port = Number(env.PORT ?? 4000);
+  // Decimal digits only, as every integer setting: Number() would take "0x10" or "1e3", and make "" or " " port 0 (a random port).
+  const port = env.PORT === undefined || env.PORT.trim() === '' ? 4000 : /^\s*\d+\s*$/.test(env.PORT) ? Number(env.PORT) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be a port number (got "${env.PORT}")`);
   }
@@ -77,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: int('TRUST_PROXY', 0),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 10_000, 100),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 15_000, 0),
-    idleMemoryReleaseMs: int('IDLE_MEMORY_RELEASE_MS', 10_000, 0),
+    idleMemoryReleaseMs: idleMemoryReleaseMs(int('IDLE_MEMORY_RELEASE_MS', 10_000, 0)),
     corsOrigins: corsOrigins(env.CORS_ORIGINS, production),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
@@ -85,6 +86,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workers: loadWorkersConfig(env, env.DATABASE_URL || undefined),
     subscriptions: loadSubscriptionsConfig(int),
   };
+}
+
+/**
+ * 0 (off) or at least a second: each release is a 20–70 ms full collection on
+ * the main thread, and "10" (meant as seconds) would run one in nearly every
+ * pause between requests under load.
+ */
+function idleMemoryReleaseMs(value: number): number {
+  if (value > 0 && value < 1000) {
+    throw new Error(`IDLE_MEMORY_RELEASE_MS must be 0 (off) or at least 1000 milliseconds (got "${value}")`);
+  }
+  return value;
 }
 
 /** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days). */

@@ -31,8 +31,12 @@ export interface HttpFront {
   server: http.Server;
   /** Requests whose handling has not finished (answered or not: a request past its deadline may still run). */
   inFlight(): number;
-  /** Requests received since the server started, other than /healthz, /readyz and /metrics. */
+  /** GraphQL requests (to /graphql) received since the server started: not probes, scrapes or other paths. */
   requestsStarted(): number;
+  /** GraphQL requests whose handling has finished. */
+  requestsFinished(): number;
+  /** GraphQL requests whose handling has not finished (a probe or a scrape in flight is not counted). */
+  graphqlInFlight(): number;
   /**
    * The server is stopping: every response not yet sent, and every one after,
    * says `Connection: close`, so no client sends another request on a
@@ -69,6 +73,8 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   const remoteDatabase = Boolean(config.databaseUrl);
   let inFlight = 0;
   let started = 0;
+  let graphqlInFlight = 0;
+  let finished = 0;
   let stopping = false;
   const unanswered = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -101,6 +107,8 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     server,
     inFlight: () => inFlight,
     requestsStarted: () => started,
+    graphqlInFlight: () => graphqlInFlight,
+    requestsFinished: () => finished,
     beginStop() {
       stopping = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
@@ -131,13 +139,25 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       return;
     }
     if (observability.handleMetricsRequest(req, res, url.pathname)) return;
-    // Probes and scrapes above are not activity: they must not keep the idle memory release (idle-memory.ts) waiting, nor trigger it.
-    started++;
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found. The GraphQL endpoint is /graphql.\n');
       return;
     }
+    // Only GraphQL requests are activity for the idle memory release (idle-memory.ts): probes, scrapes and
+    // other paths (a load balancer's health check on `/`, a 404 `/metrics` when METRICS_PORT serves it)
+    // neither keep it waiting nor trigger it again.
+    started++;
+    graphqlInFlight++;
+    try {
+      await graphql(req, res, url);
+    } finally {
+      graphqlInFlight--;
+      finished++;
+    }
+  }
+
+  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
       cors.preflight(req, res);
       return;

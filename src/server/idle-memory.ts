@@ -14,8 +14,9 @@ export interface MemoryRelease {
 export interface IdleMemoryReleaseOptions {
   /** How long the server must have answered no request before its memory is given back (`IDLE_MEMORY_RELEASE_MS`). */
   idleMs: number;
-  /** Requests started so far, and requests not yet finished (the HTTP front's counters). */
+  /** Requests started so far, requests finished so far, and requests not yet finished (the HTTP front's counters). */
   requestsStarted(): number;
+  requestsFinished(): number;
   inFlight(): number;
   onRelease(release: MemoryRelease): void;
 }
@@ -50,7 +51,7 @@ export class IdleMemoryRelease {
     gc: GcFunction,
   ) {
     this.#gc = gc;
-    this.#seen = options.requestsStarted();
+    this.#seen = this.#activity();
     this.#timer = setInterval(() => this.#tick(), options.idleMs);
     this.#timer.unref();
   }
@@ -66,11 +67,17 @@ export class IdleMemoryRelease {
     clearInterval(this.#timer);
   }
 
+  /** Changes whenever a request starts or finishes. */
+  #activity(): number {
+    return this.options.requestsStarted() + this.options.requestsFinished();
+  }
+
   #tick(): void {
-    const started = this.options.requestsStarted();
-    if (started !== this.#seen) {
-      // Served since the last tick: not idle yet; release after a quiet tick.
-      this.#seen = started;
+    const activity = this.#activity();
+    if (activity !== this.#seen) {
+      // A request started or finished since the last tick (a long one may have ended a moment ago):
+      // not idle yet; release after a whole quiet interval.
+      this.#seen = activity;
       this.#dirty = true;
       return;
     }

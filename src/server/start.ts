@@ -166,7 +166,8 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     const memory = IdleMemoryRelease.start({
       idleMs: config.idleMemoryReleaseMs,
       requestsStarted: front.requestsStarted,
-      inFlight: front.inFlight,
+      requestsFinished: front.requestsFinished,
+      inFlight: front.graphqlInFlight,
       onRelease: ({ rssBeforeBytes, rssAfterBytes, durationMs }) => {
         const freed = Math.max(0, rssBeforeBytes - rssAfterBytes);
         observability.metrics?.memoryReleases.inc();

@@ -19,7 +19,13 @@ export default class WorkerCrashReporter implements Reporter {
       if (match) crashed.add(match[2]!);
       else otherErrors += 1;
     }
-    const failedFiles = testModules.filter((m) => m.state() === 'failed' && !crashed.has(m.moduleId)).map((m) => m.moduleId);
-    writeFileSync(target, JSON.stringify({ crashed: [...crashed], failedFiles, otherErrors }));
+    // A crashed file counts as failed too when one of its tests had already failed before the signal:
+    // a rerun that passes must not hide that failure.
+    const failedFiles = testModules
+      .filter((m) => (m.state() === 'failed' && !crashed.has(m.moduleId)) || [...m.children.allTests('failed')].length > 0)
+      .map((m) => m.moduleId);
+    // Every file that ran and how it ended: scripts/test.mjs checks that a rerun really ran the crashed files.
+    const modules = testModules.map((m) => ({ id: m.moduleId, state: m.state() }));
+    writeFileSync(target, JSON.stringify({ crashed: [...crashed], failedFiles, otherErrors, modules }));
   }
 }
