@@ -19,7 +19,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCLI } from 'vitest/node';
 
 const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 
@@ -54,6 +53,7 @@ if (!onlyCrashes) process.exit(first.status);
 // another shard and nothing would run). vitest's own parser tells filters from option values.
 let filters;
 try {
+  const { parseCLI } = await import('vitest/node'); // only when a rerun is needed: it loads much of vitest
   filters = new Set(parseCLI(['vitest', 'run', ...args]).filter);
 } catch {
   process.exit(first.status);

@@ -3,7 +3,7 @@ import type { Reporter, TestModule } from 'vitest/node';
 
 /**
  * Records, for `scripts/test.mjs`, which test files lost their worker process
- * to a signal (the V8 WebAssembly crash of nodejs/node#64500, docs/testing.md)
+ * to a signal (the V8 WebAssembly crash of nodejs/node#64500, docs/stack.md)
  * and whether anything else failed. Writes only when `CG_TEST_OUTCOME_FILE` is
  * set; prints nothing itself.
  */
