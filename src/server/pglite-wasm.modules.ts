@@ -31,12 +31,18 @@ const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Arra
  * (nodejs/node#64500, electric-sql/pglite#1053; docs/embedded.md).
  */
 export function pgliteWasmModules(): Promise<PgliteWasmModules> {
-  compiled ??= (async () => {
-    const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-    const [pglite, initdb] = await Promise.all(['pglite.wasm', 'initdb.wasm'].map((file) => readFile(join(dist, file))));
-    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([wasm.compile(pglite!), wasm.compile(initdb!)]);
-    return { pgliteWasmModule: pgliteWasmModule!, initdbWasmModule: initdbWasmModule! };
-  })();
-  compiled.catch(() => (compiled = undefined));
+  if (!compiled) {
+    const attempt = (async () => {
+      const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+      const [pglite, initdb] = await Promise.all(['pglite.wasm', 'initdb.wasm'].map((file) => readFile(join(dist, file))));
+      const [pgliteWasmModule, initdbWasmModule] = await Promise.all([wasm.compile(pglite!), wasm.compile(initdb!)]);
+      return { pgliteWasmModule: pgliteWasmModule!, initdbWasmModule: initdbWasmModule! };
+    })();
+    compiled = attempt;
+    // A failed compile is not kept: the next opening tries again (only this attempt is forgotten, never a later one).
+    attempt.catch(() => {
+      if (compiled === attempt) compiled = undefined;
+    });
+  }
   return compiled;
 }

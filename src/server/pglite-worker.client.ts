@@ -9,7 +9,7 @@ import type {
   PgliteWorkerData,
   PortableError,
 } from './pglite-worker.protocol.js';
-import { pgliteWasmModules } from './pglite-wasm.modules.js';
+import { type PgliteWasmModules, pgliteWasmModules } from './pglite-wasm.modules.js';
 
 type Request = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -59,8 +59,14 @@ export class PgliteWorkerClient {
     // Compiled: dist/src/server/pglite.worker.js. From TypeScript (tsx,
     // vitest): the .ts file, which Node 24 loads by stripping its types.
     const file = import.meta.url.endsWith('.ts') ? './pglite.worker.ts' : './pglite.worker.js';
+    let modules: PgliteWasmModules;
+    try {
+      modules = await pgliteWasmModules();
+    } catch (error) {
+      throw new Error(`Could not open the embedded database in ${dataDir}: PGlite's WebAssembly did not compile: ${(error as Error).message}`, { cause: error });
+    }
     const worker = new Worker(new URL(file, import.meta.url), {
-      workerData: { dataDir, ...(await pgliteWasmModules()) } satisfies PgliteWorkerData,
+      workerData: { dataDir, ...modules } satisfies PgliteWorkerData,
       // The worker needs no loader of the main thread (tsx, vitest) and starts faster without one.
       execArgv: [],
     });

@@ -176,6 +176,9 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
         observability.log.debug({ rssBeforeMiB: mib(rssBeforeBytes), rssAfterMiB: mib(rssAfterBytes), durationMs: Math.round(durationMs) }, 'idle: memory given back');
       },
     });
+    if (config.idleMemoryReleaseMs > 0 && !memory) {
+      observability.log.warn('IDLE_MEMORY_RELEASE_MS is set but V8 refused its gc function: memory taken by bursts of requests is not given back when idle.');
+    }
     const address = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     let stopping: Promise<StopReport> | undefined;
