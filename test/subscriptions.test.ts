@@ -56,6 +56,7 @@ beforeAll(async () => {
         maxMessagesPer10s: 60,
         initTimeoutMs: 400,
         keepAliveMs: 12_000,
+        tokenRecheckMs: 0,
       },
     },
     { app: 'core' },

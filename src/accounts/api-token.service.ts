@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/sql';
 import { ApiToken } from './api-token.entity.js';
+import { placeholders } from '../generic/sql.js';
 import { requireVisibleText } from '../generic/validation.js';
 import type { User } from './user.entity.js';
 
@@ -101,3 +102,23 @@ export async function authenticateApiToken(em: EntityManager, token: string): Pr
   return apiToken.user;
 }
 
+
+/**
+ * Of these token hashes, the ones that still authenticate (not revoked, their
+ * user not deleted), with their user's role now: one statement on the primary.
+ * For connections that authenticated once and stay open (subscriptions).
+ */
+export async function currentTokenRoles(em: EntityManager, tokenHashes: readonly string[]): Promise<Map<string, string>> {
+  const roles = new Map<string, string>();
+  for (let at = 0; at < tokenHashes.length; at += 1000) {
+    const chunk = tokenHashes.slice(at, at + 1000);
+    const rows = await em
+      .getConnection('write')
+      .execute<{ token_hash: string; role: string }[]>(
+        `select t."token_hash", u."role" from "api_token" t join "user" u on u."id" = t."user_id" where t."revoked_at" is null and t."token_hash" in (${placeholders(chunk.length)})`,
+        chunk,
+      );
+    for (const row of rows) roles.set(row.token_hash, row.role);
+  }
+  return roles;
+}

@@ -14,6 +14,11 @@ export interface SubscriptionsConfig {
   initTimeoutMs: number;
   /** Interval of the server's WebSocket pings; a client that has not answered by the next one is dropped. 0: none. */
   keepAliveMs: number;
+  /**
+   * How often the tokens of open connections are checked again (one statement for all of them): a connection
+   * whose token was revoked, or whose user was deleted or changed role, is closed with 4403. 0: never.
+   */
+  tokenRecheckMs: number;
 }
 
 export function loadSubscriptionsConfig(int: (name: string, fallback: number, min?: number) => number): SubscriptionsConfig {
@@ -25,5 +30,14 @@ export function loadSubscriptionsConfig(int: (name: string, fallback: number, mi
     maxMessagesPer10s: int('SUBSCRIPTIONS_MAX_MESSAGES_PER_10S', 200, 1),
     initTimeoutMs: int('SUBSCRIPTIONS_INIT_TIMEOUT_MS', 10_000, 100),
     keepAliveMs: int('SUBSCRIPTIONS_KEEPALIVE_MS', 12_000, 0),
+    tokenRecheckMs: tokenRecheckMs(int('SUBSCRIPTIONS_TOKEN_RECHECK_MS', 30_000, 0)),
   };
+}
+
+/** 0 (never) or at least a second: the check is a statement on the primary for every process, every interval. */
+function tokenRecheckMs(value: number): number {
+  if (value > 0 && value < 1000) {
+    throw new Error(`SUBSCRIPTIONS_TOKEN_RECHECK_MS must be 0 (never) or at least 1000 milliseconds (got "${value}")`);
+  }
+  return value;
 }

@@ -4,6 +4,7 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema
 import { CloseCode, type Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { currentTokenRoles, hashApiToken } from '../../accounts/api-token.service.js';
 import { AppError, UnauthenticatedError } from '../../generic/errors.js';
 import { type EventContext, processEventHub } from '../../generic/events.js';
 import type { Observability } from '../../observability/observability.js';
@@ -16,6 +17,7 @@ import type { CostBudget } from '../pipeline/cost-budget.js';
 import { analyzeOperation, tooManyTokens } from '../pipeline/operation-cost.js';
 import type { VerifiedTokens } from '../pipeline/verified-tokens.js';
 import { createHash } from 'node:crypto';
+import { rootEm } from '../orm.js';
 
 /** What a subscription's resolvers see: a request's context plus the server's event topics. */
 export type SubscriptionContext = AppContext & EventContext;
@@ -28,6 +30,13 @@ interface ConnectionState {
   tokenKey: string | undefined;
   /** Subscription ids that are running (counted in the gauge). */
   active: Set<string>;
+}
+
+/** A connection that authenticated with a token: what `SUBSCRIPTIONS_TOKEN_RECHECK_MS` checks again. */
+interface Authenticated {
+  tokenHash: string;
+  /** The user's role when the connection authenticated: the subscriptions' results were shaped by it. */
+  role: string;
 }
 
 type ConnectionContext = Context<Record<string, unknown> | undefined, Extra & { state?: ConnectionState; address?: string }>;
@@ -76,7 +85,9 @@ export function closeReason(text: string): string {
  *   payload may carry the API token as `{ authorization: "Bearer …" }` or
  *   `{ token: "…" }` (or the upgrade request's Authorization header): a
  *   malformed payload closes with 4400, an unknown or revoked token with 4403;
- *   without one the connection is anonymous, as queries may be;
+ *   without one the connection is anonymous, as queries may be; the tokens
+ *   of open connections are checked again every SUBSCRIPTIONS_TOKEN_RECHECK_MS
+ *   (revoked, user deleted, role changed: 4403);
  * - subscriptions per connection (TOO_MANY_SUBSCRIPTIONS), message size (1009)
  *   and messages per 10 s (4429);
  * - graphql-ws's own checks: malformed JSON and unknown message types 4400,
@@ -97,6 +108,40 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const log = observability.log;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
   const cors = new CorsPolicy(config.corsOrigins);
+  const authenticated = new Map<WebSocket, Authenticated>();
+  const recheck = limits.tokenRecheckMs > 0 ? setInterval(() => void recheckTokens(), limits.tokenRecheckMs) : undefined;
+  recheck?.unref();
+  let rechecking = false;
+
+  /**
+   * Tokens are checked at `connection_init`; a connection then stays open for
+   * hours. So every SUBSCRIPTIONS_TOKEN_RECHECK_MS the tokens of the open
+   * connections are checked again, all in one statement on the primary: a
+   * connection whose token was revoked (`tokens:revoke`), whose user was
+   * deleted, or whose user's role changed (its results were shaped by the old
+   * role) is closed with 4403 and the reason; the client reconnects with a
+   * valid token, or anonymously. A database that does not answer closes
+   * nothing (the next check tries again).
+   */
+  async function recheckTokens(): Promise<void> {
+    if (rechecking || authenticated.size === 0) return;
+    rechecking = true;
+    try {
+      const hashes = [...new Set([...authenticated.values()].map((a) => a.tokenHash))];
+      const roles = await currentTokenRoles(rootEm(services.orm).fork({ clear: true, useContext: false }), hashes);
+      for (const [socket, { tokenHash, role }] of authenticated) {
+        const now = roles.get(tokenHash);
+        if (now === role) continue;
+        authenticated.delete(socket);
+        const reason = now === undefined ? 'The API token was revoked (or its user deleted).' : `Your role changed (${role} → ${now}): reconnect.`;
+        socket.close(CloseCode.Forbidden, closeReason(reason)); // 4403
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'subscriptions: checking the tokens of open connections failed; they stay open until the next check');
+    } finally {
+      rechecking = false;
+    }
+  }
   const perAddress = new Map<string, number>();
   let open = 0;
 
@@ -172,6 +217,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
             return false;
           }
           if (tokenKey) verifiedTokens.add(tokenKey);
+          if (token) {
+            authenticated.set(socket, { tokenHash: hashApiToken(token), role: (await context.auth.requireUser()).role });
+            socket.once('close', () => authenticated.delete(socket));
+          }
         }
         ctx.extra.state = { authorization, clientKey: tokenKey ?? `ip:${address}`, tokenKey, active: new Set() };
         return true;
@@ -270,6 +319,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     connections: () => open,
     subscribers: (table) => processEventHub.listenerCount(`${source}:${table}`),
     dispose: async () => {
+      if (recheck) clearInterval(recheck);
       httpServer.off('upgrade', onUpgrade);
       await cleanup.dispose();
     },

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken, hashApiToken } from '../src/accounts/api-token.service.js';
+import { User } from '../src/accounts/user.entity.js';
+import { loadConfig } from '../src/server/config.js';
+import { rootEm } from '../src/server/orm.js';
+import { createTestUser, type TestUser } from './helpers/accounts.js';
+import { databaseKind } from './helpers/database.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { eventually, WsConnection } from './helpers/ws.js';
+
+describe(`subscriptions: the tokens of open connections are checked again (${databaseKind})`, () => {
+  let t: TestServer;
+  let ann: TestUser;
+  let bob: TestUser;
+  let cat: TestUser;
+  let annSecondToken: string;
+  beforeAll(async () => {
+    const base = loadConfig({ NODE_ENV: 'test' });
+    t = await startTestServer({ subscriptions: { ...base.subscriptions, tokenRecheckMs: 1000 } });
+    ann = await createTestUser(t, 'ann');
+    bob = await createTestUser(t, 'bob', { admin: true });
+    cat = await createTestUser(t, 'cat');
+    const em = rootEm(t.server.orm).fork();
+    annSecondToken = (await createApiToken(em, await em.findOneOrFail(User, { id: ann.id }), 'second')).token;
+  });
+  afterAll(() => t?.stop());
+
+  it('closes with 4403 the connections whose token was revoked, whose user was deleted or changed role; the others stay open', async () => {
+    const anonymous = await WsConnection.connect(t.url);
+    const revoked = await WsConnection.connect(t.url, { authorization: `Bearer ${ann.token}` });
+    const sameUserOtherToken = await WsConnection.connect(t.url, { token: annSecondToken });
+    const demoted = await WsConnection.connect(t.url, { authorization: `Bearer ${bob.token}` });
+    const deleted = await WsConnection.connect(t.url, { authorization: `Bearer ${cat.token}` });
+    const revokedToo = await WsConnection.connect(t.url, { authorization: `Bearer ${ann.token}` }); // the same token on a second connection
+    revoked.subscribe('1', 'subscription { activityAdded { verb } }');
+
+    await t.sql(`update "api_token" set "revoked_at" = now() where "token_hash" = ?`, [hashApiToken(ann.token)]);
+    await t.sql(`update "user" set "role" = 'member' where "id" = ?`, [bob.id]);
+    await t.sql(`delete from "user" where "id" = ?`, [cat.id]);
+
+    const closes = await Promise.all([revoked.closed, revokedToo.closed, demoted.closed, deleted.closed]);
+    expect(closes.map((c) => c.code)).toEqual([4403, 4403, 4403, 4403]);
+    expect(closes[0]!.reason).toContain('revoked');
+    expect(closes[2]!.reason).toContain('role changed (admin → member)');
+    expect(closes[3]!.reason).toContain('revoked');
+
+    // Two more checks: the anonymous connection and ann's other token are still served.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(anonymous.isClosed).toBe(false);
+    expect(sameUserOtherToken.isClosed).toBe(false);
+    sameUserOtherToken.subscribe('2', 'subscription { activityAdded { verb } }');
+    await eventually(() => t.server.subscriptions.subscribers('activity_entry') >= 1, 10_000, 'the subscription of the token still valid');
+    // A new connection with the revoked token is refused at connection_init, as before.
+    const again = await WsConnection.open(t.url);
+    again.send({ type: 'connection_init', payload: { authorization: `Bearer ${ann.token}` } });
+    expect((await again.closed).code).toBe(4403);
+    await Promise.all([anonymous.close(), sameUserOtherToken.close()]);
+  });
+
+  it('SUBSCRIPTIONS_TOKEN_RECHECK_MS: 30 s by default, 0 turns it off, 1–999 and junk are refused at start-up', () => {
+    expect(loadConfig({}).subscriptions.tokenRecheckMs).toBe(30_000);
+    expect(loadConfig({ SUBSCRIPTIONS_TOKEN_RECHECK_MS: '0' }).subscriptions.tokenRecheckMs).toBe(0);
+    for (const bad of ['1', '999', '-1', '1e3', '0x3e8', 'soon', '2147483648']) {
+      expect(() => loadConfig({ SUBSCRIPTIONS_TOKEN_RECHECK_MS: bad }), bad).toThrow(/SUBSCRIPTIONS_TOKEN_RECHECK_MS must be/);
+    }
+  });
+});
