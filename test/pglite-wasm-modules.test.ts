@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { onPostgres } from './helpers/database.js';
+import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/database.js';
 
 // The first read of PGlite's WebAssembly fails (a damaged install, a full disk); later reads are real.
 let failures = 1;
@@ -24,16 +22,17 @@ const { PgliteWorkerClient } = await import('../src/server/pglite-worker.client.
 const { pgliteWasmModules } = await import('../src/server/pglite-wasm.modules.js');
 
 describe.skipIf(onPostgres)('PGlite WebAssembly compiled once per process (pglite)', () => {
-  const dirs: string[] = [];
-  const tempDir = () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-wasm-'));
-    dirs.push(dir);
-    return path.join(dir, 'pgdata');
+  const databases: TestDatabase[] = [];
+  /** A copy of the suite's migrated template (no initdb: fast). */
+  const tempDir = async () => {
+    const db = await createTestDatabase({}, 'core');
+    databases.push(db);
+    return path.join(db.config.dataDir, 'pgdata');
   };
-  afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => Promise.all(databases.map((db) => db.drop())));
 
   it('a failed compile says which database it was opening and why; the next opening compiles again and works', async () => {
-    const dataDir = tempDir();
+    const dataDir = await tempDir();
     const error = await PgliteWorkerClient.start(dataDir).then(
       () => undefined,
       (e: Error) => e,
@@ -43,7 +42,7 @@ describe.skipIf(onPostgres)('PGlite WebAssembly compiled once per process (pglit
     expect(error?.message).toContain('ENOENT');
 
     // Two databases opened at once: one compile, shared by both threads.
-    const [a, b] = await Promise.all([PgliteWorkerClient.start(tempDir()), PgliteWorkerClient.start(tempDir())]);
+    const [a, b] = await Promise.all([PgliteWorkerClient.start(await tempDir()), PgliteWorkerClient.start(await tempDir())]);
     try {
       expect((await a.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }]);
       expect((await b.query<{ n: number }>('select 2 as n')).rows).toEqual([{ n: 2 }]);
