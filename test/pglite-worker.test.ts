@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPostgreSqlTypeParsers, UniqueConstraintViolationException } from '@mikro-orm/sql';
 import { PgliteWorkerClient } from '../src/server/pglite-worker.client.js';
 import { MIKRO_ORM_PARSERS } from '../src/server/pglite.worker.js';
+import { pgliteWasmModules } from '../src/server/pglite-wasm.modules.js';
 import { createTestDatabase, onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 
 /**
@@ -42,7 +43,8 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
   });
 
   it('answers exactly what PGlite in process answers, for values of every kind, in both row modes', async () => {
-    const local = await PGlite.create({ parsers: MIKRO_ORM_PARSERS });
+    // In process, with the process's compiled WebAssembly (src/server/pglite-wasm.modules.ts): no second compile.
+    const local = await PGlite.create({ parsers: MIKRO_ORM_PARSERS, ...(await pgliteWasmModules()) });
     try {
       const queries = [
         `select 1 as a, 'x' as a, true as t, false as f, null::text as n, -1::int2 as i2, 7::oid as o`,
