@@ -148,12 +148,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/graphql' && path !== '/graphql/') {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNot found. The GraphQL endpoint is /graphql.\n');
+      refuseUpgrade(socket, '404 Not Found', 'Not found. The GraphQL endpoint is /graphql.\n');
       return;
     }
     const refusal = originRefusal(req, cors);
     if (refusal) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nWebSocket refused: ${refusal}.\n`);
+      refuseUpgrade(socket, '403 Forbidden', `WebSocket refused: ${refusal}.\n`);
       return;
     }
     socket.on('error', () => socket.destroy());
@@ -377,6 +377,30 @@ function guardSocket(ws: WebSocket, max: number, log: Observability['log']): voi
     }
     return emit(event, ...args);
   }) as typeof ws.emit;
+}
+
+/**
+ * Answers an upgrade request that gets no WebSocket, then closes the socket.
+ * An upgraded socket has no HTTP server listeners any more: without an
+ * 'error' listener a client that resets the connection before the answer is
+ * written crashes the process (ECONNRESET), and `end()` alone leaves the
+ * socket half-open for as long as the client keeps its side open (a file
+ * descriptor per refused request); so, as ws does, destroy it once written.
+ */
+function refuseUpgrade(socket: Duplex, status: string, body: string): void {
+  socket.on('error', () => socket.destroy());
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  const bytes = Buffer.from(body, 'utf8');
+  socket.end(
+    Buffer.concat([
+      Buffer.from(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`, 'latin1'),
+      bytes,
+    ]),
+  );
 }
 
 /**
