@@ -57,6 +57,26 @@ describe(`subscriptions: the tokens of open connections are checked again (${dat
     await Promise.all([anonymous.close(), sameUserOtherToken.close()]);
   });
 
+  it('a connection closed by its client while its token is being checked at connection_init is not kept for the checks', async () => {
+    const em = rootEm(t.server.orm).fork();
+    const { token } = await createApiToken(em, await em.findOneOrFail(User, { id: bob.id }), 'closing');
+    const before = t.server.subscriptions.authenticated();
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const connection = await WsConnection.open(t.url);
+        connection.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+        connection.ws.close(); // before the server answers
+        await connection.closed;
+      }),
+    );
+    await eventually(() => t.server.subscriptions.connections() === 0, 10_000, 'the connections closing on the server');
+    // Every connection_init has been answered (or abandoned): a connection that was kept would show here.
+    const open = await WsConnection.connect(t.url, { authorization: `Bearer ${token}` });
+    expect(t.server.subscriptions.authenticated()).toBe(before + 1);
+    await open.close();
+    await eventually(() => t.server.subscriptions.authenticated() === before, 10_000, 'the closed connection leaving the checks');
+  });
+
   it('SUBSCRIPTIONS_TOKEN_RECHECK_MS: 30 s by default, 0 turns it off, 1–999 and junk are refused at start-up', () => {
     expect(loadConfig({}).subscriptions.tokenRecheckMs).toBe(30_000);
     expect(loadConfig({ SUBSCRIPTIONS_TOKEN_RECHECK_MS: '0' }).subscriptions.tokenRecheckMs).toBe(0);

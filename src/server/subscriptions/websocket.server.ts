@@ -46,6 +46,8 @@ export interface SubscriptionServer {
   connections(): number;
   /** Active subscriptions of this server to inserts into `table` (activity_entry, comment). */
   subscribers(table: string): number;
+  /** Open connections that authenticated with a token (what SUBSCRIPTIONS_TOKEN_RECHECK_MS checks again). */
+  authenticated(): number;
   /** Closes every connection (1001 Going away) and stops accepting upgrades. */
   dispose(): Promise<void>;
 }
@@ -217,7 +219,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
             return false;
           }
           if (tokenKey) verifiedTokens.add(tokenKey);
-          if (token) {
+          // Only a socket still open: one the client closed while its token was being checked has
+          // emitted 'close' already, and would stay in the map (and in every check) for ever.
+          if (token && socket.readyState === socket.OPEN) {
             authenticated.set(socket, { tokenHash: hashApiToken(token), role: (await context.auth.requireUser()).role });
             socket.once('close', () => authenticated.delete(socket));
           }
@@ -318,6 +322,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   return {
     connections: () => open,
     subscribers: (table) => processEventHub.listenerCount(`${source}:${table}`),
+    authenticated: () => authenticated.size,
     dispose: async () => {
       if (recheck) clearInterval(recheck);
       httpServer.off('upgrade', onUpgrade);
