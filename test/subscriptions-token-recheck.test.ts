@@ -5,6 +5,7 @@ import { loadConfig } from '../src/server/config.js';
 import { rootEm } from '../src/server/orm.js';
 import { createTestUser, type TestUser } from './helpers/accounts.js';
 import { databaseKind } from './helpers/database.js';
+import { captureLogs, observabilityConfig } from './helpers/log-capture.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { eventually, WsConnection } from './helpers/ws.js';
 
@@ -75,6 +76,29 @@ describe(`subscriptions: the tokens of open connections are checked again (${dat
     expect(t.server.subscriptions.authenticated()).toBe(before + 1);
     await open.close();
     await eventually(() => t.server.subscriptions.authenticated() === before, 10_000, 'the closed connection leaving the checks');
+  });
+
+  it('a check the database fails closes nothing and logs a warning; the next check that works closes what it must', async () => {
+    const logs = captureLogs(observabilityConfig().log);
+    const base = loadConfig({ NODE_ENV: 'test' });
+    const own = await startTestServer({ subscriptions: { ...base.subscriptions, tokenRecheckMs: 1000 } }, { logger: logs.logger });
+    try {
+      const dan = await createTestUser(own, 'dan');
+      const connection = await WsConnection.connect(own.url, { authorization: `Bearer ${dan.token}` });
+      const failed = () => logs.withMessage('subscriptions: checking the tokens of open connections failed; they stay open until the next check');
+      await own.sql(`alter table "api_token" rename to "api_token_away"`);
+      await own.sql(`update "api_token_away" set "revoked_at" = now()`);
+      await eventually(() => failed().length >= 2, 10_000, 'two failed checks');
+      expect(failed()[0]!.level).toBe('warn');
+      expect(failed()[0]!.err?.message).toMatch(/does not exist/);
+      expect(connection.isClosed).toBe(false);
+      expect(own.server.subscriptions.authenticated()).toBe(1);
+      await own.sql(`alter table "api_token_away" rename to "api_token"`);
+      expect((await connection.closed).code).toBe(4403);
+      expect(own.server.subscriptions.authenticated()).toBe(0);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('SUBSCRIPTIONS_TOKEN_RECHECK_MS: 30 s by default, 0 turns it off, 1–999 and junk are refused at start-up', () => {
