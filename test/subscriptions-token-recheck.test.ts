@@ -101,6 +101,44 @@ describe(`subscriptions: the tokens of open connections are checked again (${dat
     }
   });
 
+  it('a connection that authenticated while a check was running is not judged by that check’s older answer', async () => {
+    const eve = await createTestUser(t, 'eve', { admin: true });
+    const connection = rootEm(t.server.orm).getConnection('write') as unknown as { execute: (...args: unknown[]) => Promise<unknown> };
+    const execute = connection.execute;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    // The check's statement runs at once; its answer is handed back only when the test says so.
+    connection.execute = async function (this: unknown, ...args: unknown[]) {
+      const result = await execute.apply(this, args);
+      if (String(args[0]).includes('"token_hash" in (')) {
+        held++;
+        await gate;
+      }
+      return result;
+    };
+    try {
+      const before = await WsConnection.connect(t.url, { authorization: `Bearer ${eve.token}` });
+      await eventually(() => held === 1, 10_000, 'a check holding its answer (admin)');
+      await t.sql(`update "user" set "role" = 'member' where "id" = ?`, [eve.id]);
+      const after = await WsConnection.connect(t.url, { authorization: `Bearer ${eve.token}` }); // authenticated as member
+      release();
+      // The next checks see member: the connection made as admin is closed, the one made as member is not.
+      expect((await before.closed).code).toBe(4403);
+      const outcome = await Promise.race([
+        after.closed.then((c) => `the member connection closed: ${c.code} ${c.reason}`),
+        eventually(() => held >= 3, 10_000, 'two later checks').then(() => 'two later checks, the member connection open', (error: Error) => error.message),
+      ]);
+      expect(outcome).toBe('two later checks, the member connection open');
+      expect(after.isClosed).toBe(false);
+      expect(t.server.subscriptions.authenticated()).toBe(1);
+      await after.close();
+    } finally {
+      connection.execute = execute;
+      release();
+    }
+  });
+
   it('SUBSCRIPTIONS_TOKEN_RECHECK_MS: 30 s by default, 0 turns it off, 1–999 and junk are refused at start-up', () => {
     expect(loadConfig({}).subscriptions.tokenRecheckMs).toBe(30_000);
     expect(loadConfig({ SUBSCRIPTIONS_TOKEN_RECHECK_MS: '0' }).subscriptions.tokenRecheckMs).toBe(0);

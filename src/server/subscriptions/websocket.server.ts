@@ -129,9 +129,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     if (rechecking || authenticated.size === 0) return;
     rechecking = true;
     try {
-      const hashes = [...new Set([...authenticated.values()].map((a) => a.tokenHash))];
+      // The connections open now: one that authenticates while the statement runs may have seen a newer
+      // role than its answer, and is judged by the next check, not by this one.
+      const checked = [...authenticated];
+      const hashes = [...new Set(checked.map(([, a]) => a.tokenHash))];
       const roles = await currentTokenRoles(rootEm(services.orm).fork({ clear: true, useContext: false }), hashes);
-      for (const [socket, { tokenHash, role }] of authenticated) {
+      for (const [socket, entry] of checked) {
+        if (authenticated.get(socket) !== entry) continue; // closed meanwhile
+        const { tokenHash, role } = entry;
         const now = roles.get(tokenHash);
         if (now === role) continue;
         authenticated.delete(socket);
