@@ -139,6 +139,49 @@ describe(`subscriptions: the tokens of open connections are checked again (${dat
     }
   });
 
+  it('a server stopped during a check lets its statement finish before closing the database (no statement after close, no warning)', async () => {
+    const logs = captureLogs(observabilityConfig().log);
+    const base = loadConfig({ NODE_ENV: 'test' });
+    const own = await startTestServer({ subscriptions: { ...base.subscriptions, tokenRecheckMs: 1000 } }, { logger: logs.logger });
+    const events: string[] = [];
+    const connection = rootEm(own.server.orm).getConnection('write') as unknown as { execute: (...args: unknown[]) => Promise<unknown> };
+    const execute = connection.execute;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    // The check's statement is sent once the server has begun to stop (its client saw its connection closed).
+    connection.execute = async function (this: unknown, ...args: unknown[]) {
+      if (!String(args[0]).includes('"token_hash" in (')) return execute.apply(this, args);
+      held++;
+      await gate;
+      try {
+        const result = await execute.apply(this, args);
+        events.push('check statement done');
+        return result;
+      } catch (error) {
+        events.push('check statement failed');
+        throw error;
+      }
+    };
+    const subscriptions = own.server.subscriptions;
+    const dispose = subscriptions.dispose.bind(subscriptions);
+    subscriptions.dispose = () => dispose().then(() => void events.push('subscriptions disposed'));
+    const orm = own.server.orm;
+    const close = orm.close.bind(orm);
+    orm.close = (force?: boolean) => (events.push('orm closing'), close(force));
+    const dan = await createTestUser(own, 'dan');
+    const client = await WsConnection.connect(own.url, { authorization: `Bearer ${dan.token}` });
+    await eventually(() => held === 1, 10_000, 'a check waiting to send its statement');
+    const logged = logs.lines().length;
+    const stopping = own.stop();
+    await client.closed;
+    release();
+    await stopping;
+    await eventually(() => events.some((e) => e.startsWith('check statement')), 10_000, 'the check to end');
+    expect(events).toEqual(['check statement done', 'subscriptions disposed', 'orm closing']);
+    expect(logs.lines().slice(logged).filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([]);
+  });
+
   it('SUBSCRIPTIONS_TOKEN_RECHECK_MS: 30 s by default, 0 turns it off, 1–999 and junk are refused at start-up', () => {
     expect(loadConfig({}).subscriptions.tokenRecheckMs).toBe(30_000);
     expect(loadConfig({ SUBSCRIPTIONS_TOKEN_RECHECK_MS: '0' }).subscriptions.tokenRecheckMs).toBe(0);

@@ -111,9 +111,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
   const cors = new CorsPolicy(config.corsOrigins);
   const authenticated = new Map<WebSocket, Authenticated>();
-  const recheck = limits.tokenRecheckMs > 0 ? setInterval(() => void recheckTokens(), limits.tokenRecheckMs) : undefined;
+  /** The check running now: `dispose` waits for it, so its statement never runs after the ORM is closed. */
+  let checking: Promise<void> | undefined;
+  const recheck =
+    limits.tokenRecheckMs > 0
+      ? setInterval(() => {
+          checking ??= recheckTokens().finally(() => (checking = undefined));
+        }, limits.tokenRecheckMs)
+      : undefined;
   recheck?.unref();
-  let rechecking = false;
 
   /**
    * Tokens are checked at `connection_init`; a connection then stays open for
@@ -126,8 +132,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
    * nothing (the next check tries again).
    */
   async function recheckTokens(): Promise<void> {
-    if (rechecking || authenticated.size === 0) return;
-    rechecking = true;
+    if (authenticated.size === 0) return;
     try {
       // The connections open now: one that authenticates while the statement runs may have seen a newer
       // role than its answer, and is judged by the next check, not by this one.
@@ -145,8 +150,6 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       }
     } catch (error) {
       log.warn({ err: error }, 'subscriptions: checking the tokens of open connections failed; they stay open until the next check');
-    } finally {
-      rechecking = false;
     }
   }
   const perAddress = new Map<string, number>();
@@ -332,6 +335,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       if (recheck) clearInterval(recheck);
       httpServer.off('upgrade', onUpgrade);
       await cleanup.dispose();
+      await checking; // its statement finishes before the server goes on to close the ORM
     },
   };
 }
