@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, hashApiToken } from '../src/accounts/api-token.service.js';
+import { createApiToken, currentTokenRoles, hashApiToken } from '../src/accounts/api-token.service.js';
 import { User } from '../src/accounts/user.entity.js';
 import { loadConfig } from '../src/server/config.js';
 import { rootEm } from '../src/server/orm.js';
@@ -180,6 +180,18 @@ describe(`subscriptions: the tokens of open connections are checked again (${dat
     await eventually(() => events.some((e) => e.startsWith('check statement')), 10_000, 'the check to end');
     expect(events).toEqual(['check statement done', 'subscriptions disposed', 'orm closing']);
     expect(logs.lines().slice(logged).filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([]);
+  });
+
+  it('currentTokenRoles: more than 1000 tokens are checked in chunks of 1000, the valid ones found in every chunk', async () => {
+    const em = rootEm(t.server.orm).fork();
+    const user = await em.findOneOrFail(User, { id: ann.id });
+    const valid = await Promise.all(['c1', 'c2', 'c3'].map(async (name) => hashApiToken((await createApiToken(rootEm(t.server.orm).fork(), user, name)).token)));
+    const unknown = Array.from({ length: 2500 }, (_, i) => hashApiToken(`cg_unknown_${i}`));
+    const hashes = [valid[0]!, ...unknown.slice(0, 1500), valid[1]!, ...unknown.slice(1500), valid[2]!];
+    const roles = await currentTokenRoles(rootEm(t.server.orm).fork({ clear: true }), hashes);
+    expect([...roles.keys()].sort()).toEqual([...valid].sort());
+    expect(new Set(roles.values())).toEqual(new Set([user.role]));
+    expect((await currentTokenRoles(em, [])).size).toBe(0);
   });
 
   it('SUBSCRIPTIONS_TOKEN_RECHECK_MS: 30 s by default, 0 turns it off, 1–999 and junk are refused at start-up', () => {
