@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/server/config.js';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { WsConnection } from './helpers/ws.js';
+import { eventually, WsConnection } from './helpers/ws.js';
 
 /**
  * A WebSocket handshake written byte by byte (any Origin and Host, even ones
@@ -96,6 +96,45 @@ describe(`WebSocket upgrades and CORS_ORIGINS (${databaseKind})`, () => {
     const third = await WsConnection.open(t.url);
     expect((await third.closed).code).toBe(4429);
     await Promise.all(connections.map((c) => c.close()));
+  });
+
+  it('a refused upgrade is closed by the server once answered, and a client resetting it first does not crash the process', async () => {
+    const connections = () => new Promise<number>((resolve, reject) => t.server.httpServer.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    const request = (path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: https://evil.example\r\n\r\n`;
+    // Clients that read the answer and keep their side open (allowHalfOpen): the server must not keep theirs.
+    const before = await connections();
+    const lingering = await Promise.all(
+      ['/graphql', '/graphql', '/elsewhere', '/elsewhere'].map(
+        (path) =>
+          new Promise<{ socket: net.Socket; answer: string }>((resolve, reject) => {
+            const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+            let answer = '';
+            socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+            socket.once('end', () => resolve({ socket, answer }));
+            socket.on('error', reject);
+            socket.write(request(path));
+          }),
+      ),
+    );
+    expect(lingering.map((l) => /^HTTP\/1\.1 (\d{3})/.exec(l.answer)?.[1])).toEqual(['403', '403', '404', '404']);
+    await eventually(async () => (await connections()) <= before, 10_000, 'the server closing the refused sockets');
+    for (const { socket } of lingering) socket.destroy();
+    // Clients that reset the connection right after the request: the answer's write fails; nothing may be thrown.
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        return new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          socket.write(request(i % 2 ? '/graphql' : '/elsewhere'), () => socket.resetAndDestroy());
+        });
+      }),
+    );
+    expect((await handshake(port, { Origin: 'https://evil.example' })).status).toBe(403);
+    const connection = await WsConnection.connect(t.url);
+    await connection.close();
   });
 
   it('CORS_ORIGINS defaults: none in production (same-origin pages and non-browser clients only), any origin in development', async () => {

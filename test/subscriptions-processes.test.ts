@@ -35,7 +35,7 @@ describe.skipIf(!onPostgres || !commented)('a subscriber on server B receives wh
   beforeAll(async () => {
     a = await startTestServer();
     // B runs as production does (NODE_ENV=production: masked errors, no statement counts).
-    b = spawnTsx('src/server.ts', [], { DATABASE_URL: a.db.config.databaseUrl, WORKERS: '2', PORT: '0', HOST: '127.0.0.1', SEED_DEMO_DATA: 'false', NODE_ENV: 'production' });
+    b = spawnTsx('src/server.ts', [], { DATABASE_URL: a.db.config.databaseUrl, WORKERS: '2', PORT: '0', HOST: '127.0.0.1', SEED_DEMO_DATA: 'false', NODE_ENV: 'production', SUBSCRIPTIONS_TOKEN_RECHECK_MS: '1000' });
     grace = await createTestUser(a, 'grace');
     target = (await createContent(a, grace.token, commented!.typeName, commented!.options.demo![0].values as Record<string, unknown>)).id;
     await b.waitFor(/contentgraph ready at (\S+)/, 60_000);
@@ -63,6 +63,17 @@ describe.skipIf(!onPostgres || !commented)('a subscriber on server B receives wh
       if (i > 40) throw new Error('B never delivered');
     }
   }
+
+  it('each worker of B checks the tokens of its own connections again: a token revoked through A closes them all with 4403', async () => {
+    const hal = await createTestUser(a, 'hal');
+    // Four connections: the primary hands them to its two workers in turn.
+    const connections: WsConnection[] = [];
+    for (let i = 0; i < 4; i++) connections.push(await WsConnection.connect(bUrl, { authorization: `Bearer ${hal.token}` }));
+    await a.sql(`update "api_token" set "revoked_at" = now() where "user_id" = ?`, [hal.id]);
+    const closes = await Promise.all(connections.map((c) => c.closed));
+    expect(closes.map((c) => c.code)).toEqual([4403, 4403, 4403, 4403]);
+    expect(closes.every((c) => c.reason.includes('revoked') && Buffer.byteLength(c.reason) <= 123)).toBe(true);
+  });
 
   it('delivers on both workers of B, nothing that was rolled back, and nothing after complete; SIGTERM closes with 1001', async () => {
     // Two connections: the primary hands them to its two workers in turn.

@@ -46,6 +46,8 @@ export interface SubscriptionServer {
   connections(): number;
   /** Active subscriptions of this server to inserts into `table` (activity_entry, comment). */
   subscribers(table: string): number;
+  /** Open connections that authenticated with a token (what SUBSCRIPTIONS_TOKEN_RECHECK_MS checks again). */
+  authenticated(): number;
   /** Closes every connection (1001 Going away) and stops accepting upgrades. */
   dispose(): Promise<void>;
 }
@@ -109,9 +111,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
   const cors = new CorsPolicy(config.corsOrigins);
   const authenticated = new Map<WebSocket, Authenticated>();
-  const recheck = limits.tokenRecheckMs > 0 ? setInterval(() => void recheckTokens(), limits.tokenRecheckMs) : undefined;
+  /** The check running now: `dispose` waits for it, so its statement never runs after the ORM is closed. */
+  let checking: Promise<void> | undefined;
+  const recheck =
+    limits.tokenRecheckMs > 0
+      ? setInterval(() => {
+          checking ??= recheckTokens().finally(() => (checking = undefined));
+        }, limits.tokenRecheckMs)
+      : undefined;
   recheck?.unref();
-  let rechecking = false;
 
   /**
    * Tokens are checked at `connection_init`; a connection then stays open for
@@ -124,12 +132,16 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
    * nothing (the next check tries again).
    */
   async function recheckTokens(): Promise<void> {
-    if (rechecking || authenticated.size === 0) return;
-    rechecking = true;
+    if (authenticated.size === 0) return;
     try {
-      const hashes = [...new Set([...authenticated.values()].map((a) => a.tokenHash))];
+      // The connections open now: one that authenticates while the statement runs may have seen a newer
+      // role than its answer, and is judged by the next check, not by this one.
+      const checked = [...authenticated];
+      const hashes = [...new Set(checked.map(([, a]) => a.tokenHash))];
       const roles = await currentTokenRoles(rootEm(services.orm).fork({ clear: true, useContext: false }), hashes);
-      for (const [socket, { tokenHash, role }] of authenticated) {
+      for (const [socket, entry] of checked) {
+        if (authenticated.get(socket) !== entry) continue; // closed meanwhile
+        const { tokenHash, role } = entry;
         const now = roles.get(tokenHash);
         if (now === role) continue;
         authenticated.delete(socket);
@@ -138,8 +150,6 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       }
     } catch (error) {
       log.warn({ err: error }, 'subscriptions: checking the tokens of open connections failed; they stay open until the next check');
-    } finally {
-      rechecking = false;
     }
   }
   const perAddress = new Map<string, number>();
@@ -148,12 +158,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/graphql' && path !== '/graphql/') {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNot found. The GraphQL endpoint is /graphql.\n');
+      refuseUpgrade(socket, '404 Not Found', 'Not found. The GraphQL endpoint is /graphql.\n');
       return;
     }
     const refusal = originRefusal(req, cors);
     if (refusal) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nWebSocket refused: ${refusal}.\n`);
+      refuseUpgrade(socket, '403 Forbidden', `WebSocket refused: ${refusal}.\n`);
       return;
     }
     socket.on('error', () => socket.destroy());
@@ -217,7 +227,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
             return false;
           }
           if (tokenKey) verifiedTokens.add(tokenKey);
-          if (token) {
+          // Only a socket still open: one the client closed while its token was being checked has
+          // emitted 'close' already, and would stay in the map (and in every check) for ever.
+          if (token && socket.readyState === socket.OPEN) {
             authenticated.set(socket, { tokenHash: hashApiToken(token), role: (await context.auth.requireUser()).role });
             socket.once('close', () => authenticated.delete(socket));
           }
@@ -318,10 +330,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   return {
     connections: () => open,
     subscribers: (table) => processEventHub.listenerCount(`${source}:${table}`),
+    authenticated: () => authenticated.size,
     dispose: async () => {
       if (recheck) clearInterval(recheck);
       httpServer.off('upgrade', onUpgrade);
       await cleanup.dispose();
+      await checking; // its statement finishes before the server goes on to close the ORM
     },
   };
 }
@@ -377,6 +391,30 @@ function guardSocket(ws: WebSocket, max: number, log: Observability['log']): voi
     }
     return emit(event, ...args);
   }) as typeof ws.emit;
+}
+
+/**
+ * Answers an upgrade request that gets no WebSocket, then closes the socket.
+ * An upgraded socket has no HTTP server listeners any more: without an
+ * 'error' listener a client that resets the connection before the answer is
+ * written crashes the process (ECONNRESET), and `end()` alone leaves the
+ * socket half-open for as long as the client keeps its side open (a file
+ * descriptor per refused request); so, as ws does, destroy it once written.
+ */
+function refuseUpgrade(socket: Duplex, status: string, body: string): void {
+  socket.on('error', () => socket.destroy());
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  const bytes = Buffer.from(body, 'utf8');
+  socket.end(
+    Buffer.concat([
+      Buffer.from(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`, 'latin1'),
+      bytes,
+    ]),
+  );
 }
 
 /**
