@@ -1,3 +1,4 @@
+import { type AllowedHostsSetting, parseAllowedHosts } from './pipeline/allowed-hosts.js';
 import path from 'node:path';
 import type { OperationLimits } from './pipeline/operation-cost.js';
 import { loadObservabilityConfig, type ObservabilityConfig } from '../observability/observability.config.js';
@@ -36,6 +37,8 @@ export interface AppConfig {
   idleMemoryReleaseMs: number;
   /** Origins a browser may call the API from: a list, or `*` for any. Empty: same-origin only. */
   corsOrigins: string[] | '*';
+  /** Host names the server answers to (`Host` header), Django's ALLOWED_HOSTS; `*`: any (src/server/pipeline/allowed-hosts.ts). */
+  allowedHosts: AllowedHostsSetting;
   /** Answer introspection queries (`__schema`, `__type`). */
   introspection: boolean;
   /** "Did you mean …?" suggestions in validation errors. */
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 15_000, 0),
     idleMemoryReleaseMs: idleMemoryReleaseMs(int('IDLE_MEMORY_RELEASE_MS', 10_000, 0)),
     corsOrigins: corsOrigins(env.CORS_ORIGINS, production),
+    allowedHosts: parseAllowedHosts(env.ALLOWED_HOSTS),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
     observability: loadObservabilityConfig(env),

@@ -1,3 +1,4 @@
+import { hostRefusal } from './pipeline/allowed-hosts.js';
 import http from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
@@ -139,6 +140,9 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
       return;
     }
     if (observability.handleMetricsRequest(req, res, url.pathname)) return;
+    // After the probes and /metrics (load balancers and orchestrators call them by address): everything else answers to ALLOWED_HOSTS only.
+    const refusedHost = hostRefusal(config.allowedHosts, req.headers.host);
+    if (refusedHost) throw new HttpError(400, `Request refused: ${refusedHost}.`, 'BAD_REQUEST');
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found. The GraphQL endpoint is /graphql.\n');

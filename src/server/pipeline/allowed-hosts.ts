@@ -1,0 +1,67 @@
+/**
+ * `ALLOWED_HOSTS`, Django's setting of the same name: the host names this
+ * server answers to, checked against each request's `Host` header (HTTP
+ * requests and WebSocket upgrades alike).
+ *
+ * Why: a page on an attacker's domain can make that domain resolve to the
+ * server's address after the page has loaded (DNS rebinding). The browser
+ * then sends the page's requests, with the attacker's host name in `Host`,
+ * to a server it could not otherwise reach (one on a private network), and
+ * treats them as same-origin: no CORS applies, and the page reads whatever an
+ * anonymous client may. A server that answers only to its own names refuses
+ * those requests. Unset (the default): any host, as before.
+ *
+ * Patterns, as in Django: `api.example.com` (that name), `.example.com` (it
+ * and every subdomain), `127.0.0.1`, `[::1]`, or `*` (any). Host names are
+ * compared without the port, case-insensitively, a trailing dot ignored.
+ */
+export type AllowedHostsSetting = readonly string[] | '*';
+
+const NAME = /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const IPV6 = /^\[[0-9a-f:.]+\]$/;
+
+/** Parses `ALLOWED_HOSTS` (comma-separated); unset or empty: any host. Throws on an entry that is not a host pattern. */
+export function parseAllowedHosts(raw: string | undefined): AllowedHostsSetting {
+  if (raw === undefined || raw.trim() === '') return '*';
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+  if (entries.includes('*')) return '*';
+  for (const entry of entries) {
+    if (!NAME.test(entry) && !IPV6.test(entry)) {
+      throw new Error(
+        `ALLOWED_HOSTS entries are host names like api.example.com, .example.com (with subdomains), 127.0.0.1 or [::1], without scheme, port or path; got "${entry.slice(0, 100)}"`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** The host name of a `Host` header: without its port, lower-case, without a trailing dot; undefined when malformed. */
+export function hostName(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim().toLowerCase();
+  let name: string;
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']');
+    if (end < 0 || (end + 1 < value.length && !/^:\d{1,5}$/.test(value.slice(end + 1)))) return undefined;
+    name = value.slice(0, end + 1);
+    return IPV6.test(name) ? name : undefined;
+  }
+  const colon = value.lastIndexOf(':');
+  name = colon >= 0 && /^\d{1,5}$/.test(value.slice(colon + 1)) ? value.slice(0, colon) : value;
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  return name && !name.startsWith('.') && NAME.test(name) ? name : undefined;
+}
+
+/** Why a request with this `Host` header is refused, or undefined when the host is allowed. */
+export function hostRefusal(allowed: AllowedHostsSetting, header: string | undefined): string | undefined {
+  if (allowed === '*') return undefined;
+  const name = hostName(header);
+  if (name && allowed.some((pattern) => (pattern.startsWith('.') ? name === pattern.slice(1) || name.endsWith(pattern) : name === pattern))) {
+    return undefined;
+  }
+  const shown = header === undefined ? 'no Host header' : `host ${JSON.stringify(header.slice(0, 200))}`;
+  return `${shown} is not in ALLOWED_HOSTS`;
+}
