@@ -68,6 +68,19 @@ describe('ALLOWED_HOSTS: parsing and matching', () => {
   });
 });
 
+describe('ALLOWED_HOSTS: IPv6 literals', () => {
+  it('compares IPv6 addresses in the form a browser sends, whichever way they are written, and refuses non-addresses at start-up', () => {
+    // A browser sends http://[0:0:0:0:0:0:0:1]/ with `Host: [::1]`, and [::ffff:127.0.0.1] as [::ffff:7f00:1].
+    expect(parseAllowedHosts('[0:0:0:0:0:0:0:1],[::FFFF:127.0.0.1]')).toEqual(['[::1]', '[::ffff:7f00:1]']);
+    const allowed = parseAllowedHosts('[0:0:0:0:0:0:0:1],[::FFFF:127.0.0.1]');
+    for (const ok of ['[::1]', '[::1]:4000', '[0::1]', '[::ffff:7f00:1]:4000', '[::ffff:127.0.0.1]']) expect(hostRefusal(allowed, ok), ok).toBeUndefined();
+    for (const no of ['[::2]', '[::ffff:7f00:2]', '[1.2.3.4]', '[:::]']) expect(hostRefusal(allowed, no), no).toMatch(/is not in ALLOWED_HOSTS$/);
+    for (const bad of ['[1.2.3.4]', '[:::]', '[1::2::3]', '[12345::1]']) {
+      expect(() => parseAllowedHosts(bad), bad).toThrow(/ALLOWED_HOSTS entries are host names/);
+    }
+  });
+});
+
 describe(`ALLOWED_HOSTS in the server (${databaseKind})`, () => {
   let t: TestServer;
   let port: number;

@@ -20,6 +20,16 @@ export type AllowedHostsSetting = readonly string[] | '*';
 const NAME = /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const IPV6 = /^\[[0-9a-f:.]+\]$/;
 
+/** An IPv6 literal (`[…]`) in the form a browser sends (`[0:0::1]` → `[::1]`, `[::ffff:127.0.0.1]` → `[::ffff:7f00:1]`); undefined when not one. */
+function canonicalIpv6(literal: string): string | undefined {
+  if (!IPV6.test(literal)) return undefined;
+  try {
+    return new URL(`http://${literal}/`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses `ALLOWED_HOSTS` (comma-separated); unset or empty: any host. Throws on an entry that is not a host pattern. */
 export function parseAllowedHosts(raw: string | undefined): AllowedHostsSetting {
   if (raw === undefined || raw.trim() === '') return '*';
@@ -28,29 +38,29 @@ export function parseAllowedHosts(raw: string | undefined): AllowedHostsSetting 
     .map((entry) => entry.trim().toLowerCase())
     .filter(Boolean);
   if (entries.includes('*')) return '*';
-  for (const entry of entries) {
-    if (!NAME.test(entry) && !IPV6.test(entry)) {
+  return entries.map((entry) => {
+    const ipv6 = canonicalIpv6(entry);
+    if (ipv6) return ipv6;
+    if (!NAME.test(entry)) {
       throw new Error(
         `ALLOWED_HOSTS entries are host names like api.example.com, .example.com (with subdomains), 127.0.0.1 or [::1], without scheme, port or path; got "${entry.slice(0, 100)}"`,
       );
     }
-  }
-  return entries;
+    return entry;
+  });
 }
 
 /** The host name of a `Host` header: without its port, lower-case, without a trailing dot; undefined when malformed. */
 export function hostName(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const value = header.trim().toLowerCase();
-  let name: string;
   if (value.startsWith('[')) {
     const end = value.indexOf(']');
     if (end < 0 || (end + 1 < value.length && !/^:\d{1,5}$/.test(value.slice(end + 1)))) return undefined;
-    name = value.slice(0, end + 1);
-    return IPV6.test(name) ? name : undefined;
+    return canonicalIpv6(value.slice(0, end + 1));
   }
   const colon = value.lastIndexOf(':');
-  name = colon >= 0 && /^\d{1,5}$/.test(value.slice(colon + 1)) ? value.slice(0, colon) : value;
+  let name = colon >= 0 && /^\d{1,5}$/.test(value.slice(colon + 1)) ? value.slice(0, colon) : value;
   if (name.endsWith('.')) name = name.slice(0, -1);
   return name && !name.startsWith('.') && NAME.test(name) ? name : undefined;
 }
