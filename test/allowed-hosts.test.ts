@@ -116,6 +116,26 @@ describe(`ALLOWED_HOSTS in the server (${databaseKind})`, () => {
     }
   });
 
+  it('takes the host of a request target in absolute form, not the Host header (RFC 9112, 3.2), and refuses several Host headers', async () => {
+    const body = (lines: string[]) => request(port, [...lines, 'Content-Type: application/json'], query);
+    // Node leaves the target's authority in req.url and the Host header in req.headers.host.
+    const evilTarget = await body(['POST http://evil.example/graphql HTTP/1.1', 'Host: api.example.com']);
+    expect(evilTarget.status).toBe(400);
+    expect(JSON.parse(evilTarget.body).errors[0].message).toBe('Request refused: host "evil.example" is not in ALLOWED_HOSTS.');
+    expect((await body(['POST http://api.example.com:4000/graphql HTTP/1.1', 'Host: evil.example'])).status).toBe(200);
+    expect((await body(['POST http://user@api.example.com/graphql HTTP/1.1', 'Host: api.example.com'])).status).toBe(400);
+    // Node keeps the first of several Host headers; a proxy in front may have routed by the last one.
+    for (const hosts of [['api.example.com', 'evil.example'], ['evil.example', 'api.example.com'], ['api.example.com', 'api.example.com']]) {
+      const answer = await body(['POST /graphql HTTP/1.1', ...hosts.map((host) => `Host: ${host}`)]);
+      expect(answer.status, hosts.join(' ')).toBe(400);
+      expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: 'Request refused: 2 Host headers (one is allowed).', extensions: { code: 'BAD_REQUEST' } });
+    }
+    const wsHeaders = ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: graphql-transport-ws'];
+    expect((await request(port, ['GET http://evil.example/graphql HTTP/1.1', 'Host: api.example.com', ...wsHeaders])).status).toBe(400);
+    expect((await request(port, ['GET /graphql HTTP/1.1', 'Host: api.example.com', 'Host: evil.example', ...wsHeaders])).status).toBe(400);
+    expect((await request(port, ['GET http://api.example.com/graphql HTTP/1.1', 'Host: api.example.com', ...wsHeaders])).status).toBe(101);
+  });
+
   it('is off by default: any host', () => {
     expect(loadConfig({}).allowedHosts).toBe('*');
     expect(loadConfig({ NODE_ENV: 'production' }).allowedHosts).toBe('*');

@@ -1,4 +1,4 @@
-import { hostRefusal } from './pipeline/allowed-hosts.js';
+import { requestHostRefusal } from './pipeline/allowed-hosts.js';
 import http from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
@@ -141,7 +141,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     }
     if (observability.handleMetricsRequest(req, res, url.pathname)) return;
     // After the probes and /metrics (load balancers and orchestrators call them by address): everything else answers to ALLOWED_HOSTS only.
-    const refusedHost = hostRefusal(config.allowedHosts, req.headers.host);
+    const refusedHost = requestHostRefusal(config.allowedHosts, req);
     if (refusedHost) throw new HttpError(400, `Request refused: ${refusedHost}.`, 'BAD_REQUEST');
     if (url.pathname !== '/graphql' && url.pathname !== '/graphql/') {
       res.writeHead(404, { 'content-type': 'text/plain' });

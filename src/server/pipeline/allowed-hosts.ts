@@ -75,3 +75,24 @@ export function hostRefusal(allowed: AllowedHostsSetting, header: string | undef
   const shown = header === undefined ? 'no Host header' : `host ${JSON.stringify(header.slice(0, 200))}`;
   return `${shown} is not in ALLOWED_HOSTS`;
 }
+
+/** The request line's target in absolute form (`POST http://api.example.com/graphql HTTP/1.1`): its authority. */
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
+
+/**
+ * Why this request is refused, or undefined when its host is allowed. The host is the one HTTP says the
+ * server must use (RFC 9112, 3.2): the authority of a request target in absolute form, which Node leaves in
+ * `req.url` while `req.headers.host` keeps the Host header; otherwise the Host header, of which there must be
+ * exactly one (Node keeps the first of several; a proxy in front may have routed by the last).
+ */
+export function requestHostRefusal(
+  allowed: AllowedHostsSetting,
+  req: { url?: string | undefined; rawHeaders: readonly string[]; headers: { host?: string | undefined } },
+): string | undefined {
+  if (allowed === '*') return undefined;
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return `${hosts} Host headers (one is allowed)`;
+  const absolute = ABSOLUTE_FORM.exec(req.url ?? '');
+  return hostRefusal(allowed, absolute ? absolute[1] : req.headers.host);
+}

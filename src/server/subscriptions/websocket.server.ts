@@ -12,7 +12,7 @@ import type { AppConfig } from '../config.js';
 import { type AppContext, type AppServices, createContext } from '../context.js';
 import { formatError } from '../apollo.js';
 import { addressKey, clientAddress } from '../pipeline/client-key.js';
-import { hostRefusal } from '../pipeline/allowed-hosts.js';
+import { requestHostRefusal } from '../pipeline/allowed-hosts.js';
 import { CorsPolicy } from '../pipeline/cors.js';
 import type { CostBudget } from '../pipeline/cost-budget.js';
 import { analyzeOperation, tooManyTokens } from '../pipeline/operation-cost.js';
@@ -162,7 +162,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       refuseUpgrade(socket, '404 Not Found', 'Not found. The GraphQL endpoint is /graphql.\n');
       return;
     }
-    const refusedHost = hostRefusal(config.allowedHosts, req.headers.host);
+    const refusedHost = requestHostRefusal(config.allowedHosts, req);
     if (refusedHost) {
       refuseUpgrade(socket, '400 Bad Request', `WebSocket refused: ${refusedHost}.\n`);
       return;
