@@ -81,6 +81,17 @@ describe('ALLOWED_HOSTS: IPv6 literals', () => {
   });
 });
 
+describe('ALLOWED_HOSTS: fully qualified and internationalised names', () => {
+  it('ignores a trailing dot in an entry, as in the Host header, and names the xn-- form of a Unicode name it refuses', () => {
+    expect(parseAllowedHosts('api.example.com.,.corp.example.')).toEqual(['api.example.com', '.corp.example']);
+    expect(hostRefusal(parseAllowedHosts('api.example.com.'), 'api.example.com')).toBeUndefined();
+    for (const bad of ['.', 'api.example.com..']) expect(() => parseAllowedHosts(bad), bad).toThrow(/ALLOWED_HOSTS entries are host names/);
+    expect(() => parseAllowedHosts('bücher.example')).toThrow('got "bücher.example" (browsers send that name as xn--bcher-kva.example: list it so)');
+    expect(() => parseAllowedHosts('.bücher.example')).toThrow('(browsers send that name as .xn--bcher-kva.example: list it so)');
+    expect(hostRefusal(parseAllowedHosts('xn--bcher-kva.example'), 'XN--BCHER-KVA.example:443')).toBeUndefined();
+  });
+});
+
 describe(`ALLOWED_HOSTS in the server (${databaseKind})`, () => {
   let t: TestServer;
   let port: number;

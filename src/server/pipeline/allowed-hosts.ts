@@ -15,6 +15,8 @@
  * and every subdomain), `127.0.0.1`, `[::1]`, or `*` (any). Host names are
  * compared without the port, case-insensitively, a trailing dot ignored.
  */
+import { domainToASCII } from 'node:url';
+
 export type AllowedHostsSetting = readonly string[] | '*';
 
 const NAME = /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -38,12 +40,17 @@ export function parseAllowedHosts(raw: string | undefined): AllowedHostsSetting 
     .map((entry) => entry.trim().toLowerCase())
     .filter(Boolean);
   if (entries.includes('*')) return '*';
-  return entries.map((entry) => {
-    const ipv6 = canonicalIpv6(entry);
+  return entries.map((written) => {
+    const ipv6 = canonicalIpv6(written);
     if (ipv6) return ipv6;
+    // A fully qualified name (`api.example.com.`): the Host header's trailing dot is ignored too.
+    const entry = written.length > 1 && written.endsWith('.') && !written.endsWith('..') ? written.slice(0, -1) : written;
     if (!NAME.test(entry)) {
+      // Browsers send an internationalised name in its ASCII (xn--) form: say which one to list.
+      const ascii = /[^\x00-\x7f]/.test(entry) ? domainToASCII(entry.replace(/^\./, '')) : '';
+      const hint = ascii && NAME.test(ascii) ? ` (browsers send that name as ${entry.startsWith('.') ? '.' : ''}${ascii}: list it so)` : '';
       throw new Error(
-        `ALLOWED_HOSTS entries are host names like api.example.com, .example.com (with subdomains), 127.0.0.1 or [::1], without scheme, port or path; got "${entry.slice(0, 100)}"`,
+        `ALLOWED_HOSTS entries are host names like api.example.com, .example.com (with subdomains), 127.0.0.1 or [::1], without scheme, port or path; got "${written.slice(0, 100)}"${hint}`,
       );
     }
     return entry;
