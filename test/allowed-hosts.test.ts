@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/server/config.js';
@@ -145,6 +146,30 @@ describe(`ALLOWED_HOSTS in the server (${databaseKind})`, () => {
     expect((await request(port, ['GET http://evil.example/graphql HTTP/1.1', 'Host: api.example.com', ...wsHeaders])).status).toBe(400);
     expect((await request(port, ['GET /graphql HTTP/1.1', 'Host: api.example.com', 'Host: evil.example', ...wsHeaders])).status).toBe(400);
     expect((await request(port, ['GET http://api.example.com/graphql HTTP/1.1', 'Host: api.example.com', ...wsHeaders])).status).toBe(101);
+  });
+
+  it('judges each request of a kept-alive connection by its own Host (coverage, no bug found)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (host: string) =>
+      new Promise<{ status: number; reused: boolean; code?: string }>((resolve, reject) => {
+        const req = http.request({ agent, port, host: '127.0.0.1', path: '/graphql', method: 'POST', headers: { host, 'content-type': 'application/json' } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, reused: req.reusedSocket, code: JSON.parse(body).errors?.[0]?.extensions?.code }));
+        });
+        req.on('error', reject);
+        req.end(query);
+      });
+    try {
+      const answers = [];
+      for (const host of ['api.example.com', 'evil.example', 'api.example.com', 'evil.example']) answers.push(await send(host));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 400, 200, 400]);
+      expect(answers.map((answer) => answer.code)).toEqual([undefined, 'BAD_REQUEST', undefined, 'BAD_REQUEST']);
+      expect(answers.map((answer) => answer.reused)).toEqual([false, true, true, true]);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('is off by default: any host', () => {
