@@ -93,6 +93,13 @@ describe('ALLOWED_HOSTS: fully qualified and internationalised names', () => {
   });
 });
 
+describe('ALLOWED_HOSTS: a list of nothing', () => {
+  it('refuses start-up for commas only (it would refuse every request), and skips empty entries between names', () => {
+    for (const bad of [',', ' , ', ',,']) expect(() => loadConfig({ ALLOWED_HOSTS: bad }), JSON.stringify(bad)).toThrow(/^ALLOWED_HOSTS lists no host/);
+    expect(parseAllowedHosts(',,api.example.com,')).toEqual(['api.example.com']);
+  });
+});
+
 describe(`ALLOWED_HOSTS in the server (${databaseKind})`, () => {
   let t: TestServer;
   let port: number;

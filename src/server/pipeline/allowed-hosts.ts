@@ -40,6 +40,8 @@ export function parseAllowedHosts(raw: string | undefined): AllowedHostsSetting 
     .map((entry) => entry.trim().toLowerCase())
     .filter(Boolean);
   if (entries.includes('*')) return '*';
+  // Only commas (`ALLOWED_HOSTS=,`, a template whose variables were empty): not "any host", and not a server that answers none.
+  if (entries.length === 0) throw new Error(`ALLOWED_HOSTS lists no host ("${raw.slice(0, 100)}"): list host names, or * for any, or leave it unset`);
   return entries.map((written) => {
     const ipv6 = canonicalIpv6(written);
     if (ipv6) return ipv6;
