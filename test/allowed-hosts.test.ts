@@ -100,6 +100,14 @@ describe('ALLOWED_HOSTS: a list of nothing', () => {
   });
 });
 
+describe('ALLOWED_HOSTS: IPv4 addresses', () => {
+  it('reads an IPv4 entry as browsers read the address (they send 127.0.0.1 for http://127.000.000.001/) and refuses a non-address at start-up', () => {
+    expect(parseAllowedHosts('127.000.000.001,0x7f.1,2130706433,10.1,api.example.com,.example.com')).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '10.0.0.1', 'api.example.com', '.example.com']);
+    expect(hostRefusal(parseAllowedHosts('127.000.000.001'), '127.0.0.1:4000')).toBeUndefined();
+    for (const bad of ['1.2.3.999', '256.0.0.1', 'api.example.0x']) expect(() => parseAllowedHosts(bad), bad).toThrow(`ALLOWED_HOSTS entry "${bad}" is not an IPv4 address`);
+  });
+});
+
 describe(`ALLOWED_HOSTS in the server (${databaseKind})`, () => {
   let t: TestServer;
   let port: number;

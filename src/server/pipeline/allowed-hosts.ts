@@ -55,6 +55,15 @@ export function parseAllowedHosts(raw: string | undefined): AllowedHostsSetting 
         `ALLOWED_HOSTS entries are host names like api.example.com, .example.com (with subdomains), 127.0.0.1 or [::1], without scheme, port or path; got "${written.slice(0, 100)}"${hint}`,
       );
     }
+    // An IPv4 address (a name whose last label is a number, as URLs read it): in the form browsers send,
+    // `127.000.000.001` or `0x7f.1` as `127.0.0.1`; `1.2.3.999` is no address and would never match.
+    if (!entry.startsWith('.') && /(^|\.)(\d+|0x[0-9a-f]*)$/.test(entry)) {
+      try {
+        return new URL(`http://${entry}/`).hostname;
+      } catch {
+        throw new Error(`ALLOWED_HOSTS entry "${entry}" is not an IPv4 address`);
+      }
+    }
     return entry;
   });
 }
