@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser } from './helpers/accounts.js';
 import { databaseKind } from './helpers/database.js';
 import { captureLogs, type CapturedLogs, observabilityConfig } from './helpers/log-capture.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startLoggedTestServer, startTestServer, type TestServer } from './helpers/server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -56,9 +56,7 @@ describe(`request log (${databaseKind})`, () => {
   let t: TestServer;
   let logs: CapturedLogs;
   beforeAll(async () => {
-    const observability = observabilityConfig({ LOG_LEVEL: 'info', SLOW_OPERATION_MS: 'off' });
-    logs = captureLogs(observability.log);
-    t = await startTestServer({ observability }, { logger: logs.logger });
+    ({ t, logs } = await startLoggedTestServer());
   });
   afterAll(() => t?.stop());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKind } from './helpers/database.js';
-import { captureLogs, type CapturedLogs, observabilityConfig } from './helpers/log-capture.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import type { CapturedLogs } from './helpers/log-capture.js';
+import { startLoggedTestServer, type TestServer } from './helpers/server.js';
 
 /**
  * Found by the hostile review:
@@ -18,9 +18,7 @@ describe(`a persisted query with a wrong hash (${databaseKind})`, () => {
   let t: TestServer;
   let logs: CapturedLogs;
   beforeAll(async () => {
-    const observability = observabilityConfig({ LOG_LEVEL: 'info', SLOW_OPERATION_MS: 'off' });
-    logs = captureLogs(observability.log);
-    t = await startTestServer({ observability }, { logger: logs.logger });
+    ({ t, logs } = await startLoggedTestServer());
   });
   afterAll(() => t?.stop());
 

@@ -3,6 +3,7 @@ import type { ContentTypeRegistry } from '../../src/generic/content-type.registr
 import { type RunningServer, type StartOptions, startServer } from '../../src/server/start.js';
 import { createTestDatabase, type TestApp, testApp, type TestDatabase } from './database.js';
 import { rootEm } from '../../src/server/orm.js';
+import { type CapturedLogs, captureLogs, observabilityConfig } from './log-capture.js';
 
 export interface GraphQLResult<T = any> {
   status: number;
@@ -55,4 +56,16 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, option
       await db.drop();
     },
   };
+}
+
+/**
+ * A test server whose log lines are captured (request log at `info`, no
+ * slow-operation lines unless `env` asks for them): for tests that read what
+ * the server logged.
+ */
+export async function startLoggedTestServer(env: Record<string, string> = {}): Promise<{ t: TestServer; logs: CapturedLogs }> {
+  const observability = observabilityConfig({ LOG_LEVEL: 'info', SLOW_OPERATION_MS: 'off', ...env });
+  const logs = captureLogs(observability.log);
+  const t = await startTestServer({ observability }, { logger: logs.logger });
+  return { t, logs };
 }
