@@ -11,13 +11,12 @@ describe('IdleMemoryRelease: when it collects', () => {
 
   function watch(idleMs: number) {
     vi.useFakeTimers();
-    const counters = { started: 0, finished: 0, inFlight: 0 };
+    const counters = { started: 0, finished: 0 };
     const releases: MemoryRelease[] = [];
     const release = IdleMemoryRelease.start({
       idleMs,
       requestsStarted: () => counters.started,
       requestsFinished: () => counters.finished,
-      inFlight: () => counters.inFlight,
       onRelease: (r) => releases.push(r),
     });
     return { counters, releases, release };
@@ -30,6 +29,7 @@ describe('IdleMemoryRelease: when it collects', () => {
     expect(releases).toHaveLength(0); // nothing served since start: nothing to give back
 
     counters.started += 5;
+    counters.finished += 5;
     vi.advanceTimersByTime(1000); // sees the requests
     expect(releases).toHaveLength(0);
     vi.advanceTimersByTime(1000); // a quiet tick
@@ -47,11 +47,11 @@ describe('IdleMemoryRelease: when it collects', () => {
     expect(releases).toHaveLength(1);
 
     // A long request in flight: no new request starts, but it is not idle.
-    counters.inFlight = 1;
+    counters.finished += 10; // the busy ones
+    counters.started++;
     vi.advanceTimersByTime(5000);
     expect(releases).toHaveLength(1);
-    counters.inFlight = 0;
-    counters.finished += 16;
+    counters.finished++;
     vi.advanceTimersByTime(1000); // sees it finish
     expect(releases).toHaveLength(1);
     vi.advanceTimersByTime(1000); // a quiet interval
@@ -62,12 +62,10 @@ describe('IdleMemoryRelease: when it collects', () => {
   it('a long request that ends just before a tick: the release waits a whole quiet interval after it', () => {
     const { counters, releases, release } = watch(1000);
     counters.started++;
-    counters.inFlight = 1;
     vi.advanceTimersByTime(1000); // sees it start
     vi.advanceTimersByTime(1000); // still in flight
     expect(releases).toHaveLength(0);
     // It ends a moment before the next tick: that tick is not a quiet interval.
-    counters.inFlight = 0;
     counters.finished++;
     vi.advanceTimersByTime(1000);
     expect(releases).toHaveLength(0);

@@ -34,10 +34,8 @@ export interface HttpFront {
   inFlight(): number;
   /** GraphQL requests (to /graphql) received since the server started: not probes, scrapes or other paths. */
   requestsStarted(): number;
-  /** GraphQL requests whose handling has finished. */
+  /** GraphQL requests whose handling has finished (started − finished are in flight). */
   requestsFinished(): number;
-  /** GraphQL requests whose handling has not finished (a probe or a scrape in flight is not counted). */
-  graphqlInFlight(): number;
   /**
    * The server is stopping: every response not yet sent, and every one after,
    * says `Connection: close`, so no client sends another request on a
@@ -74,7 +72,6 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
   const remoteDatabase = Boolean(config.databaseUrl);
   let inFlight = 0;
   let started = 0;
-  let graphqlInFlight = 0;
   let finished = 0;
   let stopping = false;
   const unanswered = new Set<http.ServerResponse>();
@@ -108,7 +105,6 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     server,
     inFlight: () => inFlight,
     requestsStarted: () => started,
-    graphqlInFlight: () => graphqlInFlight,
     requestsFinished: () => finished,
     beginStop() {
       stopping = true;
@@ -152,11 +148,9 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     // other paths (a load balancer's health check on `/`, a 404 `/metrics` when METRICS_PORT serves it)
     // neither keep it waiting nor trigger it again.
     started++;
-    graphqlInFlight++;
     try {
       await graphql(req, res, url);
     } finally {
-      graphqlInFlight--;
       finished++;
     }
   }

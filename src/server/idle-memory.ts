@@ -14,10 +14,9 @@ export interface MemoryRelease {
 export interface IdleMemoryReleaseOptions {
   /** How long the server must have answered no request before its memory is given back (`IDLE_MEMORY_RELEASE_MS`). */
   idleMs: number;
-  /** Requests started so far, requests finished so far, and requests not yet finished (the HTTP front's counters). */
+  /** GraphQL requests started and finished so far (the HTTP front's counters); the difference is in flight. */
   requestsStarted(): number;
   requestsFinished(): number;
-  inFlight(): number;
   onRelease(release: MemoryRelease): void;
 }
 
@@ -81,7 +80,7 @@ export class IdleMemoryRelease {
       this.#dirty = true;
       return;
     }
-    if (!this.#dirty || this.options.inFlight() > 0) return;
+    if (!this.#dirty || this.options.requestsStarted() > this.options.requestsFinished()) return;
     this.#dirty = false;
     this.releaseNow();
   }

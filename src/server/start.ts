@@ -167,7 +167,6 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       idleMs: config.idleMemoryReleaseMs,
       requestsStarted: front.requestsStarted,
       requestsFinished: front.requestsFinished,
-      inFlight: front.graphqlInFlight,
       onRelease: ({ rssBeforeBytes, rssAfterBytes, durationMs }) => {
         const freed = Math.max(0, rssBeforeBytes - rssAfterBytes);
         observability.metrics?.memoryReleases.inc();
