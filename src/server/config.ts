@@ -53,12 +53,10 @@ export interface AppConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
-  // Decimal digits only, as every integer setting: Number() would take "0x10" or "1e3", and make "" or " " port 0 (a random port).
-  const port = env.PORT === undefined || env.PORT.trim() === '' ? 4000 : /^\s*\d+\s*$/.test(env.PORT) ? Number(env.PORT) : Number.NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a port number (got "${env.PORT}")`);
-  }
-  const int = (name: string, fallback: number, min = 0) => integer(env, name, fallback, min);
+  const settings = integerSettings(env);
+  const { int, ms, periodMs } = settings;
+  // Empty (a blank line in an env file) is the default, not port 0 (a random port).
+  const port = int('PORT', 4000, 0, 65535, 'a port number');
   const bool = (name: string, fallback: boolean) => boolean(env, name, fallback);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -79,45 +77,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPoints: int('RATE_LIMIT_POINTS', 1_000_000),
     rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_SECONDS', 60, 1),
     trustProxy: int('TRUST_PROXY', 0),
-    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 10_000, 100),
-    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 15_000, 0),
-    idleMemoryReleaseMs: idleMemoryReleaseMs(int('IDLE_MEMORY_RELEASE_MS', 10_000, 0)),
+    requestTimeoutMs: ms('REQUEST_TIMEOUT_MS', 10_000, 100),
+    shutdownTimeoutMs: ms('SHUTDOWN_TIMEOUT_MS', 15_000, 0),
+    // Each release is a 20–70 ms full collection: "10" (meant as seconds) would run one in nearly every pause.
+    idleMemoryReleaseMs: periodMs('IDLE_MEMORY_RELEASE_MS', 10_000),
     corsOrigins: corsOrigins(env.CORS_ORIGINS, production),
     allowedHosts: parseAllowedHosts(env.ALLOWED_HOSTS),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
     observability: loadObservabilityConfig(env),
     workers: loadWorkersConfig(env, env.DATABASE_URL || undefined),
-    subscriptions: loadSubscriptionsConfig(int),
+    subscriptions: loadSubscriptionsConfig(settings),
   };
 }
 
-/**
- * 0 (off) or at least a second: each release is a 20–70 ms full collection on
- * the main thread, and "10" (meant as seconds) would run one in nearly every
- * pause between requests under load.
- */
-function idleMemoryReleaseMs(value: number): number {
-  if (value > 0 && value < 1000) {
-    throw new Error(`IDLE_MEMORY_RELEASE_MS must be 0 (off) or at least 1000 milliseconds (got "${value}")`);
-  }
-  return value;
-}
-
-/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days). */
+/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+/** Readers of whole-number settings, for this module and the sub-configs (subscriptions). */
+export interface IntegerSettings {
+  /** A whole number from `min` to `max` (`what` names it in the error: "a port number"). */
+  int(name: string, fallback: number, min?: number, max?: number, what?: string): number;
+  /** Milliseconds that a timer waits: at most Node's longest timer. */
+  ms(name: string, fallback: number, min?: number): number;
+  /** The interval of a periodic task: 0 (off) or from a second up to Node's longest timer. */
+  periodMs(name: string, fallback: number): number;
+}
+
+export function integerSettings(env: NodeJS.ProcessEnv): IntegerSettings {
+  const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER, what?: string) => integer(env, name, fallback, min, max, what);
+  const ms = (name: string, fallback: number, min = 0) => int(name, fallback, min, MAX_TIMER_MS, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS} (Node's longest timer)`);
+  const periodMs = (name: string, fallback: number) => {
+    const value = ms(name, fallback);
+    if (value > 0 && value < 1000) throw new Error(`${name} must be 0 (off) or at least 1000 milliseconds (got "${env[name]}")`);
+    return value;
+  };
+  return { int, ms, periodMs };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, what?: string): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   // Decimal digits only: Number() alone would also take "0x10", "1e3" or "0b1".
   const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new Error(`${name} must be a whole number of at least ${min} (got "${raw}")`);
-  }
-  // A longer delay would overflow Node's timers, which then fire after 1 ms: every request would time out.
-  if (name.endsWith('_MS') && value > MAX_TIMER_MS) {
-    throw new Error(`${name} must be at most ${MAX_TIMER_MS} milliseconds, Node's longest timer (got "${raw}")`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const expected = what ?? (max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`);
+    throw new Error(`${name} must be ${expected} (got "${raw}")`);
   }
   return value;
 }

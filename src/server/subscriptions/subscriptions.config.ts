@@ -1,3 +1,5 @@
+import type { IntegerSettings } from '../config.js';
+
 /** Limits of GraphQL over WebSocket (SUBSCRIPTIONS_* in the README's configuration table). */
 export interface SubscriptionsConfig {
   /** Open WebSocket connections per server process; more are closed with 4429. */
@@ -21,23 +23,17 @@ export interface SubscriptionsConfig {
   tokenRecheckMs: number;
 }
 
-export function loadSubscriptionsConfig(int: (name: string, fallback: number, min?: number) => number): SubscriptionsConfig {
+export function loadSubscriptionsConfig({ int, ms, periodMs }: IntegerSettings): SubscriptionsConfig {
   return {
     maxConnections: int('SUBSCRIPTIONS_MAX_CONNECTIONS', 10_000, 0),
     maxConnectionsPerAddress: int('SUBSCRIPTIONS_MAX_CONNECTIONS_PER_ADDRESS', 100, 1),
     maxPerConnection: int('SUBSCRIPTIONS_MAX_PER_CONNECTION', 20, 1),
     maxMessageBytes: int('SUBSCRIPTIONS_MAX_MESSAGE_BYTES', 64 * 1024, 1024),
     maxMessagesPer10s: int('SUBSCRIPTIONS_MAX_MESSAGES_PER_10S', 200, 1),
-    initTimeoutMs: int('SUBSCRIPTIONS_INIT_TIMEOUT_MS', 10_000, 100),
-    keepAliveMs: int('SUBSCRIPTIONS_KEEPALIVE_MS', 12_000, 0),
-    tokenRecheckMs: tokenRecheckMs(int('SUBSCRIPTIONS_TOKEN_RECHECK_MS', 30_000, 0)),
+    initTimeoutMs: ms('SUBSCRIPTIONS_INIT_TIMEOUT_MS', 10_000, 100),
+    keepAliveMs: ms('SUBSCRIPTIONS_KEEPALIVE_MS', 12_000, 0),
+    // 0 or at least a second: each check is a statement on the primary for every process.
+    tokenRecheckMs: periodMs('SUBSCRIPTIONS_TOKEN_RECHECK_MS', 30_000),
   };
 }
 
-/** 0 (never) or at least a second: the check is a statement on the primary for every process, every interval. */
-function tokenRecheckMs(value: number): number {
-  if (value > 0 && value < 1000) {
-    throw new Error(`SUBSCRIPTIONS_TOKEN_RECHECK_MS must be 0 (never) or at least 1000 milliseconds (got "${value}")`);
-  }
-  return value;
-}
