@@ -79,8 +79,7 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
     inFlight++;
     if (stopping) res.setHeader('connection', 'close');
     unanswered.add(res);
-    res.once('finish', () => unanswered.delete(res));
-    res.once('close', () => unanswered.delete(res));
+    res.once('close', () => unanswered.delete(res)); // after 'finish', or on its own when the client went away
     // Observability: request id, span, log line and metrics around the whole request.
     void observability.http
       .observe(req, res, () =>
@@ -178,8 +177,9 @@ export function createHttpServer(options: HttpServerOptions): HttpFront {
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: () => options.createContext(request),
       });
-    // Its reads go to a read replica until it is pinned to the primary (replica.route.ts).
-    const routed = () => runWithRoute(new RequestRoute(), () => (config.statementCounts ? runCountingStatements(execute) : execute()));
+    const counted = () => (config.statementCounts ? runCountingStatements(execute) : execute());
+    // With read replicas, its reads go to one until it is pinned to the primary (replica.route.ts); without, no route to carry.
+    const routed = config.replicas.length > 0 ? () => runWithRoute(new RequestRoute(), counted) : counted;
     const execution = runWithDeadline(deadline, routed);
     const response = await deadline.race(
       execution,
