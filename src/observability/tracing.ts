@@ -1,3 +1,4 @@
+import { withTimeout } from '../server/with-timeout.js';
 import type { Attributes, Span, SpanKind } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { ObservabilityConfig } from './observability.config.js';
@@ -79,21 +80,12 @@ export async function startTracing(config: ObservabilityConfig['tracing'], logge
     },
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
-      let timer: NodeJS.Timeout | undefined;
-      const flushed = provider.shutdown().then(
-        () => true,
-        (error: unknown) => {
-          log.warn({ err: error }, 'the last spans could not be exported: dropped');
-          return true;
-        },
-      );
-      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), TRACING_SHUTDOWN_MS).unref()));
+      const flushed = provider.shutdown().catch((error: unknown) => log.warn({ err: error }, 'the last spans could not be exported: dropped'));
       try {
-        if (!(await Promise.race([flushed, timedOut]))) {
+        if (!(await withTimeout(flushed, TRACING_SHUTDOWN_MS))) {
           log.warn(`the OTLP collector did not take the last spans within ${TRACING_SHUTDOWN_MS} ms: dropped`);
         }
       } finally {
-        clearTimeout(timer);
         api.diag.disable();
       }
     },

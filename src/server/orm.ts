@@ -66,21 +66,18 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
       ignoreRoutines: true,
     },
   };
-  if (config.databaseUrl && config.replicas.length > 0) {
+  if (config.databaseUrl) {
+    const postgres = { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } };
+    if (config.replicas.length === 0) return postgres as Options;
     // Read replicas (docs/deployment.md#read-replicas): MikroORM's `replicas`, routed per request by
     // RoutedPostgreSqlDriver. Replicas never run migrations, so they get the serving pool settings at once.
     return {
-      ...common,
+      ...postgres,
       driver: RoutedPostgreSqlDriver,
-      clientUrl: config.databaseUrl,
-      pool: { min: 0, max: 10 },
       preferReadReplicas: true,
       replicas: config.replicas.map((replica) => ({ name: replica.name, clientUrl: replica.url, driverOptions: replicaPoolOptions(config, replica.name) })),
       subscribers: [...(common.subscribers ?? []), new PinOnTransactionSubscriber()],
     } as Options;
-  }
-  if (config.databaseUrl) {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } } as Options;
   }
   const dataPath = pgliteDataPath(config);
   fs.mkdirSync(path.dirname(dataPath), { recursive: true });

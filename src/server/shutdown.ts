@@ -1,3 +1,4 @@
+import { withTimeout } from './with-timeout.js';
 import type { ApolloServer } from '@apollo/server';
 import type { MikroORM } from '@mikro-orm/core';
 import { drainGraceMs } from './apollo.js';
@@ -41,17 +42,6 @@ export async function stopServer(
     lock?.release();
   }
   return { clean: abandoned.length === 0, abandoned };
-}
-
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work.then(() => true, () => true), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function poolSummary(orm: MikroORM): Promise<string> {
