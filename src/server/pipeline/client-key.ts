@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashApiToken } from '../../accounts/api-token.service.js';
 import type http from 'node:http';
 import net from 'node:net';
 import type { VerifiedTokens } from './verified-tokens.js';
@@ -9,6 +9,18 @@ export interface ClientIdentity {
   key: string;
   /** `token:<sha256 of the bearer token, 16 hex>` when the request presents one, verified or not. */
   tokenKey: string | undefined;
+}
+
+/**
+ * The API token of an `Authorization: Bearer …` value, its SHA-256 (the
+ * stored `api_token.token_hash`) and its budget key (`token:` and the first 16
+ * hex digits of that hash); undefined without a bearer token.
+ */
+export function bearerToken(authorization: string | undefined): { token: string; hash: string; key: string } | undefined {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (!token) return undefined;
+  const hash = hashApiToken(token);
+  return { token, hash, key: `token:${hash.slice(0, 16)}` };
 }
 
 /**
@@ -26,8 +38,7 @@ export interface ClientIdentity {
  *   owns whole.
  */
 export function identifyClient(req: http.IncomingMessage, trustProxy: number, verified: VerifiedTokens): ClientIdentity {
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-  const tokenKey = token ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}` : undefined;
+  const tokenKey = bearerToken(req.headers.authorization)?.key;
   if (tokenKey && verified.has(tokenKey)) return { key: tokenKey, tokenKey };
   return { key: `ip:${addressKey(clientAddress(req, trustProxy))}`, tokenKey };
 }

@@ -4,20 +4,20 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema
 import { CloseCode, type Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { currentTokenRoles, hashApiToken } from '../../accounts/api-token.service.js';
+import { currentTokenRoles } from '../../accounts/api-token.service.js';
+import type { User } from '../../accounts/user.entity.js';
 import { AppError, UnauthenticatedError } from '../../generic/errors.js';
 import { type EventContext, processEventHub } from '../../generic/events.js';
 import type { Observability } from '../../observability/observability.js';
 import type { AppConfig } from '../config.js';
 import { type AppContext, type AppServices, createContext } from '../context.js';
 import { formatError } from '../apollo.js';
-import { addressKey, clientAddress } from '../pipeline/client-key.js';
+import { addressKey, bearerToken, clientAddress } from '../pipeline/client-key.js';
 import { requestHostRefusal } from '../pipeline/allowed-hosts.js';
 import { CorsPolicy } from '../pipeline/cors.js';
 import type { CostBudget } from '../pipeline/cost-budget.js';
 import { analyzeOperation, tooManyTokens } from '../pipeline/operation-cost.js';
 import type { VerifiedTokens } from '../pipeline/verified-tokens.js';
-import { createHash } from 'node:crypto';
 import { rootEm } from '../orm.js';
 
 /** What a subscription's resolvers see: a request's context plus the server's event topics. */
@@ -220,12 +220,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           return false;
         }
         const address = (ctx.extra.request as { contentgraphAddress?: string }).contentgraphAddress ?? 'unknown';
-        const token = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
-        const tokenKey = token ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}` : undefined;
+        const bearer = bearerToken(authorization);
+        const tokenKey = bearer?.key;
         if (authorization) {
           const context = createContext(services, { authorization, clientKey: `ip:${address}` });
+          let user: User;
           try {
-            await context.auth.requireUser();
+            user = await context.auth.requireUser();
           } catch (error) {
             const message = error instanceof UnauthenticatedError ? error.message : 'The API token could not be checked; try again.';
             if (!(error instanceof UnauthenticatedError)) log.warn({ err: error }, 'subscriptions: checking a token in connection_init failed');
@@ -235,8 +236,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           if (tokenKey) verifiedTokens.add(tokenKey);
           // Only a socket still open: one the client closed while its token was being checked has
           // emitted 'close' already, and would stay in the map (and in every check) for ever.
-          if (token && socket.readyState === socket.OPEN) {
-            authenticated.set(socket, { tokenHash: hashApiToken(token), role: (await context.auth.requireUser()).role });
+          if (bearer && socket.readyState === socket.OPEN) {
+            authenticated.set(socket, { tokenHash: bearer.hash, role: user.role });
             socket.once('close', () => authenticated.delete(socket));
           }
         }
