@@ -73,7 +73,7 @@ export function authorizeGlobal(actor: Actor, rule: RuleName, type?: RegisteredC
 }
 
 /** `Type:key` of a content object, as refusals name it. */
-export function objectLabel(target: Pick<PolicyTarget, 'type' | 'objectId'>): string {
+function objectLabel(target: Pick<PolicyTarget, 'type' | 'objectId'>): string {
   return `${target.type.typeName}:${target.objectId}`;
 }
 

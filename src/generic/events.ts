@@ -19,8 +19,6 @@ export class ServerEvent {
   #loaders: RequestLoaders | undefined;
 
   constructor(
-    /** The table whose row was inserted. */
-    readonly table: string,
     /** The new row's primary key. */
     readonly id: number | string,
     /** Makes the event's loaders (a fresh EntityManager fork), on first use. */
@@ -54,13 +52,18 @@ export interface EventContext extends GenericContext {
   eventSource: string;
 }
 
+/** The topic of `table`'s inserts for the server whose topics start with `source`. */
+export function topicOf(source: string, table: string): string {
+  return `${source}:${table}`;
+}
+
 /** The topic of `table`'s inserts for the server a subscription runs on. */
 export function eventTopic(context: EventContext, table: string): string {
-  return `${context.eventSource}:${table}`;
+  return topicOf(context.eventSource, table);
 }
 
 /** Events a subscriber may fall behind by before it is ended (SUBSCRIPTION_LAGGING). */
-export const MAX_QUEUED_EVENTS = 1000;
+const MAX_QUEUED_EVENTS = 1000;
 
 interface Listener {
   push(event: unknown): void;
@@ -84,11 +87,8 @@ export class EventHub implements PubSub {
   }
 
   /** Subscribers of a topic now (for the metrics and the tests). */
-  listenerCount(topic?: string): number {
-    if (topic !== undefined) return this.#topics.get(topic)?.size ?? 0;
-    let count = 0;
-    for (const listeners of this.#topics.values()) count += listeners.size;
-    return count;
+  listenerCount(topic: string): number {
+    return this.#topics.get(topic)?.size ?? 0;
   }
 
   subscribe(topic: string): AsyncIterableIterator<unknown> {

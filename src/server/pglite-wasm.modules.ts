@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
  * A compiled `WebAssembly.Module`. TypeScript declares that type only in the
  * DOM library, which this project leaves out (as does `tsconfig.build.json`).
  */
-export type CompiledWasmModule = object;
+type CompiledWasmModule = object;
 
 export interface PgliteWasmModules {
   pgliteWasmModule: CompiledWasmModule;

@@ -14,7 +14,7 @@ export interface ReplicaStatus {
 }
 
 /** Told when a replica stops or starts taking reads (start.ts logs it). */
-export type ReplicaListener = (status: ReplicaStatus) => void;
+type ReplicaListener = (status: ReplicaStatus) => void;
 
 /**
  * Whether one replica takes reads. A read that finds it unavailable (refused

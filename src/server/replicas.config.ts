@@ -82,7 +82,7 @@ function identity(raw: string): string {
 }
 
 /** `raw` without the password of its user part, shortened: safe for logs and start-up errors. */
-export function showUrl(raw: string): string {
+function showUrl(raw: string): string {
   let text: string;
   try {
     const url = new URL(raw);

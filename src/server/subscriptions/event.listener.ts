@@ -1,14 +1,14 @@
 import type { MikroORM } from '@mikro-orm/core';
 import pg from 'pg';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
-import { type EventHub, ServerEvent } from '../../generic/events.js';
+import { type EventHub, ServerEvent, topicOf } from '../../generic/events.js';
 import { RequestLoaders } from '../../generic/request-loaders.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ServerMetrics } from '../../observability/metrics.js';
 import { pgliteClientOf, rootEm } from '../orm.js';
 
 /** The channel the migration's trigger (`contentgraph_notify_insert`) notifies on. */
-export const EVENTS_CHANNEL = 'contentgraph_events';
+const EVENTS_CHANNEL = 'contentgraph_events';
 
 /** Tables whose inserts are announced (the migration's triggers); anything else on the channel is ignored. */
 const TABLES = new Set(['activity_entry', 'comment']);
@@ -20,8 +20,6 @@ const RETRY_MAX_MS = 10_000;
 const CLOSE_WAIT_MS = 1000;
 
 export interface EventListener {
-  /** Whether the LISTEN connection is up now (PGlite: always, once started). */
-  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -53,9 +51,9 @@ export async function startEventListener(options: EventListenerOptions): Promise
       return;
     }
     options.metrics?.subscriptionEvents.inc({ table: event.table });
-    const topic = `${source}:${event.table}`;
+    const topic = topicOf(source, event.table);
     if (hub.listenerCount(topic) === 0) return;
-    hub.publish(topic, new ServerEvent(event.table, event.id, () => {
+    hub.publish(topic, new ServerEvent(event.id, () => {
       const em = rootEm(orm).fork({ clear: true, useContext: false });
       return new RequestLoaders(em, registry);
     }));
@@ -85,12 +83,7 @@ async function listenOnPglite(orm: MikroORM, deliver: (payload: string) => void)
   const client = pgliteClientOf(orm);
   if (!client) throw new Error('The embedded database thread is not running: cannot LISTEN for subscriptions.');
   const stop = await client.listen(EVENTS_CHANNEL, deliver);
-  return {
-    get listening() {
-      return !client.closed;
-    },
-    close: async () => stop(),
-  };
+  return { close: async () => stop() };
 }
 
 /**
@@ -119,10 +112,6 @@ class PostgresListener implements EventListener {
     const listener = new PostgresListener(url, deliver, log, metrics);
     await listener.#connect(); // the first attempt must work: the server starts only with a working database
     return listener;
-  }
-
-  get listening(): boolean {
-    return this.#client !== undefined;
   }
 
   async #connect(): Promise<void> {

@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { currentTokenRoles } from '../../accounts/api-token.service.js';
 import type { User } from '../../accounts/user.entity.js';
 import { AppError, UnauthenticatedError } from '../../generic/errors.js';
-import { type EventContext, processEventHub } from '../../generic/events.js';
+import { type EventContext, processEventHub, topicOf } from '../../generic/events.js';
 import type { Observability } from '../../observability/observability.js';
 import type { AppConfig } from '../config.js';
 import { type AppContext, type AppServices, createContext } from '../context.js';
@@ -21,7 +21,7 @@ import type { VerifiedTokens } from '../pipeline/verified-tokens.js';
 import { rootEm } from '../orm.js';
 
 /** What a subscription's resolvers see: a request's context plus the server's event topics. */
-export type SubscriptionContext = AppContext & EventContext;
+type SubscriptionContext = AppContext & EventContext;
 
 /** What one connection knows after `connection_init`. */
 interface ConnectionState {
@@ -65,7 +65,7 @@ export interface SubscriptionServerOptions {
 }
 
 /** A close reason fits in 123 bytes (RFC 6455); longer ones are cut. */
-export function closeReason(text: string): string {
+function closeReason(text: string): string {
   let reason = text;
   while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -2) + '…';
   return reason;
@@ -139,7 +139,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       // role than its answer, and is judged by the next check, not by this one.
       const checked = [...authenticated];
       const hashes = [...new Set(checked.map(([, a]) => a.tokenHash))];
-      const roles = await currentTokenRoles(rootEm(services.orm).fork({ clear: true, useContext: false }), hashes);
+      const roles = await currentTokenRoles(rootEm(services.orm), hashes); // a statement on the connection: no fork needed
       for (const [socket, entry] of checked) {
         if (authenticated.get(socket) !== entry) continue; // closed meanwhile
         const { tokenHash, role } = entry;
@@ -336,7 +336,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
 
   return {
     connections: () => open,
-    subscribers: (table) => processEventHub.listenerCount(`${source}:${table}`),
+    subscribers: (table) => processEventHub.listenerCount(topicOf(source, table)),
     authenticated: () => authenticated.size,
     dispose: async () => {
       if (recheck) clearInterval(recheck);
@@ -432,7 +432,7 @@ function refuseUpgrade(socket: Duplex, status: string, body: string): void {
  * `CORS_ORIGINS` (or any with `*`), and the server's own origin (the page
  * was served by this host: `Origin`'s host equals the `Host` header).
  */
-export function originRefusal(req: http.IncomingMessage, cors: CorsPolicy): string | undefined {
+function originRefusal(req: http.IncomingMessage, cors: CorsPolicy): string | undefined {
   const origin = req.headers.origin;
   if (origin === undefined || cors.allows(origin)) return undefined;
   let host: string | undefined;
