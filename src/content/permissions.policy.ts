@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { isAdmin, isModerator, type HasRole } from '../accounts/roles.js';
-import type { RegisteredContentType } from '../generic/content-type.registry.js';
+import type { ContentTypeRegistry, RegisteredContentType } from '../generic/content-type.registry.js';
 import { ForbiddenError, NotFoundError } from '../generic/errors.js';
 import { type Principal, type Rule, type RuleName, ruleOf } from '../generic/permission-rules.js';
 import { quoteIdentifier as q } from '../generic/sql.js';
@@ -34,6 +34,12 @@ export interface PolicyTarget {
   objectId: string;
   /** The object was read `FOR UPDATE` in this transaction: its owner is current and locked. */
   ownerLocked?: boolean;
+}
+
+/** The policy's view of a loaded content object. */
+export function policyTarget(registry: ContentTypeRegistry, object: object): PolicyTarget {
+  const { type, text } = registry.keyOf(object);
+  return { object, type, objectId: text };
 }
 
 export interface AuthorizeOptions {

@@ -4,7 +4,7 @@ import { type ContentTarget, loadContentObject } from '../../content/target.js';
 import { ContentType } from '../../generic/content-type.entity.js';
 import type { ContentTypeRegistry } from '../../generic/content-type.registry.js';
 import { NotFoundError } from '../../generic/errors.js';
-import { authorize, type PolicyTarget } from '../../content/permissions.policy.js';
+import { authorize, policyTarget } from '../../content/permissions.policy.js';
 import { toGlobalId } from '../../generic/global-id.js';
 import { activityValue, recordActivity } from '../activity/activity.service.js';
 import { redactCommentActivity } from '../activity/activity.redaction.js';
@@ -74,11 +74,6 @@ export async function deleteComment(tx: EntityManager, registry: ContentTypeRegi
   tx.remove(comment);
   await tx.flush();
   return target;
-}
-
-function policyTarget(registry: ContentTypeRegistry, object: object): PolicyTarget {
-  const { type, text } = registry.keyOf(object);
-  return { object, type, objectId: text };
 }
 
 async function targetOf(tx: EntityManager, registry: ContentTypeRegistry, comment: Comment): Promise<object> {

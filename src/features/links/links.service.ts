@@ -5,7 +5,7 @@ import type { ContentTypeRegistry } from '../../generic/content-type.registry.js
 import { toGlobalId } from '../../generic/global-id.js';
 import { objectRepr, recordActivity } from '../activity/activity.service.js';
 import { ContentLink } from './content-link.entity.js';
-import { authorize, type PolicyTarget } from '../../content/permissions.policy.js';
+import { authorize, policyTarget } from '../../content/permissions.policy.js';
 
 /**
  * The write paths of links, inside the caller's transaction. A link is
@@ -92,10 +92,7 @@ export async function unlinkObjects(
 ): Promise<{ source: object | null; target: object | null }> {
   const source = await loadContentObject(tx, registry, link.sourceType.id, link.sourceId);
   const target = await loadContentObject(tx, registry, link.targetType.id, link.targetId);
-  const ends = [source, target].filter((end): end is object => end !== null).map((object): PolicyTarget => {
-    const { type, text } = registry.keyOf(object);
-    return { object, type, objectId: text };
-  });
+  const ends = [source, target].filter((end): end is object => end !== null).map((object) => policyTarget(registry, object));
   await authorize(tx, actor, 'links.remove', ends, { authors: [link.createdBy?.id ?? null] });
   const about = source ?? target;
   if (about) await recordActivity(tx, registry, { actor, verb: 'unlinked', target: about, data: linkData(registry, link, target) });
