@@ -19,7 +19,8 @@ const built = new Map<Function, Function>();
 
 function contentTarget(registry: ContentTypeRegistry, object: object): ContentTarget {
   const { type, key, text } = registry.keyOf(object);
-  return { object, type, id: key, objectId: text };
+  // Both callers load the object FOR UPDATE.
+  return { object, type, id: key, objectId: text, ownerLocked: true };
 }
 
 /**

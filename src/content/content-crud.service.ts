@@ -64,7 +64,7 @@ export async function createContent(tx: EntityManager, registry: ContentTypeRegi
  * A call that changes nothing writes and records nothing.
  */
 export async function updateContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget, values: Values): Promise<object> {
-  await authorize(tx, actor, 'object.update', [{ ...target, ownerLocked: true }]);
+  await authorize(tx, actor, 'object.update', [target]);
   const object = target.object as Values;
   const changes: Record<string, { old: unknown; new: unknown }> = {};
   for (const [name, value] of Object.entries(values)) {
@@ -89,7 +89,7 @@ export async function updateContent(tx: EntityManager, registry: ContentTypeRegi
  * the repr.
  */
 export async function deleteContent(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget): Promise<string> {
-  await authorize(tx, actor, 'object.delete', [{ ...target, ownerLocked: true }]);
+  await authorize(tx, actor, 'object.delete', [target]);
   const repr = objectRepr(registry, target.object);
   await redactActivityAbout(tx, registry.idOf(target.type.cls), target.objectId);
   await recordActivity(tx, registry, { actor, verb: 'deleted', target: target.object });

@@ -26,6 +26,8 @@ export interface ContentTarget {
   id: ObjectKey;
   /** Its canonical text, as `object_id` holds it. */
   objectId: string;
+  /** Read `FOR UPDATE` in this transaction: its owner is current and locked (the permission policy reads it no more). */
+  ownerLocked?: boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function resolveContentTarget(
   }
   const object = await loadById(em, type.cls, type.primaryKeyProperty, id, options);
   if (!object) throw new NotFoundError(`\`${argumentName}\`: ${type.typeName} ${id} does not exist.`, { argumentName });
-  return { object, type, id, objectId: keyText(id) };
+  return { object, type, id, objectId: keyText(id), ownerLocked: options.forUpdate === true };
 }
 
 /**
