@@ -11,6 +11,29 @@ import { type FeedFilter, feedPage } from './activity.loaders.js';
 import { invalid } from '../../generic/validation.js';
 
 const FIRST = 'How many to return: 0 to 100, default 20.';
+
+/** The filter arguments of `activity` and `activityAdded`. */
+export interface FeedArgs {
+  actor?: string | null;
+  verb?: string | null;
+  target?: string | null;
+}
+
+/** The feed's filter from its arguments (the query's and the subscription's): BAD_USER_INPUT naming the argument. */
+export function feedFilterOf(ctx: Pick<GenericContext, 'registry' | 'nodeTypes'>, { actor, verb, target }: FeedArgs): FeedFilter {
+  const filter: FeedFilter = {};
+  if (actor !== null && actor !== undefined) filter.actorId = ctx.nodeTypes.idArg(User, actor, 'actor');
+  if (verb !== null && verb !== undefined) {
+    // PostgreSQL text cannot carry U+0000 (PGlite fails the statement as a protocol error, answered 503): no verb holds one.
+    if (verb.includes('\u0000')) throw invalid('verb', 'contains a NUL character (U+0000); no verb holds one.');
+    filter.verb = verb;
+  }
+  if (target !== null && target !== undefined) {
+    const { contentTypeId, objectId } = contentTargetArg(ctx, target, 'target');
+    filter.target = { contentTypeId, objectId };
+  }
+  return filter;
+}
 const AFTER = 'Return the entries after this cursor (an `endCursor` or edge `cursor` of a previous page).';
 
 /** The activity feed, `ActivityEntry.actor` and `.targetType`; `HasActivity` and `ActivityEntry.target` are derived from the relation. */
@@ -27,18 +50,7 @@ export class ActivityEntryResolver {
   ): Promise<Connection<ActivityEntry>> {
     const size = pageSize(first);
     const key = decodeTimeKey(after, 'activity');
-    const filter: FeedFilter = {};
-    if (actor !== null && actor !== undefined) filter.actorId = ctx.nodeTypes.idArg(User, actor, 'actor');
-    if (verb !== null && verb !== undefined) {
-      // PostgreSQL text cannot carry U+0000 (PGlite fails the statement as a protocol error, answered 503): no verb holds one.
-      if (verb.includes('\u0000')) throw invalid('verb', 'contains a NUL character (U+0000); no verb holds one.');
-      filter.verb = verb;
-    }
-    if (target !== null && target !== undefined) {
-      const { contentTypeId, objectId } = contentTargetArg(ctx, target, 'target');
-      filter.target = { contentTypeId, objectId };
-    }
-    return timeKeyConnection(await feedPage(ctx.loaders, filter, size, key), size, 'activity');
+    return timeKeyConnection(await feedPage(ctx.loaders, feedFilterOf(ctx, { actor, verb, target }), size, key), size, 'activity');
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Who did it; null for the system or a deleted user.' })

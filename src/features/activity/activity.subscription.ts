@@ -1,40 +1,20 @@
 import { Arg, Ctx, ID, Resolver, Root, Subscription } from 'type-graphql';
-import { User } from '../../accounts/user.entity.js';
-import { contentTargetArg, type TargetKey } from '../../content/content-target.js';
 import { type EventContext, eventTopic, type ServerEvent } from '../../generic/events.js';
 import { ActivityEntry } from './activity-entry.entity.js';
-
-interface FeedArgs {
-  actor?: string | null;
-  verb?: string | null;
-  target?: string | null;
-}
-
-interface LiveFeedFilter {
-  actorId?: string;
-  verb?: string;
-  target?: TargetKey;
-}
+import type { FeedFilter } from './activity.loaders.js';
+import { type FeedArgs, feedFilterOf } from './activity.resolver.js';
 
 /** Each subscription's filter, read once at subscribe time (BAD_USER_INPUT there) and reused for every event. */
-const filters = new WeakMap<object, LiveFeedFilter>();
+const filters = new WeakMap<object, FeedFilter>();
 
-function feedFilter(args: FeedArgs, ctx: EventContext): LiveFeedFilter {
+function feedFilter(args: FeedArgs, ctx: EventContext): FeedFilter {
   let filter = filters.get(args);
-  if (filter) return filter;
-  filter = {};
-  if (args.actor != null) filter.actorId = String(ctx.nodeTypes.idArg(User, args.actor, 'actor'));
-  if (args.verb != null) filter.verb = args.verb;
-  if (args.target != null) {
-    const { contentTypeId, objectId } = contentTargetArg(ctx, args.target, 'target');
-    filter.target = { contentTypeId, objectId };
-  }
-  filters.set(args, filter);
+  if (!filter) filters.set(args, (filter = feedFilterOf(ctx, args)));
   return filter;
 }
 
-function matches(entry: ActivityEntry, filter: LiveFeedFilter): boolean {
-  if (filter.actorId !== undefined && String(entry.actor?.id) !== filter.actorId) return false;
+function matches(entry: ActivityEntry, filter: FeedFilter): boolean {
+  if (filter.actorId !== undefined && String(entry.actor?.id) !== String(filter.actorId)) return false;
   if (filter.verb !== undefined && entry.verb !== filter.verb) return false;
   if (filter.target && (entry.contentType.id !== filter.target.contentTypeId || entry.objectId !== filter.target.objectId)) return false;
   return true;
