@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityClass } from '@mikro-orm/core';
 import { rowMapper } from '../src/generic/row.mapper.js';
 import { rootEm } from '../src/server/orm.js';
+import { buildAppSchema } from '../src/app/schema.js';
+import { isAbstractType, type GraphQLResolveInfo } from 'graphql';
 import { databaseKind } from './helpers/database.js';
 import { compareEveryEntity } from './helpers/read-model.js';
 import { attachEverything, contentTypeIds, CORE_TYPES, createObjects, type ObjectRef } from './fixtures/core.data.js';
@@ -51,6 +53,27 @@ describe(`read-only objects of the read path: the core test app (${databaseKind}
       const response = await fetch(core.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(response.headers.get('cache-control')).toBe('no-store');
     }
+  });
+
+  it('resolves ContentObject, ContentNode and every relation interface to a type name without a promise (a feed of 100 entries made 100)', async () => {
+    // The schema the core app's server serves (built once per process) and its registry.
+    const registry = core.server.registry;
+    const schema = await buildAppSchema(registry);
+    const contentAbstractTypes = Object.values(schema.getTypeMap())
+      .filter(isAbstractType)
+      .filter((type) => schema.getPossibleTypes(type).every((member) => registry.byTypeName(member.name)));
+    expect(contentAbstractTypes.map((type) => type.name)).toEqual(expect.arrayContaining(['ContentObject', 'ContentNode', 'Taggable', 'Commentable']));
+    let resolved = 0;
+    for (const type of contentAbstractTypes) {
+      for (const member of schema.getPossibleTypes(type)) {
+        const value = Object.create(registry.byTypeName(member.name)!.cls.prototype);
+        expect(type.resolveType!(value, {}, {} as GraphQLResolveInfo, type), `${type.name} of a ${member.name}`).toBe(member.name);
+        resolved++;
+      }
+      // Not a content object: no type (graphql-js then reports the field's error), still without a promise.
+      expect(type.resolveType!({ name: 'plain object' }, {}, {} as GraphQLResolveInfo, type)).toBeUndefined();
+    }
+    expect(resolved).toBeGreaterThanOrEqual(CORE_TYPES.length * 2);
   });
 
   it('maps the columns of an outer join that found nothing to null', async () => {

@@ -6,7 +6,7 @@ import { processEventHub } from '../generic/events.js';
 import { ContentTypeResolver } from '../generic/content-type.resolver.js';
 import { NodeResolver } from '../generic/node.resolver.js';
 import { ContentNodeResolver } from '../content/content-node.resolver.js';
-import { defineContentObjectMembers } from '../content/content-object.union.js';
+import { defineContentObjectMembers, resolveContentTypesSynchronously } from '../content/content-object.union.js';
 import { contentListResolvers } from '../content/content-list.resolver.js';
 import { defineContentObjectRefFields, markOneOfInputs } from '../content/content-object-ref.input.js';
 import { contentCrudResolvers } from '../content/content-crud.resolver.js';
@@ -45,6 +45,6 @@ export function buildAppSchema(registry: ContentTypeRegistry): Promise<GraphQLSc
     // Subscriptions' topics: fed by each server's LISTEN connection (src/server/subscriptions).
     pubSub: processEventHub,
     validate: false,
-  }).then((schema) => lexicographicSortSchema(markOneOfInputs(schema)));
+  }).then((schema) => resolveContentTypesSynchronously(lexicographicSortSchema(markOneOfInputs(schema)), registry));
   return built;
 }

@@ -1,3 +1,4 @@
+import { type GraphQLSchema, isAbstractType } from 'graphql';
 import { type ClassType, createUnionType } from 'type-graphql';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { contentObjectMembers, contentObjectTypeName, setContentObjectMembers } from './content-object.members.js';
@@ -20,3 +21,23 @@ export const ContentObject = createUnionType({
   types: () => contentObjectMembers().entityClasses() as ClassType[],
   resolveType: contentObjectTypeName,
 });
+
+/**
+ * Makes the type resolution of `ContentObject`, of each relation's interface
+ * and of `ContentNode` synchronous: every abstract type whose members are all
+ * registered content types resolves a value by the registry, as
+ * `contentObjectTypeName` does, but returns the name itself. type-graphql
+ * wraps a given `resolveType` in an async function, so each union value cost
+ * graphql-js a promise (a feed of 100 entries: 100), and a compiled executor
+ * (graphql-jit, src/server/jit.executor.ts) does not await it at all.
+ * Mutates the built schema's types in place; returns the schema.
+ */
+export function resolveContentTypesSynchronously(schema: GraphQLSchema, registry: ContentTypeRegistry): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isAbstractType(type)) continue;
+    const members = schema.getPossibleTypes(type);
+    if (members.length === 0 || !members.every((member) => registry.byTypeName(member.name))) continue;
+    type.resolveType = (value) => (value !== null && typeof value === 'object' ? registry.find(value)?.typeName : undefined);
+  }
+  return schema;
+}
