@@ -19,7 +19,7 @@ import { createAppRegistry } from '../src/app/registry.js';
 import { buildAppSchema } from '../src/app/schema.js';
 import { MAX_PAGE_SIZE } from '../src/generic/connection.js';
 import { loadConfig } from '../src/server/config.js';
-import { analyzeOperation, type OperationLimits } from '../src/server/pipeline/operation-cost.js';
+import { analyzeOperation, OperationCostMemo, type OperationLimits } from '../src/server/pipeline/operation-cost.js';
 import { PROJECT_ROOT } from '../src/server/orm.js';
 import { aliasQuery, deepQuery } from './helpers/attacks.js';
 
@@ -166,5 +166,49 @@ describe('operation limits', () => {
     for (let i = 0; i < 60; i++) source += ` fragment F${i} on Query { health { ok } ...F${i + 1} ...F${i + 1} }`;
     source += ' fragment F60 on Query { health { ok } }';
     expect(() => measure(source, defaults)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ limit: 'fields' }) }));
+  });
+
+  describe('the memo of measurements (one measurement per document, operation and variables)', () => {
+    const source = 'query Ids($ids: [ID!]!) { nodes(ids: $ids) { id } } query Users($n: Int) { users(first: $n) { edges { node { id } } } }';
+
+    it('measures a repeated request once, and each operation name and each set of variables apart', () => {
+      const memo = new OperationCostMemo(schema, defaults);
+      const document = parse(source);
+      const three = memo.analyze(document, { operationName: 'Ids', variables: { ids: ['a', 'b', 'c'] } });
+      expect(memo.analyze(document, { operationName: 'Ids', variables: { ids: ['a', 'b', 'c'] } })).toBe(three);
+      expect(Object.isFrozen(three)).toBe(true);
+      expect(three).toEqual(analyzeOperation(schema, document, { operationName: 'Ids', variables: { ids: ['a', 'b', 'c'] } }, defaults));
+      expect(memo.analyze(document, { operationName: 'Ids', variables: { ids: ['a', 'b', 'c', 'd', 'e'] } }).cost).toBe(5);
+      expect(memo.analyze(document, { operationName: 'Users', variables: { n: 7 } }).cost).toBe(7 * 3);
+      expect(memo.analyze(document, { operationName: 'Users', variables: { n: 9 } }).cost).toBe(9 * 3);
+      // Another parse of the same text is another document: measured again, to the same figures.
+      const again = memo.analyze(parse(source), { operationName: 'Ids', variables: { ids: ['a', 'b', 'c'] } });
+      expect(again).not.toBe(three);
+      expect(again).toEqual(three);
+    });
+
+    it('refuses an operation over a limit every time it comes (a refusal is never kept)', () => {
+      const memo = new OperationCostMemo(schema, { ...defaults, maxCost: 10 });
+      const document = parse(source);
+      for (let i = 0; i < 3; i++) expect(() => memo.analyze(document, { operationName: 'Users', variables: { n: 50 } })).toThrow(/too complex/);
+      expect(memo.analyze(document, { operationName: 'Users', variables: { n: 3 } }).cost).toBe(9);
+      expect(() => memo.analyze(document, { operationName: 'Users', variables: { n: 50 } })).toThrow(/too complex/);
+    });
+
+    it('stays right under variables a hostile client varies: huge, many variants, odd keys', () => {
+      const memo = new OperationCostMemo(schema, defaults);
+      const document = parse(source);
+      // Over 1 KB of variables: measured each time, never kept, still right.
+      const many = Array.from({ length: 90 }, (_, i) => `id-${i}-${'x'.repeat(10)}`);
+      expect(memo.analyze(document, { operationName: 'Ids', variables: { ids: many } }).cost).toBe(90);
+      expect(memo.analyze(document, { operationName: 'Ids', variables: { ids: many } })).not.toBe(memo.analyze(document, { operationName: 'Ids', variables: { ids: many } }));
+      // More variants than a document keeps: the oldest are dropped, every answer stays right.
+      for (let round = 0; round < 2; round++) {
+        for (let n = 1; n <= 100; n++) expect(memo.analyze(document, { operationName: 'Users', variables: { n } }).cost).toBe(n * 3);
+      }
+      // Keys that look like separators or prototypes are data, not structure.
+      expect(memo.analyze(document, { operationName: 'Ids', variables: { ids: ['\u0000Users', '__proto__'] } }).cost).toBe(2);
+      expect(memo.analyze(document, { operationName: 'Users\u0000', variables: { n: 2 } }).cost).toBe(0);
+    });
   });
 });

@@ -87,6 +87,50 @@ export function analyzeOperation(
   return { cost, ...shape, maxCost: limits.maxCost };
 }
 
+/** Variables longer than this (as JSON) are measured every time instead of being a key of the memo. */
+const MEMO_MAX_VARIABLES_CHARS = 1024;
+/** Kept measurements per document (operation name × variables); the oldest go beyond it. */
+const MEMO_MAX_PER_DOCUMENT = 32;
+
+/**
+ * `analyzeOperation` remembered per parsed document, operation name and
+ * variables: a client repeating an operation (the common case: an app sends
+ * the same few documents, Apollo Server's document store hands back the same
+ * parsed document for the same text) is measured once. Measuring is pure
+ * (the schema and limits are fixed per instance), so a kept result is what
+ * measuring again would return. Refusals are not kept (each throws anew),
+ * variables of more than 1 KB of JSON are not a key, and each document keeps
+ * at most 32 measurements, held weakly: a document Apollo evicts takes its
+ * measurements with it. A kept measurement is frozen: every request shares it.
+ */
+export class OperationCostMemo {
+  readonly #byDocument = new WeakMap<DocumentNode, Map<string, OperationCost>>();
+
+  constructor(
+    readonly schema: GraphQLSchema,
+    private readonly limits: OperationLimits,
+  ) {}
+
+  analyze(document: DocumentNode, request: OperationRequest): OperationCost {
+    const key = memoKey(request);
+    if (key === undefined) return analyzeOperation(this.schema, document, request, this.limits);
+    let measured = this.#byDocument.get(document);
+    const kept = measured?.get(key);
+    if (kept) return kept;
+    const cost = Object.freeze(analyzeOperation(this.schema, document, request, this.limits));
+    if (!measured) this.#byDocument.set(document, (measured = new Map()));
+    if (measured.size >= MEMO_MAX_PER_DOCUMENT) measured.delete(measured.keys().next().value!);
+    measured.set(key, cost);
+    return cost;
+  }
+}
+
+function memoKey(request: OperationRequest): string | undefined {
+  const variables = request.variables ? JSON.stringify(request.variables) : '';
+  if (variables.length > MEMO_MAX_VARIABLES_CHARS) return undefined;
+  return `${request.operationName ?? ''}\u0000${variables}`;
+}
+
 function refuseAbove(limit: string, measured: number, maximum: number): void {
   if (measured <= maximum) return;
   const shown = Math.min(measured, Number.MAX_SAFE_INTEGER);

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { RateLimitedError, UnauthenticatedError } from '../../generic/errors.js';
 import type { AppConfig } from '../config.js';
 import type { AppContext } from '../context.js';
-import { analyzeOperation } from './operation-cost.js';
+import { OperationCostMemo } from './operation-cost.js';
 import { budgetHeaders, type CostBudget, MIN_CHARGE } from './cost-budget.js';
 import type { VerifiedTokens } from './verified-tokens.js';
 import { currentRoute } from '../replica.route.js';
@@ -29,6 +29,8 @@ import { currentRoute } from '../replica.route.js';
  * its X-RateLimit-* headers showing the spent budget.
  */
 export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | undefined, verifiedTokens: VerifiedTokens): ApolloServerPlugin<AppContext> {
+  // One memo per schema (Apollo passes the schema it serves; it never changes while this server runs).
+  let costs: OperationCostMemo | undefined;
   return {
     async requestDidStart() {
       return {
@@ -38,7 +40,8 @@ export function requestPipelinePlugin(config: AppConfig, budget: CostBudget | un
           if (operation?.operation === 'subscription') throw subscriptionOverHttp(Boolean(schema.getSubscriptionType()));
           // A mutation reads the primary from its first statement to its payload (read replicas: replica.route.ts).
           if (operation?.operation !== 'query') currentRoute()?.pin(operation?.operation ?? 'operation');
-          contextValue.cost = analyzeOperation(schema, document, request, config.limits);
+          if (costs?.schema !== schema) costs = new OperationCostMemo(schema, config.limits);
+          contextValue.cost = costs.analyze(document, request);
           if (budget) contextValue.budget = await budget.charge(contextValue.clientKey, contextValue.cost.cost);
           const { tokenKey } = contextValue;
           if (contextValue.authorization?.trim() && !(tokenKey && verifiedTokens.has(tokenKey))) {
