@@ -25,8 +25,8 @@ export interface FeedFilter {
  * One page of the activity feed, newest first, keyset on `(created_at, id)`:
  * one statement, served by `activity_entry_feed_index` (or the actor / target
  * index when filtered). The actor of each entry comes in the same statement
- * (a join on the user's primary key) and primes the request's User loader,
- * so `actor` costs no statement of its own. Returns `first + 1` rows at most.
+ * (a join on the user's primary key): `actor` answers it without a statement
+ * or a promise (`joinedActor`), and it primes the request's User loader. Returns `first + 1` rows at most.
  */
 export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, first: number, after: TimeKey | null): Promise<TargetPage<ActivityEntry>> {
   const where: string[] = [];
@@ -58,9 +58,24 @@ export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, firs
     params,
   );
   const users = loaders.entity(User);
-  for (const row of rows) {
-    const actor = actors.map(row, ACTOR_PREFIX);
+  const page = mapPageRows(loaders.em, ActivityEntry, rows);
+  for (let i = 0; i < rows.length; i++) {
+    const actor = actors.map(rows[i], ACTOR_PREFIX);
     if (actor) users.prime(actor.id, actor);
+    joinedActors.set(page[i].node, actor);
   }
-  return mapPageRows(loaders.em, ActivityEntry, rows);
+  return page;
+}
+
+/** The actor each entry of a feed page came with (null: none, or deleted), by entry. */
+const joinedActors = new WeakMap<ActivityEntry, User | null>();
+
+/**
+ * The actor of an entry read by `feedPage` (the page's own join), so
+ * `ActivityEntry.actor` answers it without a promise; undefined for entries
+ * read another way (a mutation's payload, a relation's page), whose actor
+ * comes from the User loader.
+ */
+export function joinedActor(entry: ActivityEntry): User | null | undefined {
+  return joinedActors.get(entry);
 }

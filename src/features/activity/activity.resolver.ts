@@ -7,7 +7,7 @@ import { contentTargetArg } from '../../content/content-target.js';
 import { decodeTimeKey, timeKeyConnection } from '../../content/keyset.js';
 import { connectionTypeOf } from '../../content/relations/relation.graphql.js';
 import { ActivityEntry } from './activity-entry.entity.js';
-import { type FeedFilter, feedPage } from './activity.loaders.js';
+import { type FeedFilter, feedPage, joinedActor } from './activity.loaders.js';
 import { invalid } from '../../generic/validation.js';
 
 const FIRST = 'How many to return: 0 to 100, default 20.';
@@ -54,8 +54,9 @@ export class ActivityEntryResolver {
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Who did it; null for the system or a deleted user.' })
-  async actor(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): Promise<User | null> {
-    return entry.actor ? ctx.loaders.entity(User).load(entry.actor.id) : null;
+  actor(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): User | null | Promise<User | null> {
+    if (!entry.actor) return null;
+    return joinedActor(entry) ?? ctx.loaders.entity(User).load(entry.actor.id);
   }
 
   @FieldResolver(() => Boolean, {
