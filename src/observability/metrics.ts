@@ -54,6 +54,7 @@ export class ServerMetrics {
   readonly listenerReconnects: Counter;
   readonly memoryReleases: Counter;
   readonly memoryReleasedBytes: Counter;
+  readonly queryCompilations: Counter;
 
   constructor(
     readonly registry: Registry,
@@ -110,6 +111,12 @@ export class ServerMetrics {
     this.memoryReleasedBytes = new Counter({
       name: 'idle_memory_released_bytes_total',
       help: 'Resident memory (RSS) those collections gave back to the system.',
+      registers,
+    });
+    this.queryCompilations = new Counter({
+      name: 'graphql_query_compilations_total',
+      help: 'Queries compiled (graphql-jit) on their GRAPHQL_COMPILE_AFTER-th run, dropped from the compiled set when it was full (evicted), or left to graphql-js because they could not be compiled (refused).',
+      labelNames: ['event'],
       registers,
     });
     this.wsConnections = new Gauge({ name: 'graphql_ws_connections', help: 'Open GraphQL WebSocket (graphql-ws) connections.', registers });

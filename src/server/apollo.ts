@@ -16,6 +16,7 @@ import type { CostBudget } from './pipeline/cost-budget.js';
 import type { VerifiedTokens } from './pipeline/verified-tokens.js';
 import { tooManyTokens } from './pipeline/operation-cost.js';
 import { requestPipelinePlugin } from './pipeline/pipeline.plugin.js';
+import { jitGateway } from './jit.executor.js';
 
 /**
  * Apollo Server with the request pipeline (token limit at parse time, cost
@@ -50,7 +51,10 @@ export function createApollo(
   if (config.statementCounts) plugins.push(statementCountPlugin());
   plugins.push(observability.apolloPlugin()); // operation, errors, cost, user and phase spans for the request log and metrics
   return new ApolloServer<AppContext>({
-    schema,
+    // Queries run compiled once repeated (src/server/jit.executor.ts); GRAPHQL_COMPILE_AFTER=0: graphql-js alone.
+    ...(config.compileQueriesAfter > 0
+      ? { gateway: jitGateway(schema, { compileAfter: config.compileQueriesAfter, onCompile: (event) => observability.metrics?.queryCompilations.inc({ event }) }) }
+      : { schema }),
     plugins,
     introspection: config.introspection,
     // "Did you mean …?" in validation errors; the schema is public in schema.graphql, but

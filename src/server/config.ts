@@ -43,6 +43,8 @@ export interface AppConfig {
   introspection: boolean;
   /** "Did you mean …?" suggestions in validation errors. */
   suggestions: boolean;
+  /** Run a query compiled (graphql-jit) from its Nth execution of the same document on; 0: always graphql-js (src/server/jit.executor.ts). */
+  compileQueriesAfter: number;
   /** Logs, metrics, traces and the slow-operation threshold (src/observability). */
   observability: ObservabilityConfig;
   /** Processes serving the port (`WORKERS`, src/server/cluster.primary.ts). */
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowedHosts: parseAllowedHosts(env.ALLOWED_HOSTS),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
     suggestions: bool('GRAPHQL_SUGGESTIONS', !production),
+    compileQueriesAfter: int('GRAPHQL_COMPILE_AFTER', 2, 0, 1_000_000),
     observability: loadObservabilityConfig(env),
     workers: loadWorkersConfig(env, env.DATABASE_URL || undefined),
     subscriptions: loadSubscriptionsConfig(settings),

@@ -40,7 +40,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const baseConfig = () => ({ ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true });
+const baseConfig = () => ({ ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true, compileQueriesAfter: Number(process.env.CG_TEST_COMPILE_AFTER ?? 1) });
 
 /**
  * A fresh, migrated database of its own for a test app: a copy of the run's
