@@ -20,6 +20,8 @@ export interface Knobs {
   writers: number;
   /** Seconds of load per throughput measurement. */
   seconds: number;
+  /** Seconds of unmeasured load before each throughput figure of `floor`, so both servers are measured warm (0: none). */
+  warmupSeconds: number;
   /** Tagged items bulk-loaded (with the integrity triggers on, then off). */
   taggedItems: number;
   /** Comments on the one heavily commented object. */
@@ -42,6 +44,10 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return env[name] === '0' ? 0 : positiveInt(env, name, fallback);
+}
+
 export function readKnobs(env: NodeJS.ProcessEnv = process.env): Knobs {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -51,6 +57,7 @@ export function readKnobs(env: NodeJS.ProcessEnv = process.env): Knobs {
     concurrency: positiveInt(env, 'BENCH_CONCURRENCY', 16),
     writers: positiveInt(env, 'BENCH_WRITERS', 32),
     seconds: positiveInt(env, 'BENCH_SECONDS', 5),
+    warmupSeconds: nonNegativeInt(env, 'BENCH_WARMUP_SECONDS', 3),
     taggedItems: positiveInt(env, 'BENCH_TAGGED_ITEMS', 1_000_000),
     hotComments: positiveInt(env, 'BENCH_HOT_COMMENTS', 20_000),
     workers: positiveInt(env, 'BENCH_WORKERS', os.availableParallelism()),

@@ -66,15 +66,26 @@ export interface LoadOptions {
   requests?: number;
   /** …or after this many seconds. */
   seconds?: number;
-  /** Requests sent (and not measured) first. */
+  /** Requests sent (and not measured) first, one at a time. */
   warmup?: number;
+  /** Or: seconds of the same closed-loop load (all clients), not measured, first. */
+  warmupSeconds?: number;
   /** Server process ids whose CPU time is measured. */
   pids?: number[];
 }
 
 /** Closed-loop load: `clients` concurrent clients send `target` until the count or the time is reached. */
 export async function runLoad(target: Target, options: LoadOptions): Promise<LoadResult> {
-  for (let i = 0; i < (options.warmup ?? Math.min(20, options.clients * 2)); i++) await send(target);
+  if (options.warmupSeconds) {
+    const until = performance.now() + options.warmupSeconds * 1000;
+    await Promise.all(
+      Array.from({ length: options.clients }, async () => {
+        while (performance.now() < until) await send(target);
+      }),
+    );
+  } else {
+    for (let i = 0; i < (options.warmup ?? Math.min(20, options.clients * 2)); i++) await send(target);
+  }
   const latencies: number[] = [];
   const deadline = options.seconds ? performance.now() + options.seconds * 1000 : Infinity;
   const limit = options.requests ?? Infinity;
