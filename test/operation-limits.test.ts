@@ -210,5 +210,20 @@ describe('operation limits', () => {
       expect(memo.analyze(document, { operationName: 'Ids', variables: { ids: ['\u0000Users', '__proto__'] } }).cost).toBe(2);
       expect(memo.analyze(document, { operationName: 'Users\u0000', variables: { n: 2 } }).cost).toBe(0);
     });
+
+    it('never lets a request that names no operation (empty, unknown) stand for one that does: the limits still apply', async () => {
+      const memo = new OperationCostMemo(schema, { ...defaults, maxDepth: 3 });
+      const deep = parse('{ users(first: 1) { edges { node { comments(first: 1) { edges { node { body } } } } } } }');
+      const anonymous = parse('query Ids($ids: [ID!]!) { nodes(ids: $ids) { id } }');
+      for (const operationName of ['', 'Nope', '\u0000']) {
+        // No such operation: measured as nothing (execution refuses it), and not kept under any key.
+        expect(memo.analyze(deep, { operationName, variables: {} }).cost).toBe(0);
+        expect(() => memo.analyze(deep, { variables: {} })).toThrow(/too complex: its depth/);
+        expect(() => memo.analyze(deep, { operationName: null, variables: {} })).toThrow(/too complex: its depth/);
+      }
+      // The only operation of a document, named or not, is the same operation: one measurement.
+      const named = memo.analyze(anonymous, { operationName: 'Ids', variables: { ids: ['a'] } });
+      expect(memo.analyze(anonymous, { variables: { ids: ['a'] } })).toBe(named);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { type DocumentNode, type GraphQLSchema, GraphQLError, getOperationAST } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, GraphQLError, getOperationAST, type OperationDefinitionNode } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
 import { QueryTooComplexError } from '../../generic/errors.js';
 import { costEstimator } from './cost.estimator.js';
@@ -89,22 +89,24 @@ export function analyzeOperation(
 
 /** Variables longer than this (as JSON) are measured every time instead of being a key of the memo. */
 const MEMO_MAX_VARIABLES_CHARS = 1024;
-/** Kept measurements per document (operation name × variables); the oldest go beyond it. */
-const MEMO_MAX_PER_DOCUMENT = 32;
+/** Kept measurements per operation (one per set of variables); the oldest go beyond it. */
+const MEMO_MAX_PER_OPERATION = 32;
 
 /**
- * `analyzeOperation` remembered per parsed document, operation name and
+ * `analyzeOperation` remembered per operation of a parsed document and per
  * variables: a client repeating an operation (the common case: an app sends
  * the same few documents, Apollo Server's document store hands back the same
- * parsed document for the same text) is measured once. Measuring is pure
- * (the schema and limits are fixed per instance), so a kept result is what
- * measuring again would return. Refusals are not kept (each throws anew),
- * variables of more than 1 KB of JSON are not a key, and each document keeps
+ * parsed document for the same text) is measured once. The key is the
+ * operation the request resolves to (the node itself, never its name: an
+ * empty or unknown `operationName` resolves to none and is never kept), so a
+ * kept measurement is what measuring again would return (the schema and
+ * limits are fixed per instance). Refusals are not kept (each throws anew),
+ * variables of more than 1 KB of JSON are not a key, and each operation keeps
  * at most 32 measurements, held weakly: a document Apollo evicts takes its
  * measurements with it. A kept measurement is frozen: every request shares it.
  */
 export class OperationCostMemo {
-  readonly #byDocument = new WeakMap<DocumentNode, Map<string, OperationCost>>();
+  readonly #byOperation = new WeakMap<OperationDefinitionNode, Map<string, OperationCost>>();
 
   constructor(
     readonly schema: GraphQLSchema,
@@ -112,23 +114,18 @@ export class OperationCostMemo {
   ) {}
 
   analyze(document: DocumentNode, request: OperationRequest): OperationCost {
-    const key = memoKey(request);
-    if (key === undefined) return analyzeOperation(this.schema, document, request, this.limits);
-    let measured = this.#byDocument.get(document);
-    const kept = measured?.get(key);
+    const operation = getOperationAST(document, request.operationName ?? undefined);
+    const variables = request.variables ? JSON.stringify(request.variables) : '';
+    if (!operation || variables.length > MEMO_MAX_VARIABLES_CHARS) return analyzeOperation(this.schema, document, request, this.limits);
+    let measured = this.#byOperation.get(operation);
+    const kept = measured?.get(variables);
     if (kept) return kept;
     const cost = Object.freeze(analyzeOperation(this.schema, document, request, this.limits));
-    if (!measured) this.#byDocument.set(document, (measured = new Map()));
-    if (measured.size >= MEMO_MAX_PER_DOCUMENT) measured.delete(measured.keys().next().value!);
-    measured.set(key, cost);
+    if (!measured) this.#byOperation.set(operation, (measured = new Map()));
+    if (measured.size >= MEMO_MAX_PER_OPERATION) measured.delete(measured.keys().next().value!);
+    measured.set(variables, cost);
     return cost;
   }
-}
-
-function memoKey(request: OperationRequest): string | undefined {
-  const variables = request.variables ? JSON.stringify(request.variables) : '';
-  if (variables.length > MEMO_MAX_VARIABLES_CHARS) return undefined;
-  return `${request.operationName ?? ''}\u0000${variables}`;
 }
 
 function refuseAbove(limit: string, measured: number, maximum: number): void {
