@@ -11,6 +11,7 @@ import {
   GraphQLList,
   GraphQLNonNull,
   GraphQLObjectType,
+  GraphQLScalarType,
   GraphQLSchema,
   GraphQLString,
   GraphQLUnionType,
@@ -18,7 +19,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/server/config.js';
-import { jitExecutor, type JitOptions, MAX_COMPILED_QUERIES } from '../src/server/jit.executor.js';
+import { compiledFieldsBound, jitExecutor, type JitOptions, MAX_COMPILED_FIELDS, MAX_COMPILED_PER_DOCUMENT, MAX_COMPILED_QUERIES } from '../src/server/jit.executor.js';
 import { createContent, createTestUser } from './helpers/accounts.js';
 import { databaseKind } from './helpers/database.js';
 import { parsePrometheusText } from './helpers/prometheus-text.js';
@@ -44,18 +45,33 @@ const tagsField = {
   args: { first: { type: GraphQLInt } },
   resolve: async (source: { id: number }, args: { first?: number | null }) => [{ name: `t${source.id}` }, { name: 'shared' }].slice(0, args.first ?? 10),
 };
-const BookType = new GraphQLObjectType({
+const BookType: GraphQLObjectType = new GraphQLObjectType({
   name: 'Book',
   interfaces: [Node],
-  fields: {
+  fields: () => ({
     id: { type: new GraphQLNonNull(GraphQLID) },
     title: { type: GraphQLString },
     tags: tagsField,
     broken: { type: new GraphQLNonNull(GraphQLString), resolve: () => Promise.reject(new GraphQLError('no such thing', { extensions: { code: 'BROKEN' } })) },
-  },
+    related: { type: new GraphQLList(Item), resolve: () => items.slice(0, 2) },
+  }),
 });
-const FilmType = new GraphQLObjectType({ name: 'Film', interfaces: [Node], fields: { id: { type: new GraphQLNonNull(GraphQLID) }, name: { type: GraphQLString }, tags: tagsField } });
-const Item = new GraphQLUnionType({ name: 'Item', types: [BookType, FilmType], resolveType: (value) => (value instanceof Book ? 'Book' : value instanceof Film ? 'Film' : undefined) });
+const FilmType: GraphQLObjectType = new GraphQLObjectType({
+  name: 'Film',
+  interfaces: [Node],
+  fields: () => ({ id: { type: new GraphQLNonNull(GraphQLID) }, name: { type: GraphQLString }, tags: tagsField, related: { type: new GraphQLList(Item), resolve: () => items.slice(0, 1) } }),
+});
+const Item: GraphQLUnionType = new GraphQLUnionType({ name: 'Item', types: [BookType, FilmType], resolveType: (value) => (value instanceof Book ? 'Book' : value instanceof Film ? 'Film' : undefined) });
+// type-graphql makes a given resolveType async; graphql-jit would not await it.
+const Slow = new GraphQLUnionType({ name: 'Slow', types: [BookType, FilmType], resolveType: async (value) => (value instanceof Book ? 'Book' : 'Film') });
+const Moment = new GraphQLScalarType({
+  name: 'Moment',
+  serialize: (value) => (value as Date).toISOString(),
+  parseValue: (value) => new Date(value as string),
+});
+class Unexpected extends Error {
+  code = 'ECONNREFUSED';
+}
 const Ref = new GraphQLInputObjectType({ name: 'Ref', isOneOf: true, fields: { id: { type: GraphQLID }, title: { type: GraphQLString } } });
 const items = [new Book(1, 'Dune'), new Film(2, 'Alien'), new Book(3, 'Emma')];
 let writes = 0;
@@ -70,6 +86,10 @@ const schema = new GraphQLSchema({
         resolve: (_s, { ref }) => items.find((item) => String(item.id) === ref.id || (item instanceof Book && item.title === ref.title)) ?? null,
       },
       viewer: { type: GraphQLString, resolve: (_s, _a, context: { user?: string }) => context.user ?? null },
+      slow: { type: Slow, resolve: () => items[1] },
+      echo: { type: GraphQLString, args: { at: { type: Moment }, n: { type: GraphQLInt } }, resolve: (_s, { at, n }) => `${at instanceof Date ? 'a date' : typeof at} ${n ?? '-'}` },
+      fails: { type: GraphQLString, resolve: () => Promise.reject(new Unexpected('connect ECONNREFUSED 127.0.0.1:5432')) },
+      failsNonNull: { type: new GraphQLNonNull(GraphQLString), resolve: () => null },
     },
   }),
   mutation: new GraphQLObjectType({ name: 'Mutation', fields: { write: { type: GraphQLInt, resolve: () => ++writes } } }),
@@ -134,6 +154,78 @@ describe('compiled queries (graphql-jit) answer as graphql-js does', () => {
     expect(events.filter((e) => e === 'compiled')).toHaveLength(QUERIES.length - 2);
   });
 
+  it("gives errors graphql-js's shape (extensions an object, the thrown error as originalError, path, locations), which Apollo Server's formatting needs", async () => {
+    const { run, events } = runner({ compileAfter: 2 });
+    const document = parse('{ viewer fails items(first: 1) { ... on Book { broken } } }');
+    const failsNonNull = parse('{ failsNonNull }');
+    for (const doc of [document, failsNonNull]) {
+      const results = [await run(doc), await run(doc), await run(doc)];
+      for (const result of results) {
+        expect(plain(result)).toEqual(plain(results[0]));
+        for (const [i, error] of result.errors!.entries()) {
+          const reference = results[0].errors![i];
+          expect(error).toBeInstanceOf(GraphQLError);
+          expect(error.extensions).toEqual(expect.any(Object));
+          expect(error.extensions).toEqual(reference.extensions);
+          expect(error.path).toEqual(reference.path);
+          expect(error.locations).toEqual(reference.locations);
+          expect(error.originalError?.constructor).toBe(reference.originalError?.constructor);
+        }
+      }
+    }
+    const unexpected = (await run(document)).errors!.find((error) => error.path?.[0] === 'fails')!;
+    expect(unexpected.originalError).toBeInstanceOf(Unexpected);
+    expect((unexpected.originalError as Unexpected).code).toBe('ECONNREFUSED');
+    expect(events).toEqual(['compiled', 'compiled']);
+  });
+
+  it('leaves to graphql-js, for good, what graphql-jit would run differently: an async resolveType, a default value of a custom scalar', async () => {
+    const { run, events } = runner({ compileAfter: 1 });
+    const slow = parse('{ slow { ... on Film { name } } }');
+    const momentDefault = parse('query($at: Moment = "2026-01-01T00:00:00.000Z") { echo(at: $at) }');
+    const intDefault = parse('query($n: Int = 7, $at: Moment) { echo(n: $n, at: $at) }');
+    for (let i = 0; i < 3; i++) {
+      expect(plain(await run(slow))).toEqual({ data: { slow: { name: 'Alien' } } });
+      expect(plain(await run(momentDefault))).toEqual({ data: { echo: 'a date -' } });
+      expect(plain(await run(intDefault, { at: '2026-01-01T00:00:00.000Z' }))).toEqual({ data: { echo: 'a date 7' } });
+    }
+    // The first two once each (never tried again), the built-in default compiled.
+    expect(events).toEqual(['refused', 'refused', 'compiled']);
+  });
+
+  it(`leaves to graphql-js an operation whose compiled code would cover more than ${MAX_COMPILED_FIELDS} fields (unions nested in unions multiply it)`, async () => {
+    const nested = (levels: number) => {
+      let inner = '__typename';
+      for (let i = 0; i < levels; i++) inner = `__typename ... on Book { title related { ${inner} } } ... on Film { name related { ${inner} } }`;
+      return parse(`{ items(first: 2) { ${inner} } }`);
+    };
+    const bound = (document: DocumentNode) => compiledFieldsBound(schema, document, getOperationAST(document)!, Infinity);
+    expect(bound(parse('{ items { __typename } }'))).toBe(1 + 2);
+    expect(bound(parse('{ viewer a: viewer ...F } fragment F on Query { items { ... on Book { title } } }'))).toBe(2 + 1 + 2);
+    const { run, events } = runner({ compileAfter: 1 });
+    const small = nested(2);
+    expect(bound(small)).toBeLessThanOrEqual(MAX_COMPILED_FIELDS);
+    const large = nested(5);
+    expect(bound(large)).toBeGreaterThan(MAX_COMPILED_FIELDS);
+    for (let i = 0; i < 2; i++) {
+      expect(plain(await run(small))).toEqual(await reference(small));
+      expect(plain(await run(large))).toEqual(await reference(large));
+    }
+    expect(events).toEqual(['compiled', 'refused']);
+  });
+
+  it(`compiles at most ${MAX_COMPILED_PER_DOCUMENT} operations of one document; the others run on graphql-js, right`, async () => {
+    const { run, events } = runner({ compileAfter: 1 });
+    const names = Array.from({ length: 40 }, (_, i) => `q${i}`);
+    const document = parse(names.map((name, i) => `query ${name} { ${name}: items(first: ${i % 4}) { __typename } }`).join('\n'));
+    for (let round = 0; round < 2; round++) {
+      for (const name of names) expect(plain(await run(document, {}, name))).toEqual(await reference(document, {}, name));
+    }
+    expect(events.filter((e) => e === 'compiled')).toHaveLength(MAX_COMPILED_PER_DOCUMENT);
+    expect(events.filter((e) => e === 'refused')).toHaveLength(names.length - MAX_COMPILED_PER_DOCUMENT);
+    expect(events.filter((e) => e === 'evicted')).toHaveLength(0);
+  });
+
   it('refuses variables as graphql-js does, @oneOf included (graphql-jit alone does not check it), before any resolver runs', async () => {
     const { run, events } = runner({ compileAfter: 1 });
     const document = parse('query($ref: Ref!, $n: Int) { find(ref: $ref) { __typename } items(first: $n) { __typename } }');
@@ -187,6 +279,20 @@ describe('compiled queries (graphql-jit) answer as graphql-js does', () => {
     expect(events.filter((e) => e === 'evicted')).toHaveLength(41);
   });
 
+  it('keeps the count right when a document with several compiled operations is the one evicted, or compiles more while full', async () => {
+    const { run, events } = runner({ compileAfter: 1 });
+    const several = (tag: string) => parse(['A', 'B', 'C'].map((name) => `query ${name} { ${tag}${name}: items(first: 1) { __typename } }`).join('\n'));
+    const documents = Array.from({ length: MAX_COMPILED_QUERIES }, (_, i) => several(`d${i}_`));
+    // Compile a few operations of every document (3 × 256 > 256): the cache keeps evicting whole documents, never beyond the cap.
+    for (const document of documents) for (const name of ['A', 'B', 'C']) expect((await run(document, {}, name)).errors).toBeUndefined();
+    const compiled = events.filter((e) => e === 'compiled').length;
+    const evicted = events.filter((e) => e === 'evicted').length;
+    expect(compiled).toBe(3 * MAX_COMPILED_QUERIES);
+    // Each eviction drops a whole document of 3: what is kept is at most the cap.
+    expect(compiled - 3 * evicted).toBeLessThanOrEqual(MAX_COMPILED_QUERIES);
+    expect(compiled - 3 * evicted).toBeGreaterThan(MAX_COMPILED_QUERIES - 3);
+  });
+
   it('answers 200 concurrent executions of one query right, compiling it once', async () => {
     const { run, events } = runner({ compileAfter: 2 });
     const document = parse('query($n: Int) { items(first: $n) { ... on Book { title tags { name } } ... on Film { name } } }');
@@ -208,8 +314,8 @@ describe(`compiled queries in the server (GRAPHQL_COMPILE_AFTER=2, ${databaseKin
   it('answers a query the same, with the same statements, before and after it is compiled, and counts the compilation', async () => {
     const user = await createTestUser(t, 'jit-reader');
     const tagged = await createContent(t, user.token, 'FixtureFossil', { name: 'Compiled' });
-    await t.gql('mutation($target: ID!) { addTags(target: $target, names: ["jit-a", "jit-b"]) { name } }', { target: tagged.id }, { token: user.token });
-    await t.gql('mutation($target: ID!) { addComment(target: $target, body: "jit") { id } }', { target: tagged.id }, { token: user.token });
+    expect((await t.gql('mutation($target: ID!) { addTags(target: $target, names: ["jit-a", "jit-b"]) { changed } }', { target: tagged.id }, { token: user.token })).errors).toBeUndefined();
+    expect((await t.gql('mutation($target: ID!) { addComment(target: $target, body: "jit") { id } }', { target: tagged.id }, { token: user.token })).errors).toBeUndefined();
     const query = `query Feed($first: Int) {
       activity(first: $first) { edges { cursor node { verb objectRepr createdAt actor { name } target { __typename ... on Taggable { tags { name } } ... on Commentable { commentCount } } } } pageInfo { hasNextPage endCursor } }
       viewer { name }
@@ -230,6 +336,32 @@ describe(`compiled queries in the server (GRAPHQL_COMPILE_AFTER=2, ${databaseKin
     expect(refused.status).toBe(400);
     expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(refused.extensions?.sqlStatements ?? 0).toBe(0);
+  });
+
+  it("answers a database error inside a compiled query as graphql-js's path does: masked by the server, with its path", async () => {
+    const user = await createTestUser(t, 'jit-failing');
+    const target = await createContent(t, user.token, 'FixtureFossil', { name: 'Tagged, then broken' });
+    expect((await t.gql('mutation($target: ID!) { addTags(target: $target, names: ["jit-broken"]) { changed } }', { target: target.id }, { token: user.token })).errors).toBeUndefined();
+    const query = 'query Broken($id: ID!) { node(id: $id) { id ... on Taggable { tags { name } } } }';
+    const before = await compilations('compiled');
+    const ok = await t.gql(query, { id: target.id });
+    expect(ok.data.node.tags).toEqual([{ name: 'jit-broken' }]);
+    await t.sql('alter table tagged_item rename to tagged_item_gone');
+    const runs = [];
+    try {
+      for (let i = 0; i < 3; i++) runs.push(await t.gql(query, { id: target.id }));
+    } finally {
+      await t.sql('alter table tagged_item_gone rename to tagged_item');
+    }
+    // `ok` ran on graphql-js; the first broken run too; the second compiled it: graphql-js's answer against the compiled ones.
+    expect((await compilations('compiled')) - before).toBe(1);
+    for (const run of runs) {
+      expect(run.status).toBe(runs[0].status);
+      expect(run.errors).toEqual(runs[0].errors);
+      expect(run.data).toEqual(runs[0].data);
+    }
+    expect(runs[0].errors?.[0]).toMatchObject({ path: ['node', 'tags'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(runs[0].errors?.[0].message).not.toMatch(/tagged_item/);
   });
 
   it('never compiles a mutation, and runs each once', async () => {

@@ -1,97 +1,238 @@
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
-import { type DocumentNode, execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  type DocumentNode,
+  execute,
+  type ExecutionResult,
+  getNamedType,
+  GraphQLError,
+  type GraphQLSchema,
+  isAbstractType,
+  isEnumType,
+  isSpecifiedScalarType,
+  type OperationDefinitionNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type SelectionSetNode,
+  TypeInfo,
+  typeFromAST,
+  visit,
+  visitWithTypeInfo,
+  BREAK,
+} from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
 /** Queries kept compiled at most (least recently used dropped first): a few hundred KB of generated code each at worst. */
 export const MAX_COMPILED_QUERIES = 256;
+/** Operations of one document compiled at most; the others run on graphql-js. */
+export const MAX_COMPILED_PER_DOCUMENT = 8;
+/**
+ * Operations whose compiled code would cover more fields than this
+ * (`compiledFieldsBound`) run on graphql-js: compiling takes about 0.1 ms
+ * per field on this machine, on the event loop (the feed: 60, an object
+ * page: 181).
+ */
+export const MAX_COMPILED_FIELDS = 300;
+
+export type CompileEvent = 'compiled' | 'evicted' | 'refused';
 
 export interface JitOptions {
   /** Compile a query on its Nth execution of the same parsed document (1: at once); 0: never compile. */
   compileAfter: number;
-  /** Told when a query is compiled or evicted (metrics, tests). */
-  onCompile?: (event: 'compiled' | 'evicted' | 'refused') => void;
+  /** Told when a query is compiled, evicted, or left to graphql-js for good (metrics, tests). */
+  onCompile?: (event: CompileEvent) => void;
 }
+
+/** A run count, or: this operation stays on graphql-js. */
+const NEVER = -1;
 
 /**
  * Executes queries through graphql-jit (a compiled executor from the GraphQL
  * ecosystem, zalando-incubator/graphql-jit) once the same parsed document
  * has run `compileAfter` times, and everything else (mutations, the first
- * runs of a query, documents it cannot compile) through graphql-js.
+ * runs of a query, documents it should not or cannot compile) through
+ * graphql-js. docs/stack.md says why and what is guarded; in short:
  *
- * Why: on the feed, graphql-js's generic execution (a promise bookkeeping
- * per object with an async field, argument coercion per field, result
- * objects without a prototype, which `JSON.stringify` takes the slow path
- * for) is about 12 % of the server's CPU; the compiled query builds plain
- * objects and resolves in straight-line code (docs/performance.md).
- *
- * What stays as before: parsing, validation, the cost limits and budgets
- * (Apollo Server and the pipeline plugin run before this executor); every
- * resolver, DataLoader and SQL statement (the compiled query calls the same
- * resolvers). Variables are coerced by graphql-js first, so a query takes
- * exactly the inputs graphql-js takes (graphql-jit does not know `@oneOf`):
- * a refusal is graphql-js's error. Apollo Server's document store hands back
- * the same parsed document for the same text, which is what makes a
- * repeated query recognisable; a document it evicts, or a hostile client's
- * one-off documents, never get compiled, and at most MAX_COMPILED_QUERIES
- * stay compiled.
+ * - Parsing, validation, the cost limits and budgets run before this
+ *   executor (Apollo Server and the pipeline plugin), and the compiled query
+ *   calls the same resolvers, DataLoaders and SQL.
+ * - Variables are coerced by graphql-js first, so a compiled query takes
+ *   exactly the inputs graphql-js takes (graphql-jit does not know `@oneOf`).
+ * - Errors come back as graphql-js `GraphQLError`s (graphql-jit's own lack
+ *   `extensions` when the thrown error has none, which Apollo Server's error
+ *   formatting does not survive).
+ * - Not compiled: operations whose compiled code would be large
+ *   (MAX_COMPILED_FIELDS: a union nested in a union multiplies it, and
+ *   compiling blocks the event loop), operations whose variables have default values of a type
+ *   other than a built-in scalar or an enum (graphql-jit writes defaults into
+ *   its code as JSON, so a custom scalar's default would reach resolvers
+ *   unparsed), and operations that select an abstract type whose
+ *   `resolveType` is asynchronous (graphql-jit does not await it; type-graphql
+ *   makes every given `resolveType` async: src/content/content-object.union.ts
+ *   makes the content types' synchronous).
+ * - Apollo Server's document store hands back the same parsed document for
+ *   the same text, which is what makes a repeated query recognisable; a
+ *   document it evicts, or a client's one-off documents, are never compiled;
+ *   at most MAX_COMPILED_QUERIES stay compiled, MAX_COMPILED_PER_DOCUMENT per
+ *   document.
  */
 export function jitExecutor(schema: GraphQLSchema, options: JitOptions): GatewayExecutor {
-  const runs = new WeakMap<DocumentNode, Map<string, number>>();
-  const compiled = new Map<DocumentNode, Map<string, CompiledQuery>>();
+  const runs = new WeakMap<OperationDefinitionNode, number>();
+  /** Compiled queries by document, most recently used last. */
+  const compiled = new Map<DocumentNode, Map<OperationDefinitionNode, CompiledQuery>>();
   let compiledCount = 0;
+  const asyncAbstractTypes = new Set(
+    Object.values(schema.getTypeMap())
+      .filter(isAbstractType)
+      .filter((type) => type.resolveType && Object.prototype.toString.call(type.resolveType) === '[object AsyncFunction]')
+      .map((type) => type.name),
+  );
 
-  const compiledFor = (document: DocumentNode, operationName: string | null): CompiledQuery | undefined => {
-    const key = operationName ?? '';
-    const byName = compiled.get(document);
-    const hit = byName?.get(key);
+  const never = (operation: OperationDefinitionNode) => {
+    runs.set(operation, NEVER);
+    options.onCompile?.('refused');
+    return undefined;
+  };
+
+  const compiledFor = (document: DocumentNode, operation: OperationDefinitionNode, operationName: string | null): CompiledQuery | undefined => {
+    const byOperation = compiled.get(document);
+    const hit = byOperation?.get(operation);
     if (hit) {
-      // Most recently used last.
       compiled.delete(document);
-      compiled.set(document, byName!);
+      compiled.set(document, byOperation!);
       return hit;
     }
-    if (options.compileAfter === 0) return undefined;
-    let counts = runs.get(document);
-    if (!counts) runs.set(document, (counts = new Map()));
-    const seen = (counts.get(key) ?? 0) + 1;
-    counts.set(key, seen);
-    if (seen < options.compileAfter) return undefined;
-    counts.delete(key);
-    const query = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-    if (!isCompiledQuery(query)) {
-      options.onCompile?.('refused');
+    const seen = runs.get(operation) ?? 0;
+    if (options.compileAfter === 0 || seen === NEVER) return undefined;
+    if (seen + 1 < options.compileAfter) {
+      runs.set(operation, seen + 1);
       return undefined;
     }
-    while (compiledCount >= MAX_COMPILED_QUERIES) {
-      const [oldest, queries] = compiled.entries().next().value!;
+    if ((byOperation?.size ?? 0) >= MAX_COMPILED_PER_DOCUMENT) return never(operation);
+    if (!compilable(schema, document, operation, asyncAbstractTypes)) return never(operation);
+    const query = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+    if (!isCompiledQuery(query)) return never(operation);
+    runs.delete(operation);
+    // Take this document's queries out while room is made, so the eviction below never drops them.
+    const queries = byOperation ?? new Map<OperationDefinitionNode, CompiledQuery>();
+    if (byOperation) {
+      compiled.delete(document);
+      compiledCount -= byOperation.size;
+    }
+    queries.set(operation, query);
+    while (compiledCount + queries.size > MAX_COMPILED_QUERIES && compiled.size > 0) {
+      const [oldest, dropped] = compiled.entries().next().value!;
       compiled.delete(oldest);
-      compiledCount -= queries.size;
+      compiledCount -= dropped.size;
       options.onCompile?.('evicted');
     }
-    const queries = byName ?? new Map<string, CompiledQuery>();
-    queries.set(key, query);
-    compiled.delete(document);
     compiled.set(document, queries);
-    compiledCount++;
+    compiledCount += queries.size;
     options.onCompile?.('compiled');
     return query;
   };
 
   return async (requestContext) => {
     const { document, request } = requestContext;
+    // No operation (an operationName the document lacks, or several operations and none named):
+    // graphql-js reports it as Apollo Server's own path does.
     const operation = requestContext.operation as GatewayGraphQLRequestContext['operation'] | undefined;
     const contextValue = requestContext.context;
     const variableValues = request.variables ?? {};
     const operationName = request.operationName ?? null;
-    // No operation (an operationName the document lacks, or several operations and none named):
-    // graphql-js reports it as Apollo Server's own path does.
-    const query = operation?.operation === 'query' ? compiledFor(document, operationName) : undefined;
+    const query = operation?.operation === 'query' ? compiledFor(document, operation, operationName) : undefined;
     if (!query) return (await execute({ schema, document, contextValue, variableValues, operationName })) as ExecutionResult;
     const coerced = getVariableValues(schema, operation!.variableDefinitions ?? [], variableValues, { maxErrors: 50 });
     if (coerced.errors) return { errors: coerced.errors };
-    return (await query.query(undefined, contextValue, variableValues)) as ExecutionResult;
+    const result = (await query.query(undefined, contextValue, variableValues)) as ExecutionResult;
+    return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
   };
+}
+
+/**
+ * An upper bound of the fields graphql-jit generates code for: it compiles a
+ * selection of an abstract type once per possible type, so a union inside a
+ * union multiplies (a document of 23 fields nesting `ContentObject` twice
+ * compiled in 90 ms, three times 600 ms, on the event loop). Counting stops
+ * past `limit`.
+ */
+export function compiledFieldsBound(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, limit: number): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  let total = 0;
+  const walk = (selections: SelectionSetNode | undefined, type: GraphQLNamedType | undefined, times: number): void => {
+    if (!selections || !type) return;
+    for (const selection of selections.selections) {
+      if (total > limit) return;
+      if (selection.kind === Kind.FIELD) {
+        total += times;
+        const fieldType = isObjectType(type) || isInterfaceType(type) ? type.getFields()[selection.name.value]?.type : undefined;
+        const named = fieldType && getNamedType(fieldType);
+        const copies = named && isAbstractType(named) ? Math.max(1, schema.getPossibleTypes(named).length) : 1;
+        walk(selection.selectionSet, named, times * copies);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        walk(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type, times);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        walk(fragment?.selectionSet, fragment && schema.getType(fragment.typeCondition.name.value), times);
+      }
+    }
+  };
+  const root = schema.getRootType(operation.operation);
+  walk(operation.selectionSet, root ?? undefined, 1);
+  return total;
+}
+
+/** Whether graphql-jit runs this operation as graphql-js would (see the rules above `jitExecutor`). */
+function compilable(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, asyncAbstractTypes: ReadonlySet<string>): boolean {
+  if (compiledFieldsBound(schema, document, operation, MAX_COMPILED_FIELDS) > MAX_COMPILED_FIELDS) return false;
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (!definition.defaultValue) continue;
+    const type = typeFromAST(schema, definition.type as never);
+    const named = type && getNamedType(type);
+    if (!named || !(isSpecifiedScalarType(named) || isEnumType(named))) return false;
+  }
+  if (asyncAbstractTypes.size === 0) return true;
+  let selectsAsync = false;
+  const typeInfo = new TypeInfo(schema);
+  // The operation and the fragments it may spread (a fragment on an async abstract type is caught by its fields' parent).
+  const fragments = document.definitions.filter((definition) => definition.kind === 'FragmentDefinition');
+  for (const root of [operation, ...fragments]) {
+    visit(
+      root,
+      visitWithTypeInfo(typeInfo, {
+        Field() {
+          const type = typeInfo.getType();
+          if (type && asyncAbstractTypes.has(getNamedType(type).name)) {
+            selectsAsync = true;
+            return BREAK;
+          }
+          return undefined;
+        },
+      }),
+    );
+    if (selectsAsync) return false;
+  }
+  return true;
+}
+
+/**
+ * graphql-jit's error as graphql-js makes it: `extensions` always an object,
+ * and an `originalError`: the thrown error, or for an error of the executor
+ * itself (null in a non-null field) an `Error` with its message, as
+ * graphql-js's `locatedError` gives.
+ */
+function asGraphQLError(error: GraphQLError): GraphQLError {
+  const converted = new GraphQLError(error.message, {
+    path: error.path,
+    originalError: error.originalError ?? new Error(error.message),
+    extensions: error.extensions ?? undefined,
+  });
+  if (error.locations) (converted as { locations?: unknown }).locations = error.locations;
+  return converted;
 }
 
 /**

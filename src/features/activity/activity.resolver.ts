@@ -56,7 +56,8 @@ export class ActivityEntryResolver {
   @FieldResolver(() => User, { nullable: true, description: 'Who did it; null for the system or a deleted user.' })
   actor(@Root() entry: ActivityEntry, @Ctx() ctx: GenericContext): User | null | Promise<User | null> {
     if (!entry.actor) return null;
-    return joinedActor(entry) ?? ctx.loaders.entity(User).load(entry.actor.id);
+    const joined = joinedActor(entry);
+    return joined !== undefined ? joined : ctx.loaders.entity(User).load(entry.actor.id);
   }
 
   @FieldResolver(() => Boolean, {
