@@ -83,7 +83,6 @@ export function jitExecutor(schema: GraphQLSchema, options: JitOptions): Gateway
   const runs = new WeakMap<OperationDefinitionNode, number>();
   /** Compiled queries by document, most recently used last. */
   const compiled = new Map<DocumentNode, Map<OperationDefinitionNode, CompiledQuery>>();
-  let compiledCount = 0;
   const asyncAbstractTypes = new Set(
     Object.values(schema.getTypeMap())
       .filter(isAbstractType)
@@ -118,19 +117,18 @@ export function jitExecutor(schema: GraphQLSchema, options: JitOptions): Gateway
     runs.delete(operation);
     // Take this document's queries out while room is made, so the eviction below never drops them.
     const queries = byOperation ?? new Map<OperationDefinitionNode, CompiledQuery>();
-    if (byOperation) {
-      compiled.delete(document);
-      compiledCount -= byOperation.size;
-    }
+    compiled.delete(document);
     queries.set(operation, query);
-    while (compiledCount + queries.size > MAX_COMPILED_QUERIES && compiled.size > 0) {
-      const [oldest, dropped] = compiled.entries().next().value!;
+    // Counted when compiling (rare), never kept: at most MAX_COMPILED_QUERIES entries to add up.
+    let kept = queries.size;
+    for (const other of compiled.values()) kept += other.size;
+    for (const [oldest, dropped] of compiled) {
+      if (kept <= MAX_COMPILED_QUERIES) break;
       compiled.delete(oldest);
-      compiledCount -= dropped.size;
+      kept -= dropped.size;
       options.onCompile?.('evicted');
     }
     compiled.set(document, queries);
-    compiledCount += queries.size;
     options.onCompile?.('compiled');
     return query;
   };
