@@ -26,7 +26,7 @@ import { parsePrometheusText } from './helpers/prometheus-text.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** A schema with what the app's has: an interface, a union resolved by class, async fields, lists, non-null errors, a @oneOf input. */
-class Book {
+class Novel {
   constructor(
     readonly id: number,
     readonly title: string,
@@ -45,8 +45,8 @@ const tagsField = {
   args: { first: { type: GraphQLInt } },
   resolve: async (source: { id: number }, args: { first?: number | null }) => [{ name: `t${source.id}` }, { name: 'shared' }].slice(0, args.first ?? 10),
 };
-const BookType: GraphQLObjectType = new GraphQLObjectType({
-  name: 'Book',
+const NovelType: GraphQLObjectType = new GraphQLObjectType({
+  name: 'Novel',
   interfaces: [Node],
   fields: () => ({
     id: { type: new GraphQLNonNull(GraphQLID) },
@@ -61,9 +61,9 @@ const FilmType: GraphQLObjectType = new GraphQLObjectType({
   interfaces: [Node],
   fields: () => ({ id: { type: new GraphQLNonNull(GraphQLID) }, name: { type: GraphQLString }, tags: tagsField, related: { type: new GraphQLList(Item), resolve: () => items.slice(0, 1) } }),
 });
-const Item: GraphQLUnionType = new GraphQLUnionType({ name: 'Item', types: [BookType, FilmType], resolveType: (value) => (value instanceof Book ? 'Book' : value instanceof Film ? 'Film' : undefined) });
+const Item: GraphQLUnionType = new GraphQLUnionType({ name: 'Item', types: [NovelType, FilmType], resolveType: (value) => (value instanceof Novel ? 'Novel' : value instanceof Film ? 'Film' : undefined) });
 // type-graphql makes a given resolveType async; graphql-jit would not await it.
-const Slow = new GraphQLUnionType({ name: 'Slow', types: [BookType, FilmType], resolveType: async (value) => (value instanceof Book ? 'Book' : 'Film') });
+const Slow = new GraphQLUnionType({ name: 'Slow', types: [NovelType, FilmType], resolveType: async (value) => (value instanceof Novel ? 'Novel' : 'Film') });
 const Moment = new GraphQLScalarType({
   name: 'Moment',
   serialize: (value) => (value as Date).toISOString(),
@@ -73,7 +73,7 @@ class Unexpected extends Error {
   code = 'ECONNREFUSED';
 }
 const Ref = new GraphQLInputObjectType({ name: 'Ref', isOneOf: true, fields: { id: { type: GraphQLID }, title: { type: GraphQLString } } });
-const items = [new Book(1, 'Dune'), new Film(2, 'Alien'), new Book(3, 'Emma')];
+const items = [new Novel(1, 'Dune'), new Film(2, 'Alien'), new Novel(3, 'Emma')];
 let writes = 0;
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({
@@ -83,7 +83,7 @@ const schema = new GraphQLSchema({
       find: {
         type: Item,
         args: { ref: { type: new GraphQLNonNull(Ref) } },
-        resolve: (_s, { ref }) => items.find((item) => String(item.id) === ref.id || (item instanceof Book && item.title === ref.title)) ?? null,
+        resolve: (_s, { ref }) => items.find((item) => String(item.id) === ref.id || (item instanceof Novel && item.title === ref.title)) ?? null,
       },
       viewer: { type: GraphQLString, resolve: (_s, _a, context: { user?: string }) => context.user ?? null },
       slow: { type: Slow, resolve: () => items[1] },
@@ -114,13 +114,13 @@ const reference = async (document: DocumentNode, variables: Record<string, unkno
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 
 const QUERIES: { source: string; variables?: Record<string, unknown>; operationName?: string; context?: object }[] = [
-  { source: '{ items { __typename ... on Book { title tags { name } } ... on Film { name } } }' },
+  { source: '{ items { __typename ... on Novel { title tags { name } } ... on Film { name } } }' },
   { source: 'query($n: Int) { a: items(first: $n) { ...F } b: items(first: 1) { ... on Node { id } } } fragment F on Item { ... on Film { id tags(first: 1) { name } } }', variables: { n: 2 } },
-  { source: 'query($skip: Boolean!) { items { ... on Book { title @skip(if: $skip) id @include(if: $skip) } } }', variables: { skip: true } },
-  { source: 'query($skip: Boolean!) { items { ... on Book { title @skip(if: $skip) id @include(if: $skip) } } }', variables: { skip: false } },
+  { source: 'query($skip: Boolean!) { items { ... on Novel { title @skip(if: $skip) id @include(if: $skip) } } }', variables: { skip: true } },
+  { source: 'query($skip: Boolean!) { items { ... on Novel { title @skip(if: $skip) id @include(if: $skip) } } }', variables: { skip: false } },
   // An error in a non-null field nulls its parent, with the error's path and code.
-  { source: '{ items { ... on Book { title broken } } }' },
-  { source: 'query($ref: Ref!) { find(ref: $ref) { ... on Book { title } } }', variables: { ref: { title: 'Emma' } } },
+  { source: '{ items { ... on Novel { title broken } } }' },
+  { source: 'query($ref: Ref!) { find(ref: $ref) { ... on Novel { title } } }', variables: { ref: { title: 'Emma' } } },
   { source: 'query A { viewer } query B { items(first: 1) { __typename } }', operationName: 'A', context: { user: 'ada' } },
   { source: 'query A { viewer } query B { items(first: 1) { __typename } }', operationName: 'B' },
   // No such operation, or none named among several: graphql-js's error, as Apollo Server's own path answers.
@@ -156,7 +156,7 @@ describe('compiled queries (graphql-jit) answer as graphql-js does', () => {
 
   it("gives errors graphql-js's shape (extensions an object, the thrown error as originalError, path, locations), which Apollo Server's formatting needs", async () => {
     const { run, events } = runner({ compileAfter: 2 });
-    const document = parse('{ viewer fails items(first: 1) { ... on Book { broken } } }');
+    const document = parse('{ viewer fails items(first: 1) { ... on Novel { broken } } }');
     const failsNonNull = parse('{ failsNonNull }');
     for (const doc of [document, failsNonNull]) {
       const results = [await run(doc), await run(doc), await run(doc)];
@@ -196,12 +196,12 @@ describe('compiled queries (graphql-jit) answer as graphql-js does', () => {
   it(`leaves to graphql-js an operation whose compiled code would cover more than ${MAX_COMPILED_FIELDS} fields (unions nested in unions multiply it)`, async () => {
     const nested = (levels: number) => {
       let inner = '__typename';
-      for (let i = 0; i < levels; i++) inner = `__typename ... on Book { title related { ${inner} } } ... on Film { name related { ${inner} } }`;
+      for (let i = 0; i < levels; i++) inner = `__typename ... on Novel { title related { ${inner} } } ... on Film { name related { ${inner} } }`;
       return parse(`{ items(first: 2) { ${inner} } }`);
     };
     const bound = (document: DocumentNode) => compiledFieldsBound(schema, document, getOperationAST(document)!, Infinity);
     expect(bound(parse('{ items { __typename } }'))).toBe(1 + 2);
-    expect(bound(parse('{ viewer a: viewer ...F } fragment F on Query { items { ... on Book { title } } }'))).toBe(2 + 1 + 2);
+    expect(bound(parse('{ viewer a: viewer ...F } fragment F on Query { items { ... on Novel { title } } }'))).toBe(2 + 1 + 2);
     const { run, events } = runner({ compileAfter: 1 });
     const small = nested(2);
     expect(bound(small)).toBeLessThanOrEqual(MAX_COMPILED_FIELDS);
@@ -273,7 +273,7 @@ describe('compiled queries (graphql-jit) answer as graphql-js does', () => {
       const document = parse(`{ q${i}: items(first: ${i % 4}) { __typename } }`);
       expect(plain(await run(document))).toEqual(await reference(document));
       // Used all along: never the least recently used, never dropped.
-      expect(plain(await run(hot))).toEqual({ data: { hot: [{ __typename: 'Book' }] } });
+      expect(plain(await run(hot))).toEqual({ data: { hot: [{ __typename: 'Novel' }] } });
     }
     expect(events.filter((e) => e === 'compiled')).toHaveLength(MAX_COMPILED_QUERIES + 41);
     expect(events.filter((e) => e === 'evicted')).toHaveLength(41);
@@ -295,7 +295,7 @@ describe('compiled queries (graphql-jit) answer as graphql-js does', () => {
 
   it('answers 200 concurrent executions of one query right, compiling it once', async () => {
     const { run, events } = runner({ compileAfter: 2 });
-    const document = parse('query($n: Int) { items(first: $n) { ... on Book { title tags { name } } ... on Film { name } } }');
+    const document = parse('query($n: Int) { items(first: $n) { ... on Novel { title tags { name } } ... on Film { name } } }');
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => run(document, { n: i % 4 })));
     for (let i = 0; i < 200; i++) expect(plain(results[i])).toEqual(await reference(document, { n: i % 4 }));
     expect(events).toEqual(['compiled']);

@@ -4,7 +4,8 @@ import { startFloor } from '../lib/processes.js';
 import { ms, rate, ratio, report } from '../lib/report.js';
 import { feed, objectPage, tagPage } from '../queries.js';
 
-const REQUESTS = [
+/** The reads compared with the floor (and, by `versus`, with another build). */
+export const REQUESTS = [
   { name: 'feed (100 entries, actor, targets, tags)', graphql: () => feed(), floor: '/feed' },
   { name: 'tag page (100 items, commentCount)', graphql: () => tagPage('tag-1'), floor: '/tag?name=tag-1&first=100' },
   { name: 'object page (article, tags, 20 comments)', graphql: () => objectPage(1), floor: '/object?id=1&first=20' },

@@ -2,13 +2,8 @@ import type { Section } from '../lib/context.js';
 import { runLoad, type Target } from '../lib/load.js';
 import { type BenchProcess, startContentgraph } from '../lib/processes.js';
 import { ms, ratio, report } from '../lib/report.js';
-import { feed, objectPage, tagPage } from '../queries.js';
+import { REQUESTS } from './floor.js';
 
-const REQUESTS = [
-  { name: 'feed (100 entries, actor, targets, tags)', body: () => feed() },
-  { name: 'tag page (100 items, commentCount)', body: () => tagPage('tag-1') },
-  { name: 'object page (article, tags, 20 comments)', body: () => objectPage(1) },
-];
 /** One-second slices, alternated between the two builds. */
 const SLICES = 10;
 
@@ -37,7 +32,7 @@ export const versus: Section = {
       report.load();
       const rows: string[][] = [];
       for (const request of REQUESTS) {
-        const targets: Target[] = started.map((server) => ({ url: server.url, body: request.body() }));
+        const targets: Target[] = started.map((server) => ({ url: server.url, body: request.graphql() }));
         for (const target of targets) await runLoad(target, { clients: knobs.concurrency, seconds: Math.max(1, knobs.warmupSeconds) });
         const totals = started.map(() => ({ cpu: 0, requests: 0 }));
         for (let slice = 0; slice < SLICES; slice++) {
