@@ -40,7 +40,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const baseConfig = () => ({ ...loadConfig({ NODE_ENV: 'test' }), port: 0, host: '127.0.0.1', seedDemoData: false, statementCounts: true, compileQueriesAfter: Number(process.env.CG_TEST_COMPILE_AFTER ?? 1) });
+// Queries run compiled from their first run (CG_TEST_COMPILE_AFTER=0: on graphql-js), read as GRAPHQL_COMPILE_AFTER is.
+const baseConfig = () => ({
+  ...loadConfig({ NODE_ENV: 'test', GRAPHQL_COMPILE_AFTER: process.env.CG_TEST_COMPILE_AFTER ?? '1' }),
+  port: 0,
+  host: '127.0.0.1',
+  seedDemoData: false,
+  statementCounts: true,
+});
 
 /**
  * A fresh, migrated database of its own for a test app: a copy of the run's
