@@ -21,6 +21,7 @@ export const versus: Section = {
   title: 'this build against BENCH_BASELINE_SERVER: server CPU per request, side by side',
   async run(ctx) {
     const { knobs } = ctx;
+    const warmupSeconds = Math.max(1, knobs.warmupSeconds);
     if (!knobs.baselineServer) return report.line('skipped: set BENCH_BASELINE_SERVER to another build’s dist/src/server.js');
     if (ctx.db.kind !== 'postgresql') return report.line('skipped: on PGlite one server at a time opens the data directory (run it with DATABASE_URL)');
     const started: BenchProcess[] = [];
@@ -33,7 +34,7 @@ export const versus: Section = {
       const rows: string[][] = [];
       for (const request of REQUESTS) {
         const targets: Target[] = started.map((server) => ({ url: server.url, body: request.graphql() }));
-        for (const target of targets) await runLoad(target, { clients: knobs.concurrency, seconds: Math.max(1, knobs.warmupSeconds) });
+        for (const target of targets) await runLoad(target, { clients: knobs.concurrency, seconds: warmupSeconds });
         const totals = started.map(() => ({ cpu: 0, requests: 0 }));
         for (let slice = 0; slice < SLICES; slice++) {
           for (const [i, server] of started.entries()) {
@@ -46,7 +47,7 @@ export const versus: Section = {
         rows.push([request.name, ms(base), ms(ours), ratio(ours / base), `${totals[0].requests}/${totals[1].requests}`]);
       }
       report.table(['request', 'baseline CPU ms/req', 'this build CPU ms/req', 'this/baseline', 'requests'], rows);
-      report.line(`${knobs.concurrency} clients, ${SLICES} alternating 1 s slices per build after ${Math.max(1, knobs.warmupSeconds)} s of warm-up each; WORKERS=1`);
+      report.line(`${knobs.concurrency} clients, ${SLICES} alternating 1 s slices per build after ${warmupSeconds} s of warm-up each; WORKERS=1`);
       report.load();
     } finally {
       for (const server of started) await server.stop();
