@@ -34,6 +34,7 @@ describe(`metrics (${databaseKind})`, () => {
       graphql_request_sql_statements: 'histogram',
       graphql_operation_cost: 'histogram',
       db_statement_duration_seconds: 'histogram',
+      db_transaction_retries_total: 'counter',
       process_cpu_user_seconds_total: 'counter',
       process_resident_memory_bytes: 'gauge',
       nodejs_eventloop_lag_seconds: 'gauge',

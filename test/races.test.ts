@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { toGraphQLError } from '../src/server/error-mapping.js';
+import { type TransactionRetryMessage, transactionRetryChannel } from '../src/generic/transaction.js';
 
 const ADD_TAGS = 'mutation($target: ID!, $names: [String!]!) { addTags(target: $target, names: $names) { changed } }';
 const MERGE = 'mutation($from: [String!]!, $into: String!) { mergeTags(from: $from, into: $into) { merged retaggedCount } }';
@@ -19,16 +20,28 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
   let t: TestServer;
   let admin: TestUser;
   let users: TestUser[];
+  // Every transaction PostgreSQL aborts (the server runs in this process). The calls succeed even so, as
+  // inTransaction runs the victim again, but a deadlock victim waited deadlock_timeout (1 s) first: a lock-order bug.
+  const aborted: TransactionRetryMessage[] = [];
+  const record = (message: unknown) => aborted.push(message as TransactionRetryMessage);
 
   beforeAll(async () => {
     t = await startTestServer({}, { app: 'core' });
     admin = await createTestUser(t, 'root', { admin: true });
     users = [];
     for (const name of ['ada', 'grace', 'linus']) users.push(await createTestUser(t, name));
+    transactionRetryChannel.subscribe(record);
   });
-  afterAll(() => t?.stop());
+  afterEach(() => {
+    const deadlocks = aborted.splice(0).filter((message) => message.reason === 'deadlock_detected');
+    expect(deadlocks, 'transactions aborted as deadlock victims').toEqual([]);
+  });
+  afterAll(async () => {
+    transactionRetryChannel.unsubscribe(record);
+    await t?.stop();
+  });
 
-  it('addTags racing mergeTags of the same tag: every addTags succeeds (189 calls), every object ends up tagged', async () => {
+  it('addTags racing mergeTags of the same tag: every addTags succeeds (189 calls) without a deadlock, every object ends up tagged', async () => {
     // Widen the window deterministically: the merge sleeps while it deletes the merged tag (holding its lock),
     // and the addTags calls arrive meanwhile. Before the fix they read the tag, then failed on its foreign key.
     await t.sql(`create or replace function race_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.4); return old; end $$`);
@@ -78,14 +91,28 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     }
   });
 
-  it('mergeTags racing deletes of tagged objects: the merge succeeds and retags the survivors', async () => {
+  it('mergeTags racing deletes of tagged objects: the merge succeeds without a deadlock and retags the survivors', async () => {
+    const DELETE = 'mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }';
     const animals = [];
     for (let i = 0; i < 12; i++) animals.push(await createContent(t, users[1].token, 'FixtureAnimal', { name: `Doomed tagged ${i}` }));
     for (const animal of animals) await t.gql(ADD_TAGS, { target: animal.id, names: ['doomed-src'] }, { token: users[1].token });
-    const calls = animals.filter((_, i) => i % 2).map((animal) => t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: animal.id }, { token: users[1].token }));
-    calls.splice(3, 0, t.gql(MERGE, { from: ['doomed-src'], into: 'doomed-dst' }, { token: admin.token }));
-    const results = await Promise.all(calls);
-    for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    const doomed = animals.filter((_, i) => i % 2);
+    // Some deletes start with the merge; the others arrive while the merge sleeps after moving the tagged items (holding
+    // them). Before the merge locked the objects first, those deletes held their object and waited for its tagged item,
+    // and the merge then waited for the object: a deadlock.
+    await t.sql(`create or replace function race_slow_move() returns trigger language plpgsql as $$ begin perform pg_sleep(0.4); return null; end $$`);
+    await t.sql(`create trigger a_race_slow_move after update on tagged_item for each statement execute function race_slow_move()`);
+    try {
+      const calls = doomed.slice(0, 3).map((animal) => t.gql(DELETE, { id: animal.id }, { token: users[1].token }));
+      calls.push(t.gql(MERGE, { from: ['doomed-src'], into: 'doomed-dst' }, { token: admin.token }));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      calls.push(...doomed.slice(3).map((animal) => t.gql(DELETE, { id: animal.id }, { token: users[1].token })));
+      const results = await Promise.all(calls);
+      for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    } finally {
+      await t.sql('drop trigger a_race_slow_move on tagged_item');
+    }
+    expect(await t.sql(`select 1 from cg_fixture_animal where id in (${doomed.map((a) => `'${a.databaseId}'`).join(', ')})`)).toEqual([]);
     const survivors = await t.sql(
       `select 1 from tagged_item ti join tag t on t.id = ti.tag_id where t.name = 'doomed-dst' and ti.object_id in (${animals.filter((_, i) => !(i % 2)).map((a) => `'${a.databaseId}'`).join(', ')})`,
     );

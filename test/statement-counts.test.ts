@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContent, createTestUser } from './helpers/accounts.js';
 import { databaseKind } from './helpers/database.js';
 import {
   commentOn,
@@ -164,5 +165,42 @@ describe(`SQL statements per request do not grow with the page size (${databaseK
     // list, tags, comment counts, comments, activity, links, votes, vote counts, counts per value,
     // then authors (User) and link targets (FixtureFossil): one each.
     expect(ten).toBe(11);
+  });
+
+  it('tag mutations: addTags, setTags and removeTags cost the same for 1 and 20 names, mergeTags the same for 1 and 20 objects', async () => {
+    const member = await createTestUser(t, 'counting-member');
+    const admin = await createTestUser(t, 'counting-admin', { admin: true });
+    // A token's first use also writes its last_used_at (at most once a minute): not part of what is counted here.
+    await t.gql('{ viewer { id } }', {}, { token: admin.token });
+    const animals = [];
+    for (let i = 0; i < 21; i++) animals.push(await createContent(t, member.token, 'FixtureAnimal', { name: `Counted ${i}` }));
+    const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    const count = async (name: string, query: string, variables: Record<string, unknown>, token: string, size: number) => {
+      const res = await t.gql(query, variables, { token });
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      expect(res.extensions?.sqlStatements).toBeTypeOf('number');
+      (measured[name] ??= {})[size] = res.extensions!.sqlStatements!;
+      return res.extensions!.sqlStatements!;
+    };
+    const ADD = 'mutation($id: ID!, $names: [String!]!) { addTags(target: $id, names: $names) { changed tags { name } } }';
+    const SET = 'mutation($id: ID!, $names: [String!]!) { setTags(target: $id, names: $names) { added removed } }';
+    const REMOVE = 'mutation($id: ID!, $names: [String!]!) { removeTags(target: $id, names: $names) { changed } }';
+    const MERGE = 'mutation($from: [String!]!, $into: String!) { mergeTags(from: $from, into: $into) { retaggedCount } }';
+    for (const [mutation, query] of [['addTags', ADD], ['setTags', SET], ['removeTags', REMOVE]] as const) {
+      const [one, twenty] = [1, 20];
+      if (mutation !== 'addTags') {
+        await t.gql(ADD, { id: animals[0].id, names: names(`${mutation}-a`, one) }, { token: member.token });
+        await t.gql(ADD, { id: animals[1].id, names: names(`${mutation}-b`, twenty) }, { token: member.token });
+      }
+      const replace = mutation === 'setTags' ? 'new' : '';
+      const small = await count(mutation, query, { id: animals[0].id, names: names(`${mutation}-a${replace}`, one) }, member.token, one);
+      const large = await count(mutation, query, { id: animals[1].id, names: names(`${mutation}-b${replace}`, twenty) }, member.token, twenty);
+      expect(large, mutation).toBe(small);
+    }
+    await t.gql(ADD, { id: animals[0].id, names: ['merge-one'] }, { token: member.token });
+    for (const animal of animals.slice(1)) await t.gql(ADD, { id: animal.id, names: ['merge-many'] }, { token: member.token });
+    const one = await count('mergeTags', MERGE, { from: ['merge-one'], into: 'merged-one' }, admin.token, 1);
+    const twenty = await count('mergeTags', MERGE, { from: ['merge-many'], into: 'merged-many' }, admin.token, 20);
+    expect(twenty).toBe(one);
   });
 });

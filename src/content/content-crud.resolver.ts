@@ -69,7 +69,7 @@ function createCrudResolver(type: RegisteredContentType): Function {
       const actor = await ctx.auth.requireUser();
       const values = validateContentInput(fields, input);
       return inTransaction(ctx.em, async (tx) => {
-        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { forUpdate: true });
+        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { lock: 'update' });
         return updateContent(tx, ctx.registry, actor, contentTarget(ctx.registry, object), values);
       });
     }
@@ -83,7 +83,7 @@ function createCrudResolver(type: RegisteredContentType): Function {
     async delete(@Arg('id', () => ID, { description: `Global ID of the ${name}.` }) id: string, @Ctx() ctx: MutationContext): Promise<DeleteContentPayload> {
       const actor = await ctx.auth.requireUser();
       return inTransaction(ctx.em, async (tx) => {
-        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { forUpdate: true });
+        const object = await resolveNodeOfType(tx, ctx.nodeTypes, type.cls, id, 'id', { lock: 'update' });
         const deletedId = ctx.nodeTypes.globalIdOf(object);
         const objectRepr = await deleteContent(tx, ctx.registry, actor, contentTarget(ctx.registry, object));
         return { deletedId, objectRepr };

@@ -4,13 +4,27 @@ import type { ContentTypeRegistry, RegisteredContentType } from '../generic/cont
 import { NotFoundError } from '../generic/errors.js';
 import type { NodeTypes } from '../generic/node-types.js';
 import { keyFromText, keyKindDescription, keyText, type ObjectKey, parseKey } from '../generic/object-key.js';
+import { quoteIdentifier as q } from '../generic/sql.js';
 import { exactlyOne, invalid } from '../generic/validation.js';
 import { type ContentObjectRef, refFieldName } from './content-object-ref.input.js';
 import { contentTargetArg } from './content-target.js';
 
+/**
+ * A row lock a mutation holds on what it acts on until its transaction ends:
+ * - `update` (`FOR UPDATE`): it updates or deletes the row;
+ * - `no key update` (`FOR NO KEY UPDATE`): it changes rows that point at the
+ *   object (its tags). That still runs such changes of one object one after
+ *   the other and keeps the object (and its owner) from being updated or
+ *   deleted meanwhile, but it does not block the `FOR KEY SHARE` locks that
+ *   other transactions take of the object (a generic key's check, a merge
+ *   reading the objects it retags): holding `FOR UPDATE` there made addTags
+ *   and mergeTags wait for each other (deadlock_detected after 1 s).
+ */
+export type RowLock = 'update' | 'no key update';
+
 export interface LoadOptions {
-  /** Lock the row `FOR UPDATE` until the transaction ends (updates, deletes). */
-  forUpdate?: boolean;
+  /** Lock the row until the transaction ends (see RowLock). */
+  lock?: RowLock;
   /**
    * The relation the mutation will give the target a row of: BAD_USER_INPUT
    * naming the type and the relation when the type does not take part in it
@@ -26,7 +40,7 @@ export interface ContentTarget {
   id: ObjectKey;
   /** Its canonical text, as `object_id` holds it. */
   objectId: string;
-  /** Read `FOR UPDATE` in this transaction: its owner is current and locked (the permission policy reads it no more). */
+  /** Locked (`FOR UPDATE` or `FOR NO KEY UPDATE`) in this transaction: its owner is current and cannot change (the permission policy reads it no more). */
   ownerLocked?: boolean;
 }
 
@@ -69,9 +83,9 @@ export async function resolveContentTarget(
   if (options.relation && !registry.takesPart(type, options.relation)) {
     throw invalid(argumentName, `is a ${type.typeName}, and ${type.typeName} objects do not take part in \`${options.relation}\` (its registration leaves that relation out).`);
   }
-  const object = await loadById(em, type.cls, type.primaryKeyProperty, id, options);
+  const object = options.lock === 'no key update' ? await loadForNoKeyUpdate(em, type, id) : await loadById(em, type.cls, type.primaryKeyProperty, id, options);
   if (!object) throw new NotFoundError(`\`${argumentName}\`: ${type.typeName} ${id} does not exist.`, { argumentName });
-  return { object, type, id, objectId: keyText(id), ownerLocked: options.forUpdate === true };
+  return { object, type, id, objectId: keyText(id), ownerLocked: options.lock !== undefined };
 }
 
 /**
@@ -85,7 +99,7 @@ export async function resolveNodeOfType<T extends object>(
   cls: EntityClass<T>,
   globalId: string,
   argumentName: string,
-  options: LoadOptions = {},
+  options: { lock?: 'update' } = {},
 ): Promise<T> {
   const id = nodeTypes.idArg(cls, globalId, argumentName);
   const object = await loadById(em, cls, nodeTypes.primaryKeyPropertyOf(cls), id, options);
@@ -106,6 +120,21 @@ export async function loadContentObject(em: EntityManager, registry: ContentType
 
 async function loadById<T extends object>(em: EntityManager, cls: EntityClass<T>, pk: string, id: ObjectKey, options: LoadOptions): Promise<T | null> {
   const where = { [pk]: id } as never;
-  if (options.forUpdate) return em.findOne(cls, where, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  if (options.lock === 'update') return em.findOne(cls, where, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   return em.findOne(cls, where);
+}
+
+/**
+ * Locks a content object's row `FOR NO KEY UPDATE`, then loads it (current:
+ * `refresh`). Two statements: MikroORM's lock modes stop at `FOR SHARE` and
+ * `FOR UPDATE`, and the entity is read through the ORM so that whatever its
+ * class declares (formulas, custom types) is loaded as on every other path.
+ */
+async function loadForNoKeyUpdate(em: EntityManager, type: RegisteredContentType, id: ObjectKey): Promise<object | null> {
+  const locked = await em.execute<unknown[]>(
+    `select 1 from ${q(type.tableName)} where ${q(type.primaryKeyColumn)} = ? for no key update`,
+    [keyText(id)],
+  );
+  if (locked.length === 0) return null;
+  return em.findOne(type.cls, { [type.primaryKeyProperty]: id } as never, { refresh: true });
 }

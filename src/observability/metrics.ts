@@ -8,6 +8,7 @@ import {
   sqlCommand,
 } from './metric-labels.js';
 import { knownOperationNames } from './known-operations.js';
+import { type TransactionRetryMessage, transactionRetryChannel } from '../generic/transaction.js';
 
 /** What one finished HTTP request contributes to the metrics. */
 export interface RequestRecord {
@@ -55,6 +56,7 @@ export class ServerMetrics {
   readonly memoryReleases: Counter;
   readonly memoryReleasedBytes: Counter;
   readonly queryCompilations: Counter;
+  readonly transactionRetries: Counter<'reason' | 'outcome'>;
 
   constructor(
     readonly registry: Registry,
@@ -118,6 +120,17 @@ export class ServerMetrics {
       help: 'Queries compiled (graphql-jit) on their GRAPHQL_COMPILE_AFTER-th run, dropped from the compiled set when it was full (evicted), or left to graphql-js because they could not be compiled (refused).',
       labelNames: ['event'],
       registers,
+    });
+    this.transactionRetries = new Counter({
+      name: 'db_transaction_retries_total',
+      help:
+        'Mutation transactions PostgreSQL aborted as a deadlock victim or a serialization failure, by reason, and whether the transaction was run again (retried) or the error answered (gave_up, after 3 attempts).',
+      labelNames: ['reason', 'outcome'],
+      registers,
+    });
+    transactionRetryChannel.subscribe((message) => {
+      const { reason, retried } = message as TransactionRetryMessage;
+      this.transactionRetries.inc({ reason, outcome: retried ? 'retried' : 'gave_up' });
     });
     this.wsConnections = new Gauge({ name: 'graphql_ws_connections', help: 'Open GraphQL WebSocket (graphql-ws) connections.', registers });
     this.subscriptions = new Gauge({ name: 'graphql_subscriptions', help: 'Active GraphQL subscriptions.', registers });

@@ -55,7 +55,7 @@ export class CommentMutations {
     const actor = await ctx.auth.requireUser();
     const text = normalizeCommentBody(body);
     return inTransaction(ctx.em, async (tx) => {
-      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, id, 'id', { forUpdate: true });
+      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, id, 'id', { lock: 'update' });
       return editComment(tx, ctx.registry, actor, comment, text);
     });
   }
@@ -71,7 +71,7 @@ export class CommentMutations {
   ): Promise<DeleteCommentPayload> {
     const actor = await ctx.auth.requireUser();
     return inTransaction(ctx.em, async (tx) => {
-      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, id, 'id', { forUpdate: true });
+      const comment = await resolveNodeOfType(tx, ctx.nodeTypes, Comment, id, 'id', { lock: 'update' });
       const deletedId = ctx.nodeTypes.globalIdOf(comment);
       const target = await deleteComment(tx, ctx.registry, actor, comment);
       return { deletedId, target };

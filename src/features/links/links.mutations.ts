@@ -64,7 +64,7 @@ export class LinkMutations {
   ): Promise<UnlinkPayload> {
     const actor = await ctx.auth.requireUser();
     return inTransaction(ctx.em, async (tx) => {
-      const link = await resolveNodeOfType(tx, ctx.nodeTypes, ContentLink, id, 'id', { forUpdate: true });
+      const link = await resolveNodeOfType(tx, ctx.nodeTypes, ContentLink, id, 'id', { lock: 'update' });
       const deletedId = ctx.nodeTypes.globalIdOf(link);
       const ends = await unlinkObjects(tx, ctx.registry, actor, link);
       return { deletedId, ...ends };

@@ -104,7 +104,7 @@ export class TagMutations {
       // Locked: two setTags of one object run one after the other, so the last one's set is the result (not a mix).
       const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, { id: target, ref: targetRef }, ['target', 'targetRef'], {
         relation: 'tags',
-        forUpdate: true,
+        lock: 'no key update',
       });
       return { target: resolved.object, ...(await setTags(tx, ctx.registry, actor, resolved, normalized)) };
     });
@@ -147,11 +147,12 @@ async function changeTags(
   const actor = await ctx.auth.requireUser();
   const normalized = normalizeTagNames(names, 'names');
   return inTransaction(ctx.em, async (tx) => {
-    // addTags and removeTags lock the object row FOR UPDATE first, as setTags does, so the three run one after the other
-    // per object (which also keeps addTags within MAX_TAGS_PER_OBJECT): taking other locks before the row (the
-    // trigger's FOR KEY SHARE, removeTags reading the owner FOR SHARE after its delete) deadlocked concurrent calls
-    // (500 once the retries ran out, or TIMEOUT).
-    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags', forUpdate: true });
+    // addTags and removeTags lock the object row first, as setTags does, so the three run one after the other per
+    // object (which also keeps addTags within MAX_TAGS_PER_OBJECT): taking other locks before the row (the trigger's
+    // FOR KEY SHARE, removeTags reading the owner FOR SHARE after its delete) deadlocked concurrent calls (500 once
+    // the retries ran out, or TIMEOUT). FOR NO KEY UPDATE, not FOR UPDATE: a mergeTags holding one of the tags reads
+    // the object FOR KEY SHARE, which FOR UPDATE would block (the two deadlocked, see tags.service.ts).
+    const resolved = await resolveContentTarget(tx, ctx.registry, ctx.nodeTypes, target, ['target', 'targetRef'], { relation: 'tags', lock: 'no key update' });
     return { target: resolved.object, ...(await change(tx, ctx.registry, actor, resolved, normalized)) };
   });
 }

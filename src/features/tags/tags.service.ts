@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { User } from '../../accounts/user.entity.js';
 import type { ContentTarget } from '../../content/target.js';
@@ -9,7 +8,7 @@ import { recordActivities, recordActivity } from '../activity/activity.service.j
 import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
 import { MAX_TAGS_PER_OBJECT, slugify, tagKey } from './tags.validation.js';
-import { placeholders } from '../../generic/sql.js';
+import { placeholders, quoteIdentifier as q } from '../../generic/sql.js';
 import { invalid } from '../../generic/validation.js';
 import { authorize, authorizeGlobal } from '../../content/permissions.policy.js';
 
@@ -44,7 +43,7 @@ export interface TaggingResult {
 /**
  * Adds tags to a target (rule `tags.add`), creating missing tags; records `tagged` with the names it added.
  * Past MAX_TAGS_PER_OBJECT it throws (the transaction rolls back). The caller holds the target's row
- * `FOR UPDATE` (tags.mutations.ts), so concurrent calls on one object run one after the other and cannot
+ * `FOR NO KEY UPDATE` (tags.mutations.ts), so concurrent calls on one object run one after the other and cannot
  * each stay under the bound and together pass it.
  */
 export async function addTags(
@@ -154,10 +153,15 @@ export interface MergeResult {
  * that carried one of them carries `into` afterwards (once), the `from` tags
  * are deleted, and each such object gets a `retagged` activity entry.
  * `from` must name existing tags other than `into` (NOT_FOUND otherwise,
- * raised by the caller from `missing`). The merged tags are locked first
- * (`FOR UPDATE`, by id) and `into` after them, so a concurrent addTags of
- * one of them waits for the merge; the objects are read `FOR SHARE` before
- * their activity is written, so one deleted meanwhile is skipped, not an error.
+ * raised by the caller from `missing`). The merged tags and `into` are
+ * locked first (`FOR UPDATE`, by id), so a concurrent addTags of one of
+ * them waits for the merge; the objects are locked `FOR KEY SHARE`
+ * before their activity is written, so one deleted meanwhile is skipped, not
+ * an error. `FOR KEY SHARE` and no stronger: a tag change of one of those
+ * objects holds it `FOR NO KEY UPDATE` (tags.mutations.ts) while it waits
+ * for a tag this merge holds, and those two modes do not conflict (with `FOR
+ * SHARE` here and `FOR UPDATE` there, each waited for the other until
+ * PostgreSQL's deadlock detection aborted one, after 1 s).
  */
 export async function mergeTags(
   tx: EntityManager,
@@ -167,15 +171,18 @@ export async function mergeTags(
   into: string,
 ): Promise<MergeResult | { missing: string[] }> {
   authorizeGlobal(actor, 'tags.merge');
+  // The merged tags and `into` (when it exists) in one statement, in id order: two merges of the same tags in
+  // opposite directions lock them in one order (locking `into` after the others, each waited for the other).
   const rows = await tx.execute<{ id: number; name: string; wanted: string }[]>(
-    `select t."id", t."name", w."name" as "wanted" from "tag" t join (values ${placeholders(from.length, '(?)')}) as w("name") ` +
+    `select t."id", t."name", w."name" as "wanted" from "tag" t join (values ${placeholders(from.length + 1, '(?)')}) as w("name") ` +
       `on t."name_key" = cg_tag_key(w."name") order by t."id" for update of t`,
-    from,
+    [...from, into],
   );
-  const found = new Set(rows.map((row) => row.wanted));
+  const sourceRows = rows.filter((row) => row.wanted !== into); // `from` holds no name with the key of `into` (the caller checked)
+  const found = new Set(sourceRows.map((row) => row.wanted));
   const missing = from.filter((name) => !found.has(name));
   if (missing.length) return { missing };
-  const sources = [...new Map(rows.map((row) => [Number(row.id), row])).values()];
+  const sources = [...new Map(sourceRows.map((row) => [Number(row.id), row])).values()];
   const sourceIds = sources.map((tag) => Number(tag.id));
   const intoId = (await ensureTags(tx, [into])).get(into)!;
   if (sourceIds.includes(intoId)) throw invalid('from', `must not contain the tag merged into (\`into\`: ${JSON.stringify(into)}).`);
@@ -184,8 +191,12 @@ export async function mergeTags(
       `from "tagged_item" ti join "tag" t on t."id" = ti."tag_id" where ti."tag_id" in (?) group by 1, 2 order by 1, 2`,
     [sourceIds],
   );
-  // `into` locked too: an addTags of it waits, so no tagged item of it appears between the check and the move below.
+  // `into` locked (again, unless it was created meanwhile): an addTags of it waits, so no tagged item of it appears
+  // between the check and the move below.
   await tx.execute(`select 1 from "tag" where "id" = ? for update`, [intoId]);
+  // The objects locked before their tagged items are: a delete of one of them (FOR UPDATE, then its cascade to the
+  // tagged items) waits for the merge instead of holding the object while it waits for a tagged item the merge moved.
+  const objects = await loadTargets(tx, registry, affected);
   // UPDATE, not INSERT: the generic-foreign-key check runs only when the target columns change, so an object
   // deleted meanwhile cannot fail the merge (its tagged item is skipped, or deleted with it).
   await tx.execute(
@@ -198,7 +209,6 @@ export async function mergeTags(
   await tx.execute(`delete from "tag" where "id" in (?)`, [sourceIds], 'run'); // their tagged items go with them (FK cascade)
   const tag = await tx.findOneOrFail(Tag, { id: intoId });
   const namesByTarget = new Map(affected.map((row) => [`${row.content_type_id}:${row.object_id}`, row.names]));
-  const objects = await loadTargets(tx, registry, affected);
   await recordActivities(
     tx,
     registry,
@@ -262,10 +272,17 @@ async function loadTargets(
       .filter((k) => Number(k.content_type_id) === ctId)
       .map((k) => keyFromText(type.keyKind, k.object_id))
       .filter((id) => id !== null);
-    if (ids.length) {
-      const found = await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: ids } } as never, { lockMode: LockMode.PESSIMISTIC_READ, orderBy: { [type.primaryKeyProperty]: 'asc' } as never });
-      objects.push(...found);
-    }
+    if (ids.length === 0) continue;
+    // Locked first (by key, so two merges lock in one order); only the objects that still exist are loaded.
+    const locked = await tx.execute<{ key: string }[]>(
+      `select ${q(type.primaryKeyColumn)}::text as "key" from ${q(type.tableName)} where ${q(type.primaryKeyColumn)} in (?) ` +
+        `order by ${q(type.primaryKeyColumn)} for key share`,
+      [ids],
+    );
+    const lockedIds = locked.map((row) => keyFromText(type.keyKind, row.key)).filter((id) => id !== null);
+    if (lockedIds.length === 0) continue;
+    const found = await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: lockedIds } } as never, { orderBy: { [type.primaryKeyProperty]: 'asc' } as never });
+    objects.push(...found);
   }
   return objects;
 }
