@@ -87,6 +87,14 @@ describe(`per-parent pages read an index range, no sort (${databaseKind})`, () =
        union all select ?, k, ?, 'yes', now() from unnest(?::text[]) k`,
       [ct, hot.key, `{${users.map((u) => u.id).join(',')}}`, ct, user.id, animalIds],
     );
+    // A tag on objects of two types (integer and uuid keys), in tables of thousands of rows: its page loads the
+    // targets of both types in one statement.
+    const fossils = await t.sql<{ key: string }>(`insert into cg_fixture_fossil (id, name) select gen_random_uuid(), 'Fossil ' || g from generate_series(1, ?) g returning id::text as key`, [HEAVY / 2]);
+    const [mixed] = await createTags(t.sql, ['mixed']);
+    await t.sql(
+      `insert into tagged_item (tag_id, content_type_id, object_id) select ?, ?, k from unnest(?::text[]) k union all select ?, ?, k from unnest(?::text[]) k`,
+      [mixed, ct, `{${others.slice(0, 30).map((o) => o.key).join(',')}}`, mixed, cts.FixtureFossil, `{${fossils.slice(0, 30).map((o) => o.key).join(',')}}`],
+    );
     await t.sql('analyze');
   }, 60_000);
   afterAll(() => t?.stop());
@@ -100,6 +108,19 @@ describe(`per-parent pages read an index range, no sort (${databaseKind})`, () =
     const next = await pagesOf(query, { after: first.data.tag.items.edges[19].cursor });
     expect(next.pages).toHaveLength(1);
     expectIndexRange(await explain(next.pages[0]), 'tagged_item', 'tagged_item_tag_page_index');
+  });
+
+  it('the targets of a page across content types: one statement, a primary key probe per key and type, no scan of a whole table', async () => {
+    captured = [];
+    const result = await t.gql(`{ tag(name: "mixed") { items(first: 50) { edges { node { __typename ... on Node { id } } } } } }`);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    const typeNames = new Set(result.data.tag.items.edges.map((e: { node: { __typename: string } }) => e.node.__typename));
+    expect([...typeNames].sort()).toEqual(['FixtureAnimal', 'FixtureFossil']);
+    const targets = captured.filter((s) => /left join lateral/i.test(s.sql));
+    expect(targets, captured.map((s) => s.sql).join('\n')).toHaveLength(1);
+    const plan = await explain(targets[0]);
+    for (const table of ['cg_fixture_animal', 'cg_fixture_fossil']) expect(plan, plan).toMatch(new RegExp(`Index Scan using ${table}_pkey on ${table}\\b`));
+    expect(plan, plan).not.toMatch(/Seq Scan on cg_fixture|Hash/);
   });
 
   it('every reverse relation of a heavily attached object, batched with its neighbours: one LATERAL page per relation end, each an index range', async () => {
