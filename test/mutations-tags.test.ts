@@ -111,6 +111,8 @@ describe(`tag mutations (${databaseKind})`, () => {
     ['a global ID of a Tag (not a content object)', { target: toGlobalId('Tag', 1) }, 'BAD_USER_INPUT', 'target'],
     ['a missing FixtureAnimal', { target: toGlobalId('FixtureAnimal', 999_999) }, 'NOT_FOUND', 'target'],
     ['a missing FixtureFossil (uuid key)', { target: toGlobalId('FixtureFossil', '0f0f0f0f-0000-4000-8000-000000000000') }, 'NOT_FOUND', 'target'],
+    ['a FixtureAnimal key past its integer column (2^31)', { target: toGlobalId('FixtureAnimal', 2 ** 31) }, 'NOT_FOUND', 'target'],
+    ['the largest key a global ID takes (2^53 - 1)', { target: toGlobalId('FixtureAnimal', Number.MAX_SAFE_INTEGER) }, 'NOT_FOUND', 'target'],
     ['a FixtureFossil ID with an integer key', { target: toGlobalId('FixtureFossil', 7) }, 'BAD_USER_INPUT', 'target'],
     ['a missing FixtureVegetable by reference', { ref: { fixtureVegetable: 999_999 } }, 'NOT_FOUND', 'targetRef.fixtureVegetable'],
     ['a non-positive reference', { ref: { fixtureAnimal: 0 } }, 'BAD_USER_INPUT', 'targetRef.fixtureAnimal'],
@@ -137,6 +139,18 @@ describe(`tag mutations (${databaseKind})`, () => {
     expect(res.errors![0].extensions!.argumentName).toBe(argumentName);
     expect(await t.sql(`select 1 from tagged_item ti join content_type ct on ct.id = ti.content_type_id where ct.model = 'fixtureanimal' and ti.object_id = ?`, [String(article.databaseId)])).toHaveLength(0);
     expect(await t.sql(`select 1 from tag where name = 'ok'`)).toHaveLength(0);
+  });
+
+  it('removeTags and setTags answer NOT_FOUND, not an error of the database, for a key past the integer column', async () => {
+    for (const key of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      const target = toGlobalId('FixtureAnimal', key);
+      const removed = await t.gql(REMOVE, { target, names: ['x'] }, { token: grace.token });
+      const set = await t.gql('mutation($target: ID!) { setTags(target: $target, names: ["x"]) { added } }', { target }, { token: grace.token });
+      for (const res of [removed, set]) {
+        expect(errorCodes(res), JSON.stringify(res.errors)).toEqual(['NOT_FOUND']);
+        expect(res.errors![0].extensions!.argumentName).toBe('target');
+      }
+    }
   });
 
   it('accepts names of exactly 50 characters and 50 names per call', async () => {

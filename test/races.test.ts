@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';
-import { databaseKind } from './helpers/database.js';
+import { databaseKind, onPostgres } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { toGraphQLError } from '../src/server/error-mapping.js';
 import { type TransactionRetryMessage, transactionRetryChannel } from '../src/generic/transaction.js';
@@ -74,6 +74,76 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     } finally {
       await t.sql('drop trigger a_race_slow on tag');
     }
+  });
+
+  /**
+   * Runs `fn` while every row inserted into (deleted from) `table` whose `column` starts with `prefix` holds its
+   * statement for 0.5 s after the row is written (a trigger of its own, dropped after).
+   */
+  const withSlowRows = async (event: 'insert' | 'delete', table: string, column: string, prefix: string, fn: () => Promise<void>) => {
+    await t.sql(`create or replace function race_slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.5); return null; end $$`);
+    const row = event === 'insert' ? 'new' : 'old';
+    await t.sql(`create trigger a_race_slow_row after ${event} on ${table} for each row when (${row}.${column} like '${prefix}%') execute function race_slow_row()`);
+    try {
+      await fn();
+    } finally {
+      await t.sql(`drop trigger a_race_slow_row on ${table}`);
+    }
+  };
+
+  it('a merge of a tag an addTags of the same object is waiting for: both succeed, no deadlock', async () => {
+    // The addTags holds its object, then sleeps inside its tag insert; the merge locks the tag the addTags will ask for
+    // next and then the object. Holding the object FOR UPDATE (before), the two waited for each other.
+    const animal = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Held while merged' });
+    await withSlowRows('insert', 'tag', 'name', 'slow-', async () => {
+      for (let round = 0; round < 3; round++) {
+        await t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`] }, { token: users[0].token });
+        const add = t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`, `slow-${round}`] }, { token: users[0].token });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const merge = t.gql(MERGE, { from: [`held-${round}`], into: `kept-${round}` }, { token: admin.token });
+        for (const res of await Promise.all([add, merge])) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+        const names = (await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like '%-${round}' order by 1`, [String(animal.databaseId)])).map((row) => row.name);
+        // PostgreSQL: the merge moved the old tagged item and the addTags, which waited for it, tagged the name anew;
+        // PGlite runs one transaction at a time: the addTags first (nothing new on `held`), then the merge
+        expect(names).toEqual(onPostgres ? [`held-${round}`, `kept-${round}`, `slow-${round}`] : [`kept-${round}`, `slow-${round}`]);
+      }
+    });
+  });
+
+  it('a merge into a name an addTags has just created, uncommitted: both succeed, no deadlock', async () => {
+    // The addTags sleeps right after inserting the new name; the merge into that name then waits for it. Creating
+    // `into` after locking the merged tag (before), the merge held the tag the addTags asked for next.
+    const animal = await createContent(t, users[1].token, 'FixtureAnimal', { name: 'Merged into a fresh name' });
+    await withSlowRows('insert', 'tag', 'name', 'fresh-', async () => {
+      for (let round = 0; round < 3; round++) {
+        await t.gql(ADD_TAGS, { target: animal.id, names: [`stale-${round}`] }, { token: users[1].token });
+        const add = t.gql(ADD_TAGS, { target: animal.id, names: [`fresh-${round}`, `stale-${round}`] }, { token: users[1].token });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const merge = t.gql(MERGE, { from: [`stale-${round}`], into: `fresh-${round}` }, { token: admin.token });
+        const [added, merged] = await Promise.all([add, merge]);
+        for (const res of [added, merged]) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+        expect(merged.data.mergeTags).toEqual({ merged: [`stale-${round}`], retaggedCount: 1 });
+        const names = (await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like '%-${round}' order by 1`, [String(animal.databaseId)])).map((row) => row.name);
+        expect(names).toEqual([`fresh-${round}`]);
+      }
+    });
+  });
+
+  it('a merge waiting for the delete of a tagged object counts only the objects it retagged', async () => {
+    const doomed = await createContent(t, users[2].token, 'FixtureAnimal', { name: 'vanishing while merged' });
+    const kept = await createContent(t, users[2].token, 'FixtureAnimal', { name: 'kept while merged' });
+    for (const animal of [doomed, kept]) await t.gql(ADD_TAGS, { target: animal.id, names: ['vanishing-src'] }, { token: users[2].token });
+    await withSlowRows('delete', 'cg_fixture_animal', 'name', 'vanishing', async () => {
+      const deleted = t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: doomed.id }, { token: users[2].token });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const merged = await t.gql(MERGE, { from: ['vanishing-src'], into: 'vanishing-dst' }, { token: admin.token });
+      expect((await deleted).errors).toBeUndefined();
+      expect(merged.errors, JSON.stringify(merged.errors)).toBeUndefined();
+      // on PostgreSQL the merge read both objects, then waited for the delete; on PGlite the delete came first
+      expect(merged.data.mergeTags.retaggedCount).toBe(1);
+    });
+    const retagged = await t.sql<{ object_id: string }>(`select object_id from activity_entry where verb = 'retagged' and data->>'into' = 'vanishing-dst'`);
+    expect(retagged).toEqual([{ object_id: String(kept.databaseId) }]);
   });
 
   it('two merges in opposite directions: both answer truthfully (done, or NOT_FOUND for a tag the other merged away)', async () => {

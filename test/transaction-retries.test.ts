@@ -8,7 +8,9 @@ import { databaseKind, onPostgres, type OpenDatabase, openTestDatabase } from '.
  * inTransaction runs a transaction PostgreSQL aborted (deadlock victim,
  * serialization failure) again, at most 3 attempts, and reports every
  * aborted attempt on its diagnostics channel, which
- * db_transaction_retries_total counts. The aborts here are real ones.
+ * db_transaction_retries_total counts. The aborts are the database's own:
+ * a deadlock PostgreSQL detects, and SQLSTATE 40001 raised by a statement
+ * (which inTransaction cannot tell from a real serialization failure).
  */
 describe(`transaction retries (${databaseKind})`, () => {
   let d: OpenDatabase;
@@ -31,6 +33,7 @@ describe(`transaction retries (${databaseKind})`, () => {
   });
   afterAll(async () => {
     transactionRetryChannel.unsubscribe(record);
+    metrics?.dispose();
     await d?.close();
   });
 

@@ -131,10 +131,9 @@ async function loadById<T extends object>(em: EntityManager, cls: EntityClass<T>
  * class declares (formulas, custom types) is loaded as on every other path.
  */
 async function loadForNoKeyUpdate(em: EntityManager, type: RegisteredContentType, id: ObjectKey): Promise<object | null> {
-  const locked = await em.execute<unknown[]>(
-    `select 1 from ${q(type.tableName)} where ${q(type.primaryKeyColumn)} = ? for no key update`,
-    [keyText(id)],
-  );
+  // The key as its own type (a number, or uuid text), not as text: a quoted '3000000000' would be cast to an int4
+  // column and fail out of range (a 500), where the number compares as int8 and finds nothing (NOT_FOUND).
+  const locked = await em.execute<unknown[]>(`select 1 from ${q(type.tableName)} where ${q(type.primaryKeyColumn)} = ? for no key update`, [id]);
   if (locked.length === 0) return null;
   return em.findOne(type.cls, { [type.primaryKeyProperty]: id } as never, { refresh: true });
 }

@@ -128,10 +128,7 @@ export class ServerMetrics {
       labelNames: ['reason', 'outcome'],
       registers,
     });
-    transactionRetryChannel.subscribe((message) => {
-      const { reason, retried } = message as TransactionRetryMessage;
-      this.transactionRetries.inc({ reason, outcome: retried ? 'retried' : 'gave_up' });
-    });
+    transactionRetryChannel.subscribe(this.#countRetry);
     this.wsConnections = new Gauge({ name: 'graphql_ws_connections', help: 'Open GraphQL WebSocket (graphql-ws) connections.', registers });
     this.subscriptions = new Gauge({ name: 'graphql_subscriptions', help: 'Active GraphQL subscriptions.', registers });
     this.subscriptionEvents = new Counter({
@@ -152,6 +149,16 @@ export class ServerMetrics {
       registers,
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  }
+
+  readonly #countRetry = (message: unknown) => {
+    const { reason, retried } = message as TransactionRetryMessage;
+    this.transactionRetries.inc({ reason, outcome: retried ? 'retried' : 'gave_up' });
+  };
+
+  /** Stops counting what this process reports on its diagnostics channels (the process's own metrics never stop). */
+  dispose(): void {
+    transactionRetryChannel.unsubscribe(this.#countRetry);
   }
 
   /** Records a finished HTTP request (and its GraphQL operation, if any). */

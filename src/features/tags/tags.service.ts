@@ -153,9 +153,10 @@ export interface MergeResult {
  * that carried one of them carries `into` afterwards (once), the `from` tags
  * are deleted, and each such object gets a `retagged` activity entry.
  * `from` must name existing tags other than `into` (NOT_FOUND otherwise,
- * raised by the caller from `missing`). The merged tags and `into` are
- * locked first (`FOR UPDATE`, by id), so a concurrent addTags of one of
- * them waits for the merge; the objects are locked `FOR KEY SHARE`
+ * raised by the caller from `missing`). `into` is inserted when missing
+ * (not locked), then the merged tags and `into` are locked (`FOR UPDATE`,
+ * by id, one statement), so a concurrent addTags of one of them waits for
+ * the merge; the objects are locked `FOR KEY SHARE`
  * before their activity is written, so one deleted meanwhile is skipped, not
  * an error. `FOR KEY SHARE` and no stronger: a tag change of one of those
  * objects holds it `FOR NO KEY UPDATE` (tags.mutations.ts) while it waits
@@ -171,8 +172,11 @@ export async function mergeTags(
   into: string,
 ): Promise<MergeResult | { missing: string[] }> {
   authorizeGlobal(actor, 'tags.merge');
-  // The merged tags and `into` (when it exists) in one statement, in id order: two merges of the same tags in
-  // opposite directions lock them in one order (locking `into` after the others, each waited for the other).
+  // `into` is created first when missing, and not locked yet: created after the merged tags were locked, it waited for
+  // an addTags that had just inserted the same name while that addTags waited for a merged tag (a deadlock).
+  await tx.execute(`insert into "tag" ("name", "slug") values (?, ?) on conflict do nothing`, [into, slugify(into)], 'run');
+  // Then the merged tags and `into` in one statement, in id order: two merges of the same tags in opposite directions
+  // lock them in one order (locking `into` after the others, or holding it before them, each waited for the other).
   const rows = await tx.execute<{ id: number; name: string; wanted: string }[]>(
     `select t."id", t."name", w."name" as "wanted" from "tag" t join (values ${placeholders(from.length + 1, '(?)')}) as w("name") ` +
       `on t."name_key" = cg_tag_key(w."name") order by t."id" for update of t`,
@@ -184,19 +188,22 @@ export async function mergeTags(
   if (missing.length) return { missing };
   const sources = [...new Map(sourceRows.map((row) => [Number(row.id), row])).values()];
   const sourceIds = sources.map((tag) => Number(tag.id));
-  const intoId = (await ensureTags(tx, [into])).get(into)!;
+  const intoRow = rows.find((row) => row.wanted === into);
+  let intoId = intoRow && Number(intoRow.id);
+  if (intoId === undefined) {
+    // Not there: its slug belongs to another tag (ensureTags gives it a suffix), or a merge deleted it meanwhile.
+    intoId = (await ensureTags(tx, [into])).get(into)!;
+    await tx.execute(`select 1 from "tag" where "id" = ? for update`, [intoId]);
+  }
   if (sourceIds.includes(intoId)) throw invalid('from', `must not contain the tag merged into (\`into\`: ${JSON.stringify(into)}).`);
   const affected = await tx.execute<{ content_type_id: number; object_id: string; names: string[] }[]>(
     `select ti."content_type_id", ti."object_id", array_agg(t."name" order by t."name") as "names" ` +
       `from "tagged_item" ti join "tag" t on t."id" = ti."tag_id" where ti."tag_id" in (?) group by 1, 2 order by 1, 2`,
     [sourceIds],
   );
-  // `into` locked (again, unless it was created meanwhile): an addTags of it waits, so no tagged item of it appears
-  // between the check and the move below.
-  await tx.execute(`select 1 from "tag" where "id" = ? for update`, [intoId]);
   // The objects locked before their tagged items are: a delete of one of them (FOR UPDATE, then its cascade to the
   // tagged items) waits for the merge instead of holding the object while it waits for a tagged item the merge moved.
-  const objects = await loadTargets(tx, registry, affected);
+  const { objects, vanished } = await loadTargets(tx, registry, affected);
   // UPDATE, not INSERT: the generic-foreign-key check runs only when the target columns change, so an object
   // deleted meanwhile cannot fail the merge (its tagged item is skipped, or deleted with it).
   await tx.execute(
@@ -219,7 +226,7 @@ export async function mergeTags(
       data: { from: namesByTarget.get(`${registry.idOf(object)}:${registry.keyOf(object).text}`) ?? [], into: tag.name },
     })),
   );
-  return { tag, merged: sources.map((t) => t.name).sort(byName), retagged: affected.length };
+  return { tag, merged: sources.map((t) => t.name).sort(byName), retagged: affected.length - vanished };
 }
 
 /**
@@ -260,12 +267,17 @@ export async function tagsOf(tx: EntityManager, contentTypeId: number, objectId:
   return items.map((item) => item.tag).sort((a, b) => byName(a.nameKey, b.nameKey) || a.id - b.id);
 }
 
+/**
+ * Locks the objects `keys` name `FOR KEY SHARE` (by key, per type) and loads those that still exist. `vanished`:
+ * how many keys of registered types named no object any more (deleted since `keys` were read).
+ */
 async function loadTargets(
   tx: EntityManager,
   registry: ContentTypeRegistry,
   keys: { content_type_id: number; object_id: string }[],
-): Promise<object[]> {
+): Promise<{ objects: object[]; vanished: number }> {
   const objects: object[] = [];
+  let vanished = 0;
   for (const type of registry.typesOf('tags')) {
     const ctId = registry.idOf(type.cls);
     const ids = keys
@@ -279,12 +291,13 @@ async function loadTargets(
         `order by ${q(type.primaryKeyColumn)} for key share`,
       [ids],
     );
+    vanished += ids.length - locked.length;
     const lockedIds = locked.map((row) => keyFromText(type.keyKind, row.key)).filter((id) => id !== null);
     if (lockedIds.length === 0) continue;
     const found = await tx.find(type.cls, { [type.primaryKeyProperty]: { $in: lockedIds } } as never, { orderBy: { [type.primaryKeyProperty]: 'asc' } as never });
     objects.push(...found);
   }
-  return objects;
+  return { objects, vanished };
 }
 
 const taggerOf = (row: { tagged_by_id: number | null }) => (row.tagged_by_id === null ? null : Number(row.tagged_by_id));
