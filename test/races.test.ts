@@ -41,7 +41,11 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     await t?.stop();
   });
 
-  it('addTags racing mergeTags of the same tag: every addTags succeeds (189 calls) without a deadlock, every object ends up tagged', async () => {
+  // The embedded PGlite runs one transaction at a time: the races cannot interleave there, so two rounds show it answers
+  // truthfully; PostgreSQL gets nine.
+  const MERGE_ROUNDS = onPostgres ? 9 : 2;
+
+  it(`addTags racing mergeTags of the same tag: every addTags succeeds (${MERGE_ROUNDS * 21} calls) without a deadlock, every object ends up tagged`, async () => {
     // Widen the window deterministically: the merge sleeps while it deletes the merged tag (holding its lock),
     // and the addTags calls arrive meanwhile. Before the fix they read the tag, then failed on its foreign key.
     await t.sql(`create or replace function race_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.4); return old; end $$`);
@@ -49,7 +53,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     try {
       const animals = [];
       for (let i = 0; i < 20; i++) animals.push(await createContent(t, users[0].token, 'FixtureAnimal', { name: `Merge race ${i}` }));
-      for (let round = 0; round < 9; round++) {
+      for (let round = 0; round < MERGE_ROUNDS; round++) {
         await t.gql(ADD_TAGS, { target: animals[0].id, names: [`src-${round}`] }, { token: users[0].token });
         const merge = t.gql(MERGE, { from: [`src-${round}`], into: `dst-${round}` }, { token: admin.token });
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -96,7 +100,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     // next and then the object. Holding the object FOR UPDATE (before), the two waited for each other.
     const animal = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Held while merged' });
     await withSlowRows('insert', 'tag', 'name', 'slow-', async () => {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < (onPostgres ? 3 : 1); round++) {
         await t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`] }, { token: users[0].token });
         const add = t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`, `slow-${round}`] }, { token: users[0].token });
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -115,7 +119,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     // `into` after locking the merged tag (before), the merge held the tag the addTags asked for next.
     const animal = await createContent(t, users[1].token, 'FixtureAnimal', { name: 'Merged into a fresh name' });
     await withSlowRows('insert', 'tag', 'name', 'fresh-', async () => {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < (onPostgres ? 3 : 1); round++) {
         await t.gql(ADD_TAGS, { target: animal.id, names: [`stale-${round}`] }, { token: users[1].token });
         const add = t.gql(ADD_TAGS, { target: animal.id, names: [`fresh-${round}`, `stale-${round}`] }, { token: users[1].token });
         await new Promise((resolve) => setTimeout(resolve, 200));
