@@ -156,9 +156,10 @@ export interface MergeResult {
  * raised by the caller from `missing`). `into` is inserted when missing
  * (not locked), then the merged tags and `into` are locked (`FOR UPDATE`,
  * by id, one statement), so a concurrent addTags of one of them waits for
- * the merge; the objects are locked `FOR KEY SHARE`
- * before their activity is written, so one deleted meanwhile is skipped, not
- * an error. `FOR KEY SHARE` and no stronger: a tag change of one of those
+ * the merge; the objects carrying them are then locked `FOR KEY SHARE`
+ * (before their tagged items are moved and their activity is written), so
+ * one deleted meanwhile is skipped, not an error, and a delete that comes
+ * later waits for the merge. `FOR KEY SHARE` and no stronger: a tag change of one of those
  * objects holds it `FOR NO KEY UPDATE` (tags.mutations.ts) while it waits
  * for a tag this merge holds, and those two modes do not conflict (with `FOR
  * SHARE` here and `FOR UPDATE` there, each waited for the other until
