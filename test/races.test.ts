@@ -77,8 +77,23 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
       }
     } finally {
       await t.sql('drop trigger a_race_slow on tag');
+      await t.sql('drop function race_slow()');
     }
   });
+
+  /**
+   * Waits until a transaction sleeps in a test trigger (pg_sleep) on PostgreSQL, so that what is sent next arrives
+   * while it holds its locks, however slow the machine; on PGlite (one transaction at a time) a short pause.
+   */
+  const untilOneSleeps = async () => {
+    if (!onPostgres) return new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 250; i++) {
+      const sleeping = await t.sql(`select 1 from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'`);
+      if (sleeping.length) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('no transaction reached the test trigger within 5 s');
+  };
 
   /**
    * Runs `fn` while every row inserted into (deleted from) `table` whose `column` starts with `prefix` holds its
@@ -92,6 +107,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
       await fn();
     } finally {
       await t.sql(`drop trigger a_race_slow_row on ${table}`);
+      await t.sql('drop function race_slow_row()');
     }
   };
 
@@ -103,7 +119,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
       for (let round = 0; round < (onPostgres ? 3 : 1); round++) {
         await t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`] }, { token: users[0].token });
         const add = t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`, `slow-${round}`] }, { token: users[0].token });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await untilOneSleeps();
         const merge = t.gql(MERGE, { from: [`held-${round}`], into: `kept-${round}` }, { token: admin.token });
         for (const res of await Promise.all([add, merge])) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
         const names = (await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like '%-${round}' order by 1`, [String(animal.databaseId)])).map((row) => row.name);
@@ -122,7 +138,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
       for (let round = 0; round < (onPostgres ? 3 : 1); round++) {
         await t.gql(ADD_TAGS, { target: animal.id, names: [`stale-${round}`] }, { token: users[1].token });
         const add = t.gql(ADD_TAGS, { target: animal.id, names: [`fresh-${round}`, `stale-${round}`] }, { token: users[1].token });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await untilOneSleeps();
         const merge = t.gql(MERGE, { from: [`stale-${round}`], into: `fresh-${round}` }, { token: admin.token });
         const [added, merged] = await Promise.all([add, merge]);
         for (const res of [added, merged]) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
@@ -139,7 +155,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     for (const animal of [doomed, kept]) await t.gql(ADD_TAGS, { target: animal.id, names: ['vanishing-src'] }, { token: users[2].token });
     await withSlowRows('delete', 'cg_fixture_animal', 'name', 'vanishing', async () => {
       const deleted = t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: doomed.id }, { token: users[2].token });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await untilOneSleeps();
       const merged = await t.gql(MERGE, { from: ['vanishing-src'], into: 'vanishing-dst' }, { token: admin.token });
       expect((await deleted).errors).toBeUndefined();
       expect(merged.errors, JSON.stringify(merged.errors)).toBeUndefined();
@@ -149,6 +165,44 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     const retagged = await t.sql<{ object_id: string }>(`select object_id from activity_entry where verb = 'retagged' and data->>'into' = 'vanishing-dst'`);
     expect(retagged).toEqual([{ object_id: String(kept.databaseId) }]);
   });
+
+  for (const [change, names] of [
+    ['removeTags', ['a', 'b']],
+    ['setTags', []],
+    ['setTags', ['c']],
+  ] as const) {
+    it(`${change}(${JSON.stringify(names)}) of an object whose tags a and b a merge into c is moving, while the merge holds the tagged item it moved: both succeed, no deadlock`, async () => {
+      // The merge moves the object's older tagged item (of `b`), then sleeps holding it. The tag change deleted the item
+      // of `a` and waited for the one of `b`, while the merge's delete of `a` cascaded to the item the change held. The
+      // change now locks the tags first (FOR KEY SHARE, the ones it names and those the object carries, in one
+      // statement), so it waits for the merge before it deletes anything.
+      const prefix = `unmerge-${change}-${names.length}-`;
+      const animal = await createContent(t, users[2].token, 'FixtureAnimal', { name: `Changed while merged ${prefix}` });
+      const [a, b] = await t.sql<{ id: number }>(`insert into tag (name, slug) values (?, ?), (?, ?) returning id`, [`${prefix}a`, `${prefix}a`, `${prefix}b`, `${prefix}b`]);
+      const ct = (await t.sql<{ id: number }>(`select id from content_type where model = 'fixtureanimal'`))[0].id;
+      await t.sql(`insert into tagged_item (tag_id, content_type_id, object_id, created_at) values (?, ?, ?, now()), (?, ?, ?, now() - interval '1 hour')`, [
+        a.id, ct, String(animal.databaseId), b.id, ct, String(animal.databaseId),
+      ]);
+      await t.sql(`create or replace function race_slow_move() returns trigger language plpgsql as $$ begin perform pg_sleep(0.5); return null; end $$`);
+      await t.sql(`create trigger a_race_slow_move after update on tagged_item for each statement execute function race_slow_move()`);
+      try {
+        const merge = t.gql(MERGE, { from: [`${prefix}a`, `${prefix}b`], into: `${prefix}c` }, { token: admin.token });
+        await untilOneSleeps();
+        const query = `mutation($id: ID!, $names: [String!]!) { ${change}(target: $id, names: $names) { __typename } }`;
+        const changed = await t.gql(query, { id: animal.id, names: names.map((n) => prefix + n) }, { token: users[2].token });
+        const merged = await merge;
+        for (const res of [merged, changed]) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+        expect(merged.data.mergeTags.retaggedCount).toBe(1);
+        const left = await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like ?`, [String(animal.databaseId), `${prefix}%`]);
+        // the merge came first (on PGlite too, one transaction at a time): removeTags found a and b gone and left c;
+        // setTags leaves exactly what it names
+        expect(left.map((row) => row.name)).toEqual(change === 'removeTags' || names.length ? [`${prefix}c`] : []);
+      } finally {
+        await t.sql('drop trigger a_race_slow_move on tagged_item');
+        await t.sql('drop function race_slow_move()');
+      }
+    });
+  }
 
   it('two merges in opposite directions: both answer truthfully (done, or NOT_FOUND for a tag the other merged away)', async () => {
     const animal = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Opposite merges' });
@@ -185,6 +239,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
       for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     } finally {
       await t.sql('drop trigger a_race_slow_move on tagged_item');
+      await t.sql('drop function race_slow_move()');
     }
     expect(await t.sql(`select 1 from cg_fixture_animal where id in (${doomed.map((a) => `'${a.databaseId}'`).join(', ')})`)).toEqual([]);
     const survivors = await t.sql(

@@ -94,7 +94,7 @@ export interface SetTagsResult {
  */
 export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, actor: User, target: ContentTarget, names: string[]): Promise<SetTagsResult> {
   const contentTypeId = registry.idOf(target.type.cls);
-  const wanted = names.length ? [...new Set((await ensureTags(tx, names)).values())].sort((a, b) => a - b) : [];
+  const wanted = await lockWantedAndCurrentTags(tx, contentTypeId, target.objectId, names);
   const removedRows = await tx.execute<{ name: string; tagged_by_id: number | null }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ?` +
       (wanted.length ? ` and ti."tag_id" not in (${placeholders(wanted.length)})` : '') +
@@ -117,6 +117,31 @@ export async function setTags(tx: EntityManager, registry: ContentTypeRegistry, 
 }
 
 /**
+ * setTags' tags, locked before any of their tagged items is touched: the
+ * named tags (created when missing) and the tags the object carries now,
+ * `FOR KEY SHARE`, in one statement in id order, as a merge locks its own.
+ * Locking only the named ones let a merge that had already moved one of the
+ * object's tagged items wait for an item this had deleted while this waited
+ * for the moved one; locking the two sets one after the other would let a
+ * merge of one tag of each wait for this while this waited for it. A named
+ * tag a merge deleted before the lock is created again. Returns the named
+ * tags' ids, sorted.
+ */
+async function lockWantedAndCurrentTags(tx: EntityManager, contentTypeId: number, objectId: string, names: string[]): Promise<number[]> {
+  for (let attempt = 1; ; attempt++) {
+    const wanted = names.length ? [...new Set((await ensureTags(tx, names, { lock: false })).values())].sort((a, b) => a - b) : [];
+    const locked = await tx.execute<{ id: number }[]>(
+      `select t."id" from "tag" t where ${wanted.length ? `t."id" in (${placeholders(wanted.length)}) or ` : ''}` +
+        `t."id" in (select ti."tag_id" from "tagged_item" ti where ti."content_type_id" = ? and ti."object_id" = ?) order by t."id" for key share`,
+      [...wanted, contentTypeId, objectId],
+    );
+    const ids = new Set(locked.map((row) => Number(row.id)));
+    if (wanted.every((id) => ids.has(id))) return wanted;
+    invariant(attempt < 5, `the tags ${names.join(', ')} kept being deleted while setTags locked them`);
+  }
+}
+
+/**
  * Removes tags (names compared by key) from a target; unknown names are
  * ignored. Rule `tags.remove`, checked per tag against its tagger (the
  * rows are deleted first and the refusal rolls them back). Records `untagged`.
@@ -129,6 +154,10 @@ export async function removeTags(
   names: string[],
 ): Promise<TaggingResult> {
   const contentTypeId = registry.idOf(target.type.cls);
+  // The named tags first, FOR KEY SHARE in id order, before any of their tagged items: a mergeTags of them holds them
+  // FOR UPDATE before it moves and deletes their tagged items, so this waits for it instead of holding one tagged item
+  // the merge's cascade must delete while waiting for another one the merge has moved (a deadlock).
+  await tx.execute(`select 1 from "tag" where "name_key" in (${placeholders(names.length, 'cg_tag_key(?)')}) order by "id" for key share`, names);
   const removed = await tx.execute<{ name: string; tagged_by_id: number | null }[]>(
     `delete from "tagged_item" ti using "tag" t where ti."tag_id" = t."id" and ti."content_type_id" = ? and ti."object_id" = ? ` +
       `and t."name_key" in (${placeholders(names.length, 'cg_tag_key(?)')}) returning t."name", ti."tagged_by_id"`,
@@ -236,9 +265,11 @@ export async function mergeTags(
  * the first spelling stored wins. A slug taken by another tag ("C++" and
  * "C#" both slugify to "c") gets a numeric suffix. The tags are locked `FOR
  * KEY SHARE` until the transaction ends, so they cannot be merged away
- * before the caller's tagged items are written (see above).
+ * before the caller's tagged items are written (see above); `lock: false`
+ * leaves that to the caller (setTags locks them with the object's other
+ * tags, in one statement).
  */
-export async function ensureTags(tx: EntityManager, names: string[]): Promise<Map<string, number>> {
+export async function ensureTags(tx: EntityManager, names: string[], options: { lock?: boolean } = {}): Promise<Map<string, number>> {
   const wanted = [...names].sort((a, b) => byName(tagKey(a), tagKey(b)));
   const ids = new Map<string, number>();
   let pending = wanted;
@@ -252,7 +283,7 @@ export async function ensureTags(tx: EntityManager, names: string[]): Promise<Ma
     // A tag being merged away is locked FOR UPDATE: this waits, then skips it once deleted (and the next round re-creates it).
     const rows = await tx.execute<{ wanted: string; id: number }[]>(
       `select w."name" as "wanted", t."id" from (values ${placeholders(pending.length, '(?)')}) as w("name") ` +
-        `join "tag" t on t."name_key" = cg_tag_key(w."name") order by t."id" for key share of t`,
+        `join "tag" t on t."name_key" = cg_tag_key(w."name") order by t."id"${options.lock === false ? '' : ' for key share of t'}`,
       pending,
     );
     for (const row of rows) ids.set(row.wanted, Number(row.id));
