@@ -104,9 +104,13 @@ describe(`start-up (${databaseKind})`, () => {
       }
     });
 
-    it.skipIf(onPostgres)('refuses a second process on the same PGlite data directory with a clear error', async () => {
+    // Once (2026-12-01, a CI run on a loaded machine) the second process had not exited after 60 s, and passed in every
+    // run since: what it printed is now reported, and the test is tried once more before it fails.
+    it.skipIf(onPostgres)('refuses a second process on the same PGlite data directory with a clear error', { retry: 1, timeout: 90_000 }, async () => {
       const second = spawnTsx('src/server.ts', [], env());
-      expect(await second.exited).toBe(1);
+      const stuck = setTimeout(() => second.child.kill('SIGKILL'), 40_000);
+      const code = await second.exited.finally(() => clearTimeout(stuck));
+      expect(code, `exit code ${code} (null: killed after 40 s); stdout: ${second.stdout()}; stderr: ${second.stderr()}`).toBe(1);
       expect(second.stderr()).toContain(`The embedded database in ${db.config.dataDir} is in use by another process (pid `);
       expect(second.stderr()).toContain('Stop that process, or point this one at another directory with DATA_DIR=…');
       expect(second.stdout()).not.toContain('ready');
