@@ -41,46 +41,6 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     await t?.stop();
   });
 
-  // The embedded PGlite runs one transaction at a time: the races cannot interleave there, so two rounds show it answers
-  // truthfully; PostgreSQL gets nine.
-  const MERGE_ROUNDS = onPostgres ? 9 : 2;
-
-  it(`addTags racing mergeTags of the same tag: every addTags succeeds (${MERGE_ROUNDS * 21} calls) without a deadlock, every object ends up tagged`, async () => {
-    // Widen the window deterministically: the merge sleeps while it deletes the merged tag (holding its lock),
-    // and the addTags calls arrive meanwhile. Before the fix they read the tag, then failed on its foreign key.
-    await t.sql(`create or replace function race_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.4); return old; end $$`);
-    await t.sql(`create trigger a_race_slow before delete on tag for each row when (old.name like 'src-%') execute function race_slow()`);
-    try {
-      const animals = [];
-      for (let i = 0; i < 20; i++) animals.push(await createContent(t, users[0].token, 'FixtureAnimal', { name: `Merge race ${i}` }));
-      for (let round = 0; round < MERGE_ROUNDS; round++) {
-        await t.gql(ADD_TAGS, { target: animals[0].id, names: [`src-${round}`] }, { token: users[0].token });
-        const merge = t.gql(MERGE, { from: [`src-${round}`], into: `dst-${round}` }, { token: admin.token });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const results = await Promise.all([
-          merge,
-          ...animals.map((animal, i) =>
-            t.gql(ADD_TAGS, { target: animal.id, names: [`src-${round}`, `other-${round}`] }, { token: users[i % users.length].token }),
-          ),
-        ]);
-        for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-        for (const animal of animals) {
-          const rows = await t.sql<{ name: string }>(
-            `select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like '%-${round}' order by t.name`,
-            [String(animal.databaseId)],
-          );
-          const names = rows.map((row) => row.name);
-          // Tagged before the merge: moved to dst; after it: src is a new tag again. Never lost.
-          expect(names).toContain(`other-${round}`);
-          expect(names.some((name) => name === `src-${round}` || name === `dst-${round}`)).toBe(true);
-        }
-      }
-    } finally {
-      await t.sql('drop trigger a_race_slow on tag');
-      await t.sql('drop function race_slow()');
-    }
-  });
-
   /**
    * Waits until a transaction sleeps in a test trigger (pg_sleep) on PostgreSQL, so that what is sent next arrives
    * while it holds its locks, however slow the machine; on PGlite (one transaction at a time) a short pause.
@@ -96,33 +56,70 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
   };
 
   /**
-   * Runs `fn` while every row inserted into (deleted from) `table` whose `column` starts with `prefix` holds its
-   * statement for 0.5 s after the row is written (a trigger of its own, dropped after).
+   * Runs `fn` while a trigger of its own (`timing`: e.g. `after insert on tag for each row when (…)`) holds the
+   * statement that fires it for `seconds`; the trigger and its function are dropped after.
    */
-  const withSlowRows = async (event: 'insert' | 'delete', table: string, column: string, prefix: string, fn: () => Promise<void>) => {
-    await t.sql(`create or replace function race_slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.5); return null; end $$`);
-    const row = event === 'insert' ? 'new' : 'old';
-    await t.sql(`create trigger a_race_slow_row after ${event} on ${table} for each row when (${row}.${column} like '${prefix}%') execute function race_slow_row()`);
+  const withSleepingTrigger = async (timing: string, fn: () => Promise<void>, seconds = 0.5) => {
+    await t.sql(`create or replace function race_sleep() returns trigger language plpgsql as $$ begin perform pg_sleep(${seconds}); return coalesce(new, old); end $$`);
+    const table = /\bon (\S+)/.exec(timing)![1];
+    await t.sql(`create trigger a_race_sleep ${timing} execute function race_sleep()`);
     try {
       await fn();
     } finally {
-      await t.sql(`drop trigger a_race_slow_row on ${table}`);
-      await t.sql('drop function race_slow_row()');
+      await t.sql(`drop trigger a_race_sleep on ${table}`);
+      await t.sql('drop function race_sleep()');
     }
   };
+
+  /** The names of the tags on an object that match a LIKE pattern, sorted. */
+  const tagNamesOf = async (animal: { databaseId: number | string }, like: string) =>
+    (await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like ? order by 1`, [String(animal.databaseId), like])).map(
+      (row) => row.name,
+    );
+
+  // The embedded PGlite runs one transaction at a time: the races cannot interleave there, so two rounds show it answers
+  // truthfully; PostgreSQL gets nine.
+  const MERGE_ROUNDS = onPostgres ? 9 : 2;
+
+  it(`addTags racing mergeTags of the same tag: every addTags succeeds (${MERGE_ROUNDS * 21} calls) without a deadlock, every object ends up tagged`, async () => {
+    // Widen the window deterministically: the merge sleeps while it deletes the merged tag (holding its lock),
+    // and the addTags calls arrive meanwhile. Before the fix they read the tag, then failed on its foreign key.
+    await withSleepingTrigger(`before delete on tag for each row when (old.name like 'src-%')`, async () => {
+      const animals = [];
+      for (let i = 0; i < 20; i++) animals.push(await createContent(t, users[0].token, 'FixtureAnimal', { name: `Merge race ${i}` }));
+      for (let round = 0; round < MERGE_ROUNDS; round++) {
+        await t.gql(ADD_TAGS, { target: animals[0].id, names: [`src-${round}`] }, { token: users[0].token });
+        const merge = t.gql(MERGE, { from: [`src-${round}`], into: `dst-${round}` }, { token: admin.token });
+        await untilOneSleeps();
+        const results = await Promise.all([
+          merge,
+          ...animals.map((animal, i) =>
+            t.gql(ADD_TAGS, { target: animal.id, names: [`src-${round}`, `other-${round}`] }, { token: users[i % users.length].token }),
+          ),
+        ]);
+        for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+        for (const animal of animals) {
+          const names = await tagNamesOf(animal, `%-${round}`);
+          // Tagged before the merge: moved to dst; after it: src is a new tag again. Never lost.
+          expect(names).toContain(`other-${round}`);
+          expect(names.some((name) => name === `src-${round}` || name === `dst-${round}`)).toBe(true);
+        }
+      }
+    }, 0.4);
+  });
 
   it('a merge of a tag an addTags of the same object is waiting for: both succeed, no deadlock', async () => {
     // The addTags holds its object, then sleeps inside its tag insert; the merge locks the tag the addTags will ask for
     // next and then the object. Holding the object FOR UPDATE (before), the two waited for each other.
     const animal = await createContent(t, users[0].token, 'FixtureAnimal', { name: 'Held while merged' });
-    await withSlowRows('insert', 'tag', 'name', 'slow-', async () => {
+    await withSleepingTrigger(`after insert on tag for each row when (new.name like 'slow-%')`, async () => {
       for (let round = 0; round < (onPostgres ? 3 : 1); round++) {
         await t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`] }, { token: users[0].token });
         const add = t.gql(ADD_TAGS, { target: animal.id, names: [`held-${round}`, `slow-${round}`] }, { token: users[0].token });
         await untilOneSleeps();
         const merge = t.gql(MERGE, { from: [`held-${round}`], into: `kept-${round}` }, { token: admin.token });
         for (const res of await Promise.all([add, merge])) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-        const names = (await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like '%-${round}' order by 1`, [String(animal.databaseId)])).map((row) => row.name);
+        const names = await tagNamesOf(animal, `%-${round}`);
         // PostgreSQL: the merge moved the old tagged item and the addTags, which waited for it, tagged the name anew;
         // PGlite runs one transaction at a time: the addTags first (nothing new on `held`), then the merge
         expect(names).toEqual(onPostgres ? [`held-${round}`, `kept-${round}`, `slow-${round}`] : [`kept-${round}`, `slow-${round}`]);
@@ -134,7 +131,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     // The addTags sleeps right after inserting the new name; the merge into that name then waits for it. Creating
     // `into` after locking the merged tag (before), the merge held the tag the addTags asked for next.
     const animal = await createContent(t, users[1].token, 'FixtureAnimal', { name: 'Merged into a fresh name' });
-    await withSlowRows('insert', 'tag', 'name', 'fresh-', async () => {
+    await withSleepingTrigger(`after insert on tag for each row when (new.name like 'fresh-%')`, async () => {
       for (let round = 0; round < (onPostgres ? 3 : 1); round++) {
         await t.gql(ADD_TAGS, { target: animal.id, names: [`stale-${round}`] }, { token: users[1].token });
         const add = t.gql(ADD_TAGS, { target: animal.id, names: [`fresh-${round}`, `stale-${round}`] }, { token: users[1].token });
@@ -143,7 +140,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
         const [added, merged] = await Promise.all([add, merge]);
         for (const res of [added, merged]) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
         expect(merged.data.mergeTags).toEqual({ merged: [`stale-${round}`], retaggedCount: 1 });
-        const names = (await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like '%-${round}' order by 1`, [String(animal.databaseId)])).map((row) => row.name);
+        const names = await tagNamesOf(animal, `%-${round}`);
         expect(names).toEqual([`fresh-${round}`]);
       }
     });
@@ -153,7 +150,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     const doomed = await createContent(t, users[2].token, 'FixtureAnimal', { name: 'vanishing while merged' });
     const kept = await createContent(t, users[2].token, 'FixtureAnimal', { name: 'kept while merged' });
     for (const animal of [doomed, kept]) await t.gql(ADD_TAGS, { target: animal.id, names: ['vanishing-src'] }, { token: users[2].token });
-    await withSlowRows('delete', 'cg_fixture_animal', 'name', 'vanishing', async () => {
+    await withSleepingTrigger(`after delete on cg_fixture_animal for each row when (old.name like 'vanishing%')`, async () => {
       const deleted = t.gql('mutation($id: ID!) { deleteFixtureAnimal(id: $id) { deletedId } }', { id: doomed.id }, { token: users[2].token });
       await untilOneSleeps();
       const merged = await t.gql(MERGE, { from: ['vanishing-src'], into: 'vanishing-dst' }, { token: admin.token });
@@ -183,9 +180,7 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
       await t.sql(`insert into tagged_item (tag_id, content_type_id, object_id, created_at) values (?, ?, ?, now()), (?, ?, ?, now() - interval '1 hour')`, [
         a.id, ct, String(animal.databaseId), b.id, ct, String(animal.databaseId),
       ]);
-      await t.sql(`create or replace function race_slow_move() returns trigger language plpgsql as $$ begin perform pg_sleep(0.5); return null; end $$`);
-      await t.sql(`create trigger a_race_slow_move after update on tagged_item for each statement execute function race_slow_move()`);
-      try {
+      await withSleepingTrigger('after update on tagged_item for each statement', async () => {
         const merge = t.gql(MERGE, { from: [`${prefix}a`, `${prefix}b`], into: `${prefix}c` }, { token: admin.token });
         await untilOneSleeps();
         const query = `mutation($id: ID!, $names: [String!]!) { ${change}(target: $id, names: $names) { __typename } }`;
@@ -193,14 +188,10 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
         const merged = await merge;
         for (const res of [merged, changed]) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
         expect(merged.data.mergeTags.retaggedCount).toBe(1);
-        const left = await t.sql<{ name: string }>(`select t.name from tagged_item ti join tag t on t.id = ti.tag_id where ti.object_id = ? and t.name like ?`, [String(animal.databaseId), `${prefix}%`]);
         // the merge came first (on PGlite too, one transaction at a time): removeTags found a and b gone and left c;
         // setTags leaves exactly what it names
-        expect(left.map((row) => row.name)).toEqual(change === 'removeTags' || names.length ? [`${prefix}c`] : []);
-      } finally {
-        await t.sql('drop trigger a_race_slow_move on tagged_item');
-        await t.sql('drop function race_slow_move()');
-      }
+        expect(await tagNamesOf(animal, `${prefix}%`)).toEqual(change === 'removeTags' || names.length ? [`${prefix}c`] : []);
+      });
     });
   }
 
@@ -228,19 +219,14 @@ describe(`mutations racing on the same rows (${databaseKind})`, () => {
     // Some deletes start with the merge; the others arrive while the merge sleeps after moving the tagged items (holding
     // them). Before the merge locked the objects first, those deletes held their object and waited for its tagged item,
     // and the merge then waited for the object: a deadlock.
-    await t.sql(`create or replace function race_slow_move() returns trigger language plpgsql as $$ begin perform pg_sleep(0.4); return null; end $$`);
-    await t.sql(`create trigger a_race_slow_move after update on tagged_item for each statement execute function race_slow_move()`);
-    try {
+    await withSleepingTrigger('after update on tagged_item for each statement', async () => {
       const calls = doomed.slice(0, 3).map((animal) => t.gql(DELETE, { id: animal.id }, { token: users[1].token }));
       calls.push(t.gql(MERGE, { from: ['doomed-src'], into: 'doomed-dst' }, { token: admin.token }));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await untilOneSleeps();
       calls.push(...doomed.slice(3).map((animal) => t.gql(DELETE, { id: animal.id }, { token: users[1].token })));
       const results = await Promise.all(calls);
       for (const res of results) expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-    } finally {
-      await t.sql('drop trigger a_race_slow_move on tagged_item');
-      await t.sql('drop function race_slow_move()');
-    }
+    }, 0.4);
     expect(await t.sql(`select 1 from cg_fixture_animal where id in (${doomed.map((a) => `'${a.databaseId}'`).join(', ')})`)).toEqual([]);
     const survivors = await t.sql(
       `select 1 from tagged_item ti join tag t on t.id = ti.tag_id where t.name = 'doomed-dst' and ti.object_id in (${animals.filter((_, i) => !(i % 2)).map((a) => `'${a.databaseId}'`).join(', ')})`,
