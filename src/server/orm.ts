@@ -10,6 +10,7 @@ import { PGliteDialect } from 'kysely';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { appEntities } from '../app/entities.js';
 import type { AppConfig } from './config.js';
+import { CallbackQueryClient } from './pg-query.client.js';
 import { PgliteWorkerClient } from './pglite-worker.client.js';
 import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
 import { RoutedPostgreSqlDriver } from './replica.driver.js';
@@ -118,6 +119,9 @@ export function postgresPoolOptions(config: AppConfig): Record<string, unknown> 
     keepAliveInitialDelayMillis: 10_000,
     // Who is who in pg_stat_activity.
     application_name: 'contentgraph',
+    // pg's Client with its promise form routed through the callback form: nothing changes but what the garbage
+    // collector promotes (src/server/pg-query.client.ts).
+    Client: CallbackQueryClient,
   };
 }
 
