@@ -102,6 +102,25 @@ where ti.tag_id = $1
 order by ti.created_at desc, ti.id desc
 limit $2`;
 
+/** The tag's id by name, compared as contentgraph's key does for ASCII names (`tag(name)`). */
+export const FLOOR_TAG_ID_SQL = `select id from tag where lower(name) = lower($1)`;
+
+/** A page of a tag's items, newest tagged first: what TAG_ITEMS_PAGE_QUERY answers (type, key, cursor). */
+export const FLOOR_TAG_ITEMS_PAGE_SQL = `
+select ti.id, ct.model, ti.object_id, to_char(ti.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+from tagged_item ti join content_type ct on ct.id = ti.content_type_id
+where ti.tag_id = $1
+order by ti.created_at desc, ti.id desc
+limit $2`;
+
+/** The first comments of an article, oldest first: what COMMENTS_PAGE_QUERY answers (an index range, as contentgraph's). */
+export const FLOOR_COMMENTS_PAGE_SQL = `
+select c.id, c.body, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+from comment c
+where c.content_type_id = (select id from content_type where model = 'article') and c.object_id = $1::text
+order by c.created_at, c.id
+limit $2`;
+
 /** The article, its tags and comment count; then its first comments with authors. */
 export const FLOOR_OBJECT_SQL = `
 select a.title, a.body,

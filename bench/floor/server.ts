@@ -7,6 +7,8 @@
  *   GET /feed                   = queries.FEED_QUERY
  *   GET /tag?name=tag-1&first=N = queries.TAG_PAGE_QUERY
  *   GET /object?id=1&first=N    = queries.OBJECT_PAGE_QUERY
+ *   GET /tag-items?name=t&first=N = queries.TAG_ITEMS_PAGE_QUERY
+ *   GET /comments?id=1&first=N  = queries.COMMENTS_PAGE_QUERY
  *
  * On PostgreSQL (DATABASE_URL) through a pg pool of 10 (as contentgraph's);
  * on PGlite (DATA_DIR) through PGlite in this process, as simply as it gets.
@@ -17,7 +19,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { acquireDataDirLock } from '../../src/server/data-dir-lock.js';
-import { FLOOR_COMMENTS_SQL, FLOOR_FEED_SQL, FLOOR_OBJECT_SQL, FLOOR_TAG_ITEMS_SQL, FLOOR_TAG_SQL } from '../queries.js';
+import { FLOOR_COMMENTS_PAGE_SQL, FLOOR_COMMENTS_SQL, FLOOR_FEED_SQL, FLOOR_OBJECT_SQL, FLOOR_TAG_ID_SQL, FLOOR_TAG_ITEMS_PAGE_SQL, FLOOR_TAG_ITEMS_SQL, FLOOR_TAG_SQL } from '../queries.js';
 
 type Query = (name: string, text: string, values: unknown[]) => Promise<any[]>;
 
@@ -41,11 +43,11 @@ const cursor = (at: string, id: number) => Buffer.from(JSON.stringify([at, id]))
 const typeName = (model: string) => model[0].toUpperCase() + model.slice(1);
 const labelField = (model: string) => (model === 'product' || model === 'user' ? 'name' : 'title');
 
-function connection<T>(rows: any[], first: number, node: (row: any) => T) {
+function connection<T>(rows: any[], first: number, node: (row: any) => T, withCursors = false) {
   const page = rows.slice(0, first);
   const last = page.at(-1);
   return {
-    edges: page.map((row) => ({ node: node(row) })),
+    edges: page.map((row) => (withCursors ? { cursor: cursor(row.created_at, row.id), node: node(row) } : { node: node(row) })),
     pageInfo: { hasNextPage: rows.length > first, endCursor: last ? cursor(last.created_at, last.id) : null },
   };
 }
@@ -80,6 +82,18 @@ async function main(): Promise<void> {
           items: connection(rows, first, (row) => ({ __typename: typeName(row.model), [labelField(row.model)]: row.label, commentCount: row.comment_count })),
         },
       };
+    },
+    async '/tag-items'(params) {
+      const first = Number(params.get('first') ?? 50);
+      const [tag] = await db.query('tag-id', FLOOR_TAG_ID_SQL, [params.get('name')]);
+      if (!tag) return { tag: null };
+      const rows = await db.query('tag-items-page', FLOOR_TAG_ITEMS_PAGE_SQL, [tag.id, first + 1]);
+      const globalId = (row: any) => Buffer.from(`${typeName(row.model)}:${row.object_id}`).toString('base64url');
+      return { tag: { items: connection(rows, first, (row) => ({ __typename: typeName(row.model), id: globalId(row) }), true) } };
+    },
+    async '/comments'(params) {
+      const rows = await db.query('comments-page', FLOOR_COMMENTS_PAGE_SQL, [Number(params.get('id')), Number(params.get('first') ?? 20) + 1]);
+      return { node: { comments: connection(rows, Number(params.get('first') ?? 20), (row) => ({ body: row.body, createdAt: row.created_at }), true) } };
     },
     async '/object'(params) {
       const id = Number(params.get('id'));

@@ -2,6 +2,7 @@ import type { Section } from '../lib/context.js';
 import { addHotObject, bulkInsertSql, contentTypeId, POPULAR_TAG, prepareBulk, RARE_TAG } from '../lib/data.js';
 import { type LoadResult, runLoad } from '../lib/load.js';
 import { commentsStatement, commentsWindowStatement, databaseTimes, type Statement, tagItemsStatement, tagItemsWindowStatement } from '../lib/page-statements.js';
+import { startFloor } from '../lib/processes.js';
 import { ms, ratio, report } from '../lib/report.js';
 import { commentsPage, tagItemsPage } from '../queries.js';
 
@@ -44,16 +45,36 @@ export const bigPages: Section = {
     });
     report.load();
     const pages = [
-      { name: `tag page, first 50 of ${POPULAR_TAG}`, body: tagItemsPage(POPULAR_TAG, 50) },
-      { name: `tag page, first 50 of ${RARE_TAG}`, body: tagItemsPage(RARE_TAG, 50) },
-      { name: `first 20 comments of an object with ${knobs.hotComments.toLocaleString('en')}`, body: commentsPage(hot, 20) },
-      { name: 'first 20 comments of an object with 2', body: commentsPage(1, 20) },
+      { name: `tag page, first 50 of ${POPULAR_TAG}`, body: tagItemsPage(POPULAR_TAG, 50), floor: `/tag-items?name=${POPULAR_TAG}&first=50` },
+      { name: `tag page, first 50 of ${RARE_TAG}`, body: tagItemsPage(RARE_TAG, 50), floor: `/tag-items?name=${RARE_TAG}&first=50` },
+      { name: `first 20 comments of an object with ${knobs.hotComments.toLocaleString('en')}`, body: commentsPage(hot, 20), floor: `/comments?id=${hot}&first=20` },
+      { name: 'first 20 comments of an object with 2', body: commentsPage(1, 20), floor: '/comments?id=1&first=20' },
     ];
     const results: LoadResult[] = [];
     for (const page of pages) results.push(await runLoad({ url: ctx.server().url, body: page.body }, { clients: 1, requests: knobs.requests, warmup: PAGE_WARMUP }));
+    // The same pages from the floor (node:http + hand-written SQL) at one connection, right after: the machine's own
+    // tail (its scheduler, the load generator, PostgreSQL) shows in the floor's p99 too.
+    const floors = await ctx.exclusive(async () => {
+      const server = await startFloor(ctx.db.serverEnv);
+      try {
+        const out: LoadResult[] = [];
+        for (const page of pages) out.push(await runLoad({ url: server.url + page.floor }, { clients: 1, requests: knobs.requests, warmup: PAGE_WARMUP }));
+        return out;
+      } finally {
+        await server.stop();
+      }
+    });
     report.table(
-      ['GraphQL request at 1 connection', 'p50 ms', 'p99 ms', 'p50 vs small parent'],
-      pages.map((page, i) => [page.name, ms(results[i].p50), ms(results[i].p99), i % 2 === 0 ? ratio(results[i].p50 / results[i + 1].p50) : '1 (baseline)']),
+      ['GraphQL request at 1 connection', 'p50 ms', 'p99 ms', 'p50 vs small parent', 'floor p50 / p99 ms', 'p99 cg/floor', 'bytes cg/floor'],
+      pages.map((page, i) => [
+        page.name,
+        ms(results[i].p50),
+        ms(results[i].p99),
+        i % 2 === 0 ? ratio(results[i].p50 / results[i + 1].p50) : '1 (baseline)',
+        `${ms(floors[i].p50)} / ${ms(floors[i].p99)}`,
+        ratio(results[i].p99 / floors[i].p99),
+        `${results[i].responseBytes}/${floors[i].responseBytes}`,
+      ]),
     );
     report.load();
 

@@ -51,6 +51,8 @@ export async function firstRowsPerPartition(
   limit: number,
   after: TimeKey | null,
   extra?: { sql: string; params: unknown[] },
+  /** Columns and joins added around the page rows (alias `p`), e.g. their targets (`RequestLoaders.targetJoin`). */
+  around?: { select: string; joins: string },
 ): Promise<PageRow[][]> {
   if (keys.length === 0) return [];
   const width = spec.partitionColumns.length;
@@ -74,9 +76,9 @@ export async function firstRowsPerPartition(
   params.push(limit);
   const order = timeKeyOrderSql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, spec.direction);
   const sql =
-    `select p.* from (values ${values}) as k(${keyColumns.join(', ')}) cross join lateral (` +
+    `select p.*${around?.select ? `, ${around.select}` : ''} from (values ${values}) as k(${keyColumns.join(', ')}) cross join lateral (` +
     `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at from ${q(spec.table)} g ` +
-    `where ${[join, ...conditions].join(' and ')} order by ${order} limit ?) p`;
+    `where ${[join, ...conditions].join(' and ')} order by ${order} limit ?) p${around?.joins ?? ''}`;
   const rows = await em.getConnection('read').execute<PageRow[]>(sql, params);
   const byKey = new Map<string, PageRow[]>();
   for (const row of rows) {

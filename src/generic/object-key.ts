@@ -70,8 +70,21 @@ export function keyText(key: ObjectKey): string {
  */
 export function keyFromText(kind: KeyKind, text: string): ObjectKey | null {
   if (kind === 'uuid') return UUID.test(text) ? text.toLowerCase() : null;
-  const n = /^-?[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
+  const n = INTEGER_TEXT.test(text) ? Number(text) : NaN;
   return Number.isSafeInteger(n) ? n : null;
+}
+
+// `{0,1}`, not `?`: the pattern goes into SQL text where `?` is the ORM's parameter placeholder.
+const INTEGER_TEXT = /^-{0,1}[0-9]{1,16}$/;
+
+/**
+ * A POSIX regular expression (for PostgreSQL's `~*`: case-insensitive, as
+ * `keyFromText` reads uuids) that the `object_id` texts
+ * `keyFromText` reads as keys of this kind match (at most 16 digits: the
+ * cast to bigint cannot fail), so SQL casts only those.
+ */
+export function keyTextSqlPattern(kind: KeyKind): string {
+  return (kind === 'uuid' ? UUID : INTEGER_TEXT).source;
 }
 
 /** A description of the keys of a kind, for error messages. */

@@ -3,9 +3,28 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import type { ContentTypeRegistry } from './content-type.registry.js';
 import { createEntityLoader } from './entity.loader.js';
-import { keyFromText, keySqlType, type ObjectKey } from './object-key.js';
+import { keyFromText, keySqlType, keyTextSqlPattern, type ObjectKey } from './object-key.js';
 import { rowMapper } from './row.mapper.js';
 import { placeholders, quoteIdentifier as q } from './sql.js';
+
+/**
+ * The targets of generic rows joined into the statement that reads the rows
+ * (`RequestLoaders.targetJoin`): one statement less than reading the rows,
+ * then their targets through `contentObject`.
+ */
+export interface TargetJoin {
+  /** Columns to add to the statement's select list (prefixed `cgt<n>_`). */
+  select: string;
+  /** `LEFT JOIN LATERAL` clauses to add after the FROM item that has the rows. */
+  joins: string;
+  /**
+   * The target of one row the statement returned, as `contentObject` would
+   * answer it (null: no such object, or a content type outside the join),
+   * also primed in the loaders, so the fields selected on it batch as
+   * contentObject's targets do.
+   */
+  target(row: Record<string, unknown>): object | null;
+}
 
 /**
  * Every DataLoader of one request, created lazily and memoised here; built by
@@ -40,8 +59,58 @@ export class RequestLoaders {
    */
   async contentObject(contentTypeId: number, objectId: string): Promise<object | null> {
     if (!this.registry.byId(contentTypeId)) return null;
-    this.#contentObjects ??= new DataLoader<string, object | null>((keys) => this.#loadContentObjects(keys), { maxBatchSize: 5000 });
-    return this.#contentObjects.load(`${contentTypeId}:${objectId}`);
+    return this.#contentObjectLoader().load(`${contentTypeId}:${objectId}`);
+  }
+
+  #contentObjectLoader(): DataLoader<string, object | null> {
+    return (this.#contentObjects ??= new DataLoader<string, object | null>((keys) => this.#loadContentObjects(keys), { maxBatchSize: 5000 }));
+  }
+
+  /**
+   * The targets of generic rows in the statement that reads them: for each
+   * content type of `contentTypeIds`, a `LEFT JOIN LATERAL` probe of its
+   * primary key (`where <ct column> = <type> and pk = case when <oid
+   * column> ~* '<key pattern>' then <oid column>::<key type> end limit 1`:
+   * the first condition is a one-time filter, so a row of another type
+   * probes nothing; the cast is on the value side, as in
+   * `#loadContentObjects`, and only of texts that are keys of that type)
+   * and its columns in the select list. The
+   * column expressions name the rows' content type and object id, e.g.
+   * `p.content_type_id`, `p.object_id`; they come from code, never from a
+   * client. Used by pages whose every row shows its target (a tag's items).
+   */
+  targetJoin(contentTypeIds: readonly number[], contentTypeColumn: string, objectIdColumn: string, contentTypeField: string, objectIdField: string): TargetJoin {
+    const types = [...new Set(contentTypeIds)]
+      .map((ct) => ({ ct, type: this.registry.byId(ct) }))
+      .filter((t): t is { ct: number; type: NonNullable<typeof t.type> } => t.type !== undefined)
+      .map(({ ct, type }, n) => ({ ct, type, prefix: `cgt${n}_`, alias: `cgt${n}`, mapper: rowMapper(this.em, type.cls as EntityClass<object>) }));
+    const byId = new Map(types.map((t) => [t.ct, t]));
+    const joined = new Map<string, object | null>();
+    return {
+      select: types.map((t) => t.mapper.selectList(t.alias, t.prefix)).join(', '),
+      joins: types
+        .map(
+          (t) =>
+            ` left join lateral (select * from ${q(t.type.tableName)} x where ${contentTypeColumn} = ${Number(t.ct)} and x.${q(t.type.primaryKeyColumn)} = ` +
+            `case when ${objectIdColumn} ~* '${keyTextSqlPattern(t.type.keyKind)}' then ${objectIdColumn}::${keySqlType(t.type.keyKind)} end limit 1) ${t.alias} on true`,
+        )
+        .join(''),
+      target: (row) => {
+        const ct = Number(row[contentTypeField]);
+        const oid = String(row[objectIdField]);
+        const key = `${ct}:${oid}`;
+        if (joined.has(key)) return joined.get(key)!;
+        const t = byId.get(ct);
+        const object = t ? t.mapper.map(row, t.prefix) : null;
+        joined.set(key, object);
+        if (t) {
+          this.#contentObjectLoader().prime(key, object);
+          const typed = keyFromText(t.type.keyKind, oid);
+          if (object && typed !== null) this.entity(t.type.cls).prime(typed, object);
+        }
+        return object;
+      },
+    };
   }
 
   /**

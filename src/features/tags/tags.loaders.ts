@@ -105,27 +105,36 @@ export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | nu
   );
 }
 
+/** A tagged item of a page with its target (null when it is gone). */
+export type TaggedItemRow = PageRow & { cg_target: object | null };
+
 /**
  * The first `first` tagged items (after `after`) of many tags, newest first
- * (`tagged_item.created_at desc, id desc`), restricted to `typeIds`: ONE
- * statement per batch (`firstRowsPerPartition`: a LATERAL … LIMIT per tag over
- * `tagged_item_tag_page_index (tag_id, created_at, id)`, read backwards).
+ * (`tagged_item.created_at desc, id desc`), restricted to `typeIds`, each
+ * with its target: ONE statement per batch (`firstRowsPerPartition`: a
+ * LATERAL … LIMIT per tag over `tagged_item_tag_page_index (tag_id,
+ * created_at, id)`, read backwards; each row's target joined by a probe of
+ * its type's primary key, `RequestLoaders.targetJoin`), where reading the
+ * targets through `contentObject` took a second one.
  */
-export function taggedItemPages(loaders: RequestLoaders, first: number, after: TimeKey | null, typeIds: number[]): DataLoader<number, PageRow[]> {
+export function taggedItemPages(loaders: RequestLoaders, first: number, after: TimeKey | null, typeIds: number[]): DataLoader<number, TaggedItemRow[]> {
   const name = `tags.items:${first}:${after ? `${after.at}/${after.id}` : ''}:${typeIds.join(',')}`;
   return loaders.named(name, () =>
-    new DataLoader<number, PageRow[]>(
-      (tagIds) =>
-        typeIds.length === 0
-          ? Promise.resolve(tagIds.map(() => []))
-          : firstRowsPerPartition(
-              loaders.em,
-              TAG_ITEMS_PAGE,
-              tagIds.map((id) => [id]),
-              first + 1,
-              after,
-              ofContentTypes(typeIds),
-            ),
+    new DataLoader<number, TaggedItemRow[]>(
+      async (tagIds) => {
+        if (typeIds.length === 0) return tagIds.map(() => []);
+        const targets = loaders.targetJoin(typeIds, 'p.content_type_id', 'p.object_id', 'content_type_id', 'object_id');
+        const pages = await firstRowsPerPartition(
+          loaders.em,
+          TAG_ITEMS_PAGE,
+          tagIds.map((id) => [id]),
+          first + 1,
+          after,
+          ofContentTypes(typeIds),
+          targets,
+        );
+        return pages.map((rows) => rows.map((row) => Object.assign(row, { cg_target: targets.target(row) })));
+      },
       { maxBatchSize: 1000 },
     ),
   );

@@ -53,10 +53,10 @@ export class TagResolver {
     const key = decodeTimeKey(after, list);
     const tagged = new Set(registeredTypeIds(ctx.loaders));
     const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)).filter((id) => tagged.has(id)) : [...tagged];
+    // Each row comes with its target, read in the page's own statement (taggedItemPages).
     const rows = await taggedItemPages(ctx.loaders, size, key, typeIds.sort((a, b) => a - b)).load(tag.id);
-    const targets = await Promise.all(rows.map((row) => ctx.loaders.contentObject(Number(row.content_type_id), String(row.object_id))));
     const connection = timeKeyConnection(
-      rows.map((row, i) => ({ node: targets[i], at: row.cg_at, id: Number(row.id) })),
+      rows.map((row) => ({ node: row.cg_target, at: row.cg_at, id: Number(row.id) })),
       size,
       list,
     );
