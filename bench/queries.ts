@@ -102,13 +102,24 @@ where ti.tag_id = $1
 order by ti.created_at desc, ti.id desc
 limit $2`;
 
-/** The tag's id by name, compared as contentgraph's key does for ASCII names (`tag(name)`). */
-export const FLOOR_TAG_ID_SQL = `select id from tag where lower(name) = lower($1)`;
+/** The tag's id by name, compared by key as contentgraph's `tag(name)` does (the `name_key` index). */
+export const FLOOR_TAG_ID_SQL = `select id from tag where name_key = cg_tag_key($1)`;
 
-/** A page of a tag's items, newest tagged first: what TAG_ITEMS_PAGE_QUERY answers (type, key, cursor). */
+/**
+ * A page of a tag's items, newest tagged first, with whether each target is
+ * there (contentgraph reads every target and drops the edge of one that is
+ * gone): what TAG_ITEMS_PAGE_QUERY answers (type, key, cursor).
+ */
 export const FLOOR_TAG_ITEMS_PAGE_SQL = `
-select ti.id, ct.model, ti.object_id, to_char(ti.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
-from tagged_item ti join content_type ct on ct.id = ti.content_type_id
+select ti.id, ct.model, ti.object_id, to_char(ti.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
+  coalesce(a.id, b.id, v.id, p.id, u.id) is not null as present
+from tagged_item ti
+join content_type ct on ct.id = ti.content_type_id
+left join article a on ct.model = 'article' and a.id = case when ct.model = 'article' then ti.object_id::int end
+left join book b on ct.model = 'book' and b.id = case when ct.model = 'book' then ti.object_id::int end
+left join video v on ct.model = 'video' and v.id = case when ct.model = 'video' then ti.object_id::int end
+left join product p on ct.model = 'product' and p.id = case when ct.model = 'product' then ti.object_id::int end
+left join "user" u on ct.model = 'user' and u.id = case when ct.model = 'user' then ti.object_id::int end
 where ti.tag_id = $1
 order by ti.created_at desc, ti.id desc
 limit $2`;

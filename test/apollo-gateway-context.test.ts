@@ -5,6 +5,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { apolloGatewayPatchApplied } from '../src/server/jit.executor.js';
 import { gcPromotion } from './helpers/gc-promotion.js';
 
 /**
@@ -21,6 +22,8 @@ describe("Apollo Server's gateway context (patched)", () => {
       expect(source, `dist/${flavor}: run npm install (patch-package applies patches/ after it)`).toContain('class GatewayResponseHttp');
       expect(source).not.toMatch(/get status\(\)\s*\{\s*return newRequestContext/);
     }
+    // what the server checks at start-up (it warns without the patch)
+    expect(apolloGatewayPatchApplied()).toBe(true);
   });
 
   it('lets an executor read and set the HTTP status through response.http, with the accessors on the prototype', async () => {

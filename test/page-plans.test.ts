@@ -179,4 +179,27 @@ describe(`per-parent pages read an index range, no sort (${databaseKind})`, () =
     const two = await t.gql(query, { id: hot.gid, after: one.data.node.comments.edges[2].cursor });
     expect([...one.data.node.comments.edges, ...two.data.node.comments.edges].map((e: { node: { body: string } }) => e.node.body)).toEqual(hotComments.map((c) => c.body));
   });
+  // Last: it adds the newest activity entries, which the tests above do not expect.
+  it('the targets of a feed across content types (contentObject): one statement, a primary key probe per key and type', async () => {
+    const cts = await contentTypeIds(t.sql);
+    const animals = await createObjects(t.sql, cts, 'FixtureAnimal', 25, 'Feed animal');
+    const fossils = await t.sql<{ key: string }>(`select id::text as key from cg_fixture_fossil order by id limit 25`);
+    await t.sql(
+      `insert into activity_entry (verb, content_type_id, object_id, object_repr, created_at)
+       select 'viewed', ?, k, 'feed', now() + interval '1 day' from unnest(?::text[]) k
+       union all select 'viewed', ?, k, 'feed', now() + interval '1 day' from unnest(?::text[]) k`,
+      [cts.FixtureAnimal, `{${animals.map((a) => a.key).join(',')}}`, cts.FixtureFossil, `{${fossils.map((f) => f.key).join(',')}}`],
+    );
+    await t.sql('analyze activity_entry');
+    captured = [];
+    const result = await t.gql(`{ activity(first: 50) { edges { node { target { __typename ... on Node { id } } } } } }`);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    const typeNames = new Set(result.data.activity.edges.map((e: { node: { target: { __typename: string } } }) => e.node.target.__typename));
+    expect([...typeNames].sort()).toEqual(['FixtureAnimal', 'FixtureFossil']);
+    const targets = captured.filter((s) => /^select k\.n as cg_n/.test(s.sql));
+    expect(targets, captured.map((s) => s.sql).join('\n')).toHaveLength(1);
+    const plan = await explain(targets[0]);
+    for (const table of ['cg_fixture_animal', 'cg_fixture_fossil']) expect(plan, plan).toMatch(new RegExp(`Index Scan using ${table}_pkey on ${table}\\b`));
+    expect(plan, plan).not.toMatch(/Seq Scan on cg_fixture|Hash/);
+  });
 });

@@ -36,6 +36,11 @@ describe.skipIf(!onPostgres)('CallbackQueryClient (PostgreSQL)', () => {
     const config = { text: 'select $1::int + 1 as n', values: [41], rowMode: 'array' as const };
     expect((await ours.query(config)).rows).toEqual([[42]]);
     expect((await ours.query({ text: 'select 1 as one' })).rows).toEqual([{ one: 1 }]);
+    // a config object is the caller's: used twice (pg's pattern for named statements), it answers twice
+    const named = { name: 'cg-probe', text: 'select $1::int * 2 as twice' };
+    expect((await ours.query(named, [2])).rows).toEqual([{ twice: 4 }]);
+    expect((await ours.query(named, [5])).rows).toEqual([{ twice: 10 }]);
+    expect(named).toEqual({ name: 'cg-probe', text: 'select $1::int * 2 as twice' });
     expect((await ours.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
     const many = (await ours.query('select 1 as a; select 2 as b')) as unknown as pg.QueryResult[];
     expect(many.map((r) => r.rows)).toEqual([[{ a: 1 }], [{ b: 2 }]]);
@@ -73,6 +78,12 @@ describe.skipIf(!onPostgres)('CallbackQueryClient (PostgreSQL)', () => {
   it('leaves the callback form and submittables (cursors) to pg', async () => {
     const viaCallback = await new Promise<pg.QueryResult>((resolve, reject) => ours.query('select $1::text as s', ['x'], (error: Error | null, result: pg.QueryResult) => (error ? reject(error) : resolve(result))));
     expect(viaCallback.rows).toEqual([{ s: 'x' }]);
+    // a config carrying its callback, and a callback that is not a function, as pg answers them
+    const viaConfig = await new Promise<pg.QueryResult>((resolve, reject) =>
+      ours.query({ text: 'select 3 as three', callback: (error: Error | null, result: pg.QueryResult) => (error ? reject(error) : resolve(result)) } as never),
+    );
+    expect(viaConfig.rows).toEqual([{ three: 3 }]);
+    expect(() => ours.query('select 1', [], 'not a function' as never)).toThrow(/callback is not a function/);
     const cursor = ours.query(new Cursor('select generate_series(1, 5) as n'));
     expect(cursor).toBeInstanceOf(Cursor);
     expect(await cursor.read(2)).toEqual([{ n: 1 }, { n: 2 }]);

@@ -89,7 +89,8 @@ async function main(): Promise<void> {
       if (!tag) return { tag: null };
       const rows = await db.query('tag-items-page', FLOOR_TAG_ITEMS_PAGE_SQL, [tag.id, first + 1]);
       const globalId = (row: any) => Buffer.from(`${typeName(row.model)}:${row.object_id}`).toString('base64url');
-      return { tag: { items: connection(rows, first, (row) => ({ __typename: typeName(row.model), id: globalId(row) }), true) } };
+      const items = connection(rows, first, (row) => ({ __typename: typeName(row.model), id: globalId(row) }), true);
+      return { tag: { items: { ...items, edges: items.edges.filter((_, i) => rows[i].present) } } };
     },
     async '/comments'(params) {
       const rows = await db.query('comments-page', FLOOR_COMMENTS_PAGE_SQL, [Number(params.get('id')), Number(params.get('first') ?? 20) + 1]);

@@ -26,6 +26,9 @@ export interface TargetJoin {
   target(row: Record<string, unknown>): object | null;
 }
 
+/** The most content types whose targets `targetJoin` joins into one statement. */
+export const MAX_JOINED_TARGET_TYPES = 8;
+
 /**
  * Every DataLoader of one request, created lazily and memoised here; built by
  * the context factory with the request's EntityManager fork, so nothing
@@ -78,12 +81,19 @@ export class RequestLoaders {
    * column expressions name the rows' content type and object id, e.g.
    * `p.content_type_id`, `p.object_id`; they come from code, never from a
    * client. Used by pages whose every row shows its target (a tag's items).
+   * Undefined past MAX_JOINED_TARGET_TYPES types, or when a prefixed column
+   * name would be too long: load the targets through `contentObject` then.
    */
-  targetJoin(contentTypeIds: readonly number[], contentTypeColumn: string, objectIdColumn: string, contentTypeField: string, objectIdField: string): TargetJoin {
+  targetJoin(contentTypeIds: readonly number[], contentTypeColumn: string, objectIdColumn: string, contentTypeField: string, objectIdField: string): TargetJoin | undefined {
     const types = [...new Set(contentTypeIds)]
       .map((ct) => ({ ct, type: this.registry.byId(ct) }))
       .filter((t): t is { ct: number; type: NonNullable<typeof t.type> } => t.type !== undefined)
       .map(({ ct, type }, n) => ({ ct, type, prefix: `cgt${n}_`, alias: `cgt${n}`, mapper: rowMapper(this.em, type.cls as EntityClass<object>) }));
+    // Every type's probe and columns are in the statement, whatever the rows' types: past a few types the joins cost
+    // more planning than the round trip they save, and a prefixed column name PostgreSQL would truncate (63 bytes)
+    // could not be read back. Then the caller loads the targets through contentObject (only the types present).
+    const tooLong = types.some((t) => t.mapper.columns.some((column) => Buffer.byteLength(t.prefix + column) > 63));
+    if (types.length > MAX_JOINED_TARGET_TYPES || tooLong) return undefined;
     const byId = new Map(types.map((t) => [t.ct, t]));
     const joined = new Map<string, object | null>();
     return {

@@ -24,6 +24,9 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 /** Queries kept compiled at most (least recently used dropped first): a few hundred KB of generated code each at worst. */
 export const MAX_COMPILED_QUERIES = 256;
@@ -249,4 +252,24 @@ export function jitGateway(schema: GraphQLSchema, options: JitOptions): GatewayI
     },
     async stop() {},
   };
+}
+
+/**
+ * Whether the installed Apollo Server carries patches/@apollo+server+5.5.1.patch
+ * (applied by patch-package after `npm install`; patches/README.md): its
+ * gateway context without per-request accessors, so that no request is
+ * promoted by V8's young-generation collector. False when the install ran
+ * with `--ignore-scripts` or before `patches/` was there: everything works,
+ * with a longer latency tail and a higher peak of memory (the server says so
+ * at start-up).
+ */
+export function apolloGatewayPatchApplied(): boolean {
+  try {
+    // The package's entry point (its exports allow no deeper path), then the module next to it.
+    const entry = createRequire(import.meta.url).resolve('@apollo/server');
+    const file = path.join(path.dirname(entry), 'utils/makeGatewayGraphQLRequestContext.js');
+    return fs.readFileSync(file, 'utf8').includes('class GatewayResponseHttp');
+  } catch {
+    return false;
+  }
 }

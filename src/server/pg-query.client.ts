@@ -18,17 +18,21 @@ import pg from 'pg';
  * `test/pg-query.client.test.ts` checks the behaviour is pg's own.
  */
 export class CallbackQueryClient extends pg.Client {
-  // pg's overloads (a config object or text, values, a callback, a submittable) pass through unchanged;
-  // only the promise form is rewritten.
+  // Only the promise form is rewritten: text or a config object, without a callback. Everything else (a
+  // callback, a config carrying one, a submittable such as a cursor, null) goes to pg as given.
   override query(...args: unknown[]): any {
     const [config, values, callback] = args;
     const object = typeof config === 'object' && config !== null ? (config as { submit?: unknown; callback?: unknown }) : undefined;
-    const passThrough = config == null || typeof object?.submit === 'function' || typeof object?.callback === 'function' || typeof values === 'function' || typeof callback === 'function';
-    if (passThrough) {
-      return (super.query as (...a: unknown[]) => unknown)(...args);
-    }
-    return new Promise((resolve, reject) => {
-      (super.query as (...a: unknown[]) => unknown)(config, values, (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result)));
+    const promiseForm =
+      (typeof config === 'string' || (object !== undefined && object.submit === undefined && object.callback === undefined)) &&
+      typeof values !== 'function' &&
+      callback === undefined;
+    if (!promiseForm) return (super.query as (...a: unknown[]) => unknown)(...args);
+    // pg writes the callback (and the values) onto a config object it is given: a copy keeps the caller's reusable.
+    const given = object ? { ...object } : config;
+    const Promise_ = (this as unknown as { _Promise?: PromiseConstructor })._Promise ?? Promise;
+    return new Promise_((resolve, reject) => {
+      (super.query as (...a: unknown[]) => unknown)(given, values, (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result)));
     }).catch((error: Error) => {
       // As pg's promise form does: a stack that leads back to the caller, not to the socket's read.
       Error.captureStackTrace(error);

@@ -12,6 +12,7 @@ import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
 import { IdleMemoryRelease } from './idle-memory.js';
 import type { AppConfig } from './config.js';
 import { createApollo } from './apollo.js';
+import { apolloGatewayPatchApplied } from './jit.executor.js';
 import { type AppContext, type AppServices, createContext } from './context.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDatabase } from './database.js';
@@ -175,6 +176,11 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
         observability.log.debug({ rssBeforeMiB: mib(rssBeforeBytes), rssAfterMiB: mib(rssAfterBytes), durationMs: Math.round(durationMs) }, 'idle: memory given back');
       },
     });
+    if (config.compileQueriesAfter > 0 && !apolloGatewayPatchApplied()) {
+      observability.log.warn(
+        'Apollo Server is installed without patches/@apollo+server+5.5.1.patch (npm install runs patch-package; not with --ignore-scripts): every request will be promoted by the garbage collector, a longer latency tail and a higher memory peak (patches/README.md).',
+      );
+    }
     if (config.idleMemoryReleaseMs > 0 && !memory) {
       observability.log.warn('IDLE_MEMORY_RELEASE_MS is set but V8 refused its gc function: memory taken by bursts of requests is not given back when idle.');
     }

@@ -133,7 +133,13 @@ export function taggedItemPages(loaders: RequestLoaders, first: number, after: T
           ofContentTypes(typeIds),
           targets,
         );
-        return pages.map((rows) => rows.map((row) => Object.assign(row, { cg_target: targets.target(row) })));
+        if (targets) return pages.map((rows) => rows.map((row) => Object.assign(row, { cg_target: targets.target(row) })));
+        // Too many types to join (targetJoin): the targets of the page's rows in one more statement.
+        return Promise.all(
+          pages.map((rows) =>
+            Promise.all(rows.map(async (row) => Object.assign(row, { cg_target: await loaders.contentObject(Number(row.content_type_id), String(row.object_id)) }))),
+          ),
+        );
       },
       { maxBatchSize: 1000 },
     ),
