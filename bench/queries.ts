@@ -86,12 +86,12 @@ limit $1`;
 /** The tag, its item count and a page of its items (newest tagged first) with labels and comment counts. */
 export const FLOOR_TAG_SQL = `select id, name, (select count(*)::int from tagged_item where tag_id = tag.id) as item_count from tag where lower(name) = lower($1)`;
 
-export const FLOOR_TAG_ITEMS_SQL = `
-select ti.id, ct.model,
-  case ct.model when 'article' then a.title when 'book' then b.title when 'video' then v.title when 'product' then p.name when 'user' then u.name end as label,
-  (select count(*)::int from comment c where c.content_type_id = ti.content_type_id and c.object_id = ti.object_id) as comment_count,
-  to_char(ti.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
-from tagged_item ti
+/**
+ * A tag's tagged items (newest first, `$2` of them) joined to their targets of
+ * each demo type (aliases a, b, v, p, u): the text `object_id` is cast only for
+ * the row's own type, so each type's key index is used.
+ */
+const TAGGED_ITEMS_WITH_TARGETS = `from tagged_item ti
 join content_type ct on ct.id = ti.content_type_id
 left join article a on ct.model = 'article' and a.id = case when ct.model = 'article' then ti.object_id::int end
 left join book b on ct.model = 'book' and b.id = case when ct.model = 'book' then ti.object_id::int end
@@ -101,6 +101,13 @@ left join "user" u on ct.model = 'user' and u.id = case when ct.model = 'user' t
 where ti.tag_id = $1
 order by ti.created_at desc, ti.id desc
 limit $2`;
+
+export const FLOOR_TAG_ITEMS_SQL = `
+select ti.id, ct.model,
+  case ct.model when 'article' then a.title when 'book' then b.title when 'video' then v.title when 'product' then p.name when 'user' then u.name end as label,
+  (select count(*)::int from comment c where c.content_type_id = ti.content_type_id and c.object_id = ti.object_id) as comment_count,
+  to_char(ti.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+${TAGGED_ITEMS_WITH_TARGETS}`;
 
 /** The tag's id by name, compared by key as contentgraph's `tag(name)` does (the `name_key` index). */
 export const FLOOR_TAG_ID_SQL = `select id from tag where name_key = cg_tag_key($1)`;
@@ -113,16 +120,7 @@ export const FLOOR_TAG_ID_SQL = `select id from tag where name_key = cg_tag_key(
 export const FLOOR_TAG_ITEMS_PAGE_SQL = `
 select ti.id, ct.model, ti.object_id, to_char(ti.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
   coalesce(a.id, b.id, v.id, p.id, u.id) is not null as present
-from tagged_item ti
-join content_type ct on ct.id = ti.content_type_id
-left join article a on ct.model = 'article' and a.id = case when ct.model = 'article' then ti.object_id::int end
-left join book b on ct.model = 'book' and b.id = case when ct.model = 'book' then ti.object_id::int end
-left join video v on ct.model = 'video' and v.id = case when ct.model = 'video' then ti.object_id::int end
-left join product p on ct.model = 'product' and p.id = case when ct.model = 'product' then ti.object_id::int end
-left join "user" u on ct.model = 'user' and u.id = case when ct.model = 'user' then ti.object_id::int end
-where ti.tag_id = $1
-order by ti.created_at desc, ti.id desc
-limit $2`;
+${TAGGED_ITEMS_WITH_TARGETS}`;
 
 /** The first comments of an article, oldest first: what COMMENTS_PAGE_QUERY answers (an index range, as contentgraph's). */
 export const FLOOR_COMMENTS_PAGE_SQL = `
