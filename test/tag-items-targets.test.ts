@@ -43,7 +43,10 @@ describe(`a tag's items and their targets (${databaseKind})`, () => {
     for (const variables of [{}, { types: ['FixtureAnimal', 'FixtureFossil'] }]) {
       const joined = await allPages(variables);
       const original = RequestLoaders.prototype.targetJoin;
-      RequestLoaders.prototype.targetJoin = () => undefined;
+      // The page's join only (contentObject's batches join their targets too): as past MAX_JOINED_TARGET_TYPES types.
+      RequestLoaders.prototype.targetJoin = function (this: RequestLoaders, ...args: Parameters<typeof original>) {
+        return args[1] === 'p.content_type_id' ? undefined : original.apply(this, args);
+      };
       let separate: typeof joined;
       try {
         separate = await allPages(variables);

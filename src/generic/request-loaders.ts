@@ -26,7 +26,11 @@ export interface TargetJoin {
   target(row: Record<string, unknown>): object | null;
 }
 
-/** The most content types whose targets `targetJoin` joins into one statement. */
+/**
+ * The most content types a page joins the targets of (`targetJoin`): every
+ * type's probe is in its statement whatever the rows' types, so past a few
+ * the planning costs more than the round trip saved.
+ */
 export const MAX_JOINED_TARGET_TYPES = 8;
 
 /**
@@ -80,20 +84,17 @@ export class RequestLoaders {
    * and its columns in the select list. The
    * column expressions name the rows' content type and object id, e.g.
    * `p.content_type_id`, `p.object_id`; they come from code, never from a
-   * client. Used by pages whose every row shows its target (a tag's items).
-   * Undefined past MAX_JOINED_TARGET_TYPES types, or when a prefixed column
-   * name would be too long: load the targets through `contentObject` then.
+   * client. Used by `contentObject`'s batches (the keys as a VALUES list)
+   * and by pages whose every row shows its target (a tag's items). Undefined
+   * when a prefixed column name would be too long.
    */
   targetJoin(contentTypeIds: readonly number[], contentTypeColumn: string, objectIdColumn: string, contentTypeField: string, objectIdField: string): TargetJoin | undefined {
     const types = [...new Set(contentTypeIds)]
       .map((ct) => ({ ct, type: this.registry.byId(ct) }))
       .filter((t): t is { ct: number; type: NonNullable<typeof t.type> } => t.type !== undefined)
       .map(({ ct, type }, n) => ({ ct, type, prefix: `cgt${n}_`, alias: `cgt${n}`, mapper: rowMapper(this.em, type.cls as EntityClass<object>) }));
-    // Every type's probe and columns are in the statement, whatever the rows' types: past a few types the joins cost
-    // more planning than the round trip they save, and a prefixed column name PostgreSQL would truncate (63 bytes)
-    // could not be read back. Then the caller loads the targets through contentObject (only the types present).
-    const tooLong = types.some((t) => t.mapper.columns.some((column) => Buffer.byteLength(t.prefix + column) > 63));
-    if (types.length > MAX_JOINED_TARGET_TYPES || tooLong) return undefined;
+    // A prefixed column name PostgreSQL would truncate (63 bytes) could not be read back.
+    if (types.some((t) => t.mapper.columns.some((column) => Buffer.byteLength(t.prefix + column) > 63))) return undefined;
     const byId = new Map(types.map((t) => [t.ct, t]));
     const joined = new Map<string, object | null>();
     return {
@@ -135,8 +136,8 @@ export class RequestLoaders {
     // LATERAL … LIMIT 1, not a plain join on `pk = case when k.n = … end`: PostgreSQL pulls a plain join up and, for
     // tables of a few thousand rows, hashed each table whole (a sequential scan of every type's table per batch), with
     // planning that grew with the number of types (100 keys over 20 types: 22.7 ms in the database, 4.7 ms now). A
-    // LATERAL subquery with LIMIT is not pulled up: each key probes each type's primary key index, and where the CASE
-    // is null (another type's key) the probe ends before reading the index. test/page-plans.test.ts explains it.
+    // LATERAL subquery with LIMIT is not pulled up: each key probes its own type's primary key index (targetJoin: the
+    // type is a one-time filter, so other types' tables are not touched). test/page-plans.test.ts explains it.
     const byType = new Map<number, { text: string; key: ObjectKey }[]>();
     for (const key of keys) {
       const at = key.indexOf(':');
@@ -149,34 +150,22 @@ export class RequestLoaders {
       list.push({ text, key: parsed });
     }
     const loaded = new Map<string, object | null>();
-    if (byType.size === 1) {
-      const [[ct, list]] = byType;
-      const results = await this.entity(this.registry.byId(ct)!.cls).loadMany(list.map((item) => item.key));
-      list.forEach((item, i) => loaded.set(`${ct}:${item.text}`, results[i] instanceof Error ? null : (results[i] as object | null)));
-    } else if (byType.size > 1) {
-      const types = [...byType].map(([ct, list], n) => {
-        const type = this.registry.byId(ct)!;
-        return { n, ct, type, list, mapper: rowMapper(this.em, type.cls as EntityClass<object>), prefix: `cg${n}_` };
-      });
-      const params = types.flatMap(({ n, list }) => list.flatMap((item) => [n, item.text]));
+    const join = byType.size > 1 ? this.targetJoin([...byType.keys()], 'k.ct', 'k.oid', 'cg_ct', 'cg_oid') : undefined;
+    if (join) {
+      const params = [...byType].flatMap(([ct, list]) => list.flatMap((item) => [ct, item.text]));
       const rows = await this.em.getConnection('read').execute<Record<string, unknown>[]>(
-        `select k.n as cg_n, k.oid as cg_oid, ${types.map((t) => t.mapper.selectList(`t${t.n}`, t.prefix)).join(', ')} ` +
-          `from (values ${placeholders(params.length / 2, '(?::int, ?::text)')}) as k(n, oid)` +
-          types
-            .map(
-              (t) =>
-                ` left join lateral (select * from ${q(t.type.tableName)} x where x.${q(t.type.primaryKeyColumn)} = ` +
-                `case when k.n = ${t.n} then k.oid::${keySqlType(t.type.keyKind)} end limit 1) t${t.n} on true`,
-            )
-            .join(''),
+        `select k.ct as cg_ct, k.oid as cg_oid, ${join.select} from (values ${placeholders(params.length / 2, '(?::int, ?::text)')}) as k(ct, oid)${join.joins}`,
         params,
       );
-      for (const row of rows) {
-        const t = types[Number(row.cg_n)];
-        const object = t.mapper.map(row, t.prefix);
-        loaded.set(`${t.ct}:${String(row.cg_oid)}`, object);
-        if (object) this.entity(t.type.cls).prime(keyFromText(t.type.keyKind, String(row.cg_oid))!, object);
-      }
+      for (const row of rows) loaded.set(`${Number(row.cg_ct)}:${String(row.cg_oid)}`, join.target(row));
+    } else {
+      // One type (its own `WHERE pk IN (…)`), or column names too long to prefix: a statement per type.
+      await Promise.all(
+        [...byType].map(async ([ct, list]) => {
+          const results = await this.entity(this.registry.byId(ct)!.cls).loadMany(list.map((item) => item.key));
+          list.forEach((item, i) => loaded.set(`${ct}:${item.text}`, results[i] instanceof Error ? null : (results[i] as object | null)));
+        }),
+      );
     }
     return keys.map((key) => loaded.get(key) ?? null);
   }

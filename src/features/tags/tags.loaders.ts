@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { RequestLoaders } from '../../generic/request-loaders.js';
+import { MAX_JOINED_TARGET_TYPES, type RequestLoaders } from '../../generic/request-loaders.js';
 import { type TargetKey, targetCacheKey } from '../../content/content-target.js';
 import { firstRowsPerPartition, type PageRow, partitionKey } from '../../content/partition-page.sql.js';
 import type { TimeKey } from '../../content/keyset.js';
@@ -123,7 +123,8 @@ export function taggedItemPages(loaders: RequestLoaders, first: number, after: T
     new DataLoader<number, TaggedItemRow[]>(
       async (tagIds) => {
         if (typeIds.length === 0) return tagIds.map(() => []);
-        const targets = loaders.targetJoin(typeIds, 'p.content_type_id', 'p.object_id', 'content_type_id', 'object_id');
+        const targets =
+          typeIds.length <= MAX_JOINED_TARGET_TYPES ? loaders.targetJoin(typeIds, 'p.content_type_id', 'p.object_id', 'content_type_id', 'object_id') : undefined;
         const pages = await firstRowsPerPartition(
           loaders.em,
           TAG_ITEMS_PAGE,
