@@ -21,12 +21,12 @@ export interface Promotion {
  * machine. Garbage that is promoted survived two young collections because
  * something in the old generation pointed at it.
  */
-export function gcPromotion(script: string, args: string[], env: Record<string, string> = {}): Promise<Promotion> {
+export function gcPromotion(script: string, args: string[]): Promise<Promotion> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       ['--trace-gc-nvp', '--max-semi-space-size=1', '--min-semi-space-size=1', '--import', 'tsx', path.join(ROOT, 'test/fixtures/gc', script), ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`${script} failed: ${error.message}\n${stderr.slice(-4000)}`));
         let promoted = 0;
