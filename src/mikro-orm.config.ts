@@ -8,11 +8,11 @@
  * (`npm run migration:check` fails otherwise).
  */
 import 'reflect-metadata';
-import { loadConfig } from './server/config.js';
+import { loadCommandConfig } from './server/config.js';
 import { acquireDataDirLock } from './server/data-dir-lock.js';
 import { createOrmOptions } from './server/orm.js';
 
-const config = loadConfig();
+const config = loadCommandConfig();
 // The embedded database must not be opened by two processes at once.
 if (!config.databaseUrl) acquireDataDirLock(config.dataDir);
 

@@ -6,7 +6,6 @@
  */
 import 'reflect-metadata';
 import { loadConfig } from './server/config.js';
-import { serve } from './server/serve.js';
 
 let config;
 try {
@@ -15,4 +14,7 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 }
+// Loaded once the configuration is known to be good: a bad value is refused in a fraction of a second,
+// before the server's modules (ORM, schema, Apollo) are.
+const { serve } = await import('./server/serve.js');
 await serve(config);

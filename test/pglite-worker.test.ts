@@ -8,7 +8,9 @@ import { createPostgreSqlTypeParsers, UniqueConstraintViolationException } from 
 import { PgliteWorkerClient } from '../src/server/pglite-worker.client.js';
 import { MIKRO_ORM_PARSERS } from '../src/server/pglite.worker.js';
 import { pgliteWasmModules } from '../src/server/pglite-wasm.modules.js';
-import { createTestDatabase, onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { createTestDatabase, onPostgres, openTestDatabase, type TestDatabase, testApp } from './helpers/database.js';
+import { startServer } from '../src/server/start.js';
+import { rootEm } from '../src/server/orm.js';
 
 /**
  * PGlite on its worker thread, through the client the ORM uses: the same
@@ -189,6 +191,31 @@ describe.skipIf(onPostgres)('PGlite on a worker thread (pglite)', () => {
       await expect(em.execute(`insert into probe (name) values ('orm-dup')`)).rejects.toBeInstanceOf(UniqueConstraintViolationException);
     } finally {
       await open.close();
+    }
+  });
+});
+
+describe.skipIf(onPostgres)("PGlite on a worker thread: the buffer pool's size (pglite)", () => {
+  it('opens with the shared_buffers it is given, and the server with PGLITE_SHARED_BUFFERS_MB', async () => {
+    const db = await createTestDatabase({ pgliteSharedBuffersMb: 3 });
+    try {
+      for (const mb of [1, 48]) {
+        const client = await PgliteWorkerClient.start(path.join(db.config.dataDir, 'pgdata'), { sharedBuffersMb: mb });
+        try {
+          expect((await client.query<{ shared_buffers: string }>('show shared_buffers')).rows).toEqual([{ shared_buffers: `${mb}MB` }]);
+        } finally {
+          await client.close();
+        }
+      }
+      const server = await startServer(db.config, testApp('demo'));
+      try {
+        const em = rootEm(server.orm);
+        expect(await em.getConnection().execute('show shared_buffers')).toEqual([{ shared_buffers: '3MB' }]);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await db.drop();
     }
   });
 });

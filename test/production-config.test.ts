@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/server/config.js';
+import { loadCommandConfig, loadConfig } from '../src/server/config.js';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -55,6 +55,21 @@ describe('configuration of the request pipeline', () => {
       [{ CORS_ORIGINS: 'https://app.example,*' }, /CORS_ORIGINS entries must be origins/],
     ];
     for (const [env, message] of bad) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+  });
+
+  it("sizes the embedded database's buffer pool: 128 MB for the server, 16 MB for a one-shot command unless set", () => {
+    expect(loadConfig({}).pgliteSharedBuffersMb).toBe(128);
+    expect(loadCommandConfig({}).pgliteSharedBuffersMb).toBe(16);
+    expect(loadCommandConfig({ PGLITE_SHARED_BUFFERS_MB: ' ' }).pgliteSharedBuffersMb).toBe(16);
+    for (const [value, mb] of [['1', 1], ['64', 64], [' 256 ', 256], ['1024', 1024]] as const) {
+      expect(loadConfig({ PGLITE_SHARED_BUFFERS_MB: value }).pgliteSharedBuffersMb).toBe(mb);
+      expect(loadCommandConfig({ PGLITE_SHARED_BUFFERS_MB: value }).pgliteSharedBuffersMb).toBe(mb);
+    }
+    // Only whole megabytes in ASCII digits reach PostgreSQL's command line: no units, signs, exponents, other scripts' digits or options.
+    for (const bad of ['0', '1025', '16MB', '-16', '1e3', '0x10', '16.5', '١٦', '１６', '16 -c fsync=off', '9'.repeat(400), 'NaN']) {
+      expect(() => loadConfig({ PGLITE_SHARED_BUFFERS_MB: bad }), bad).toThrow(/^PGLITE_SHARED_BUFFERS_MB must be a whole number from 1 to 1024/);
+      expect(() => loadCommandConfig({ PGLITE_SHARED_BUFFERS_MB: bad }), bad).toThrow(/^PGLITE_SHARED_BUFFERS_MB must be/);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+// @database-independent
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';

@@ -1,3 +1,4 @@
+// @database-independent
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/server/config.js';
 

@@ -1,3 +1,4 @@
+// @database-independent
 import fs from 'node:fs';
 import path from 'node:path';
 import { generate, loadCodegenConfig } from '@graphql-codegen/cli';

@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { EntityManager } from '@mikro-orm/sql';
 import { createAppRegistry } from '../app/registry.js';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
-import { loadConfig } from '../server/config.js';
+import { loadCommandConfig } from '../server/config.js';
 import { acquireDataDirLock } from '../server/data-dir-lock.js';
 import { prepareDatabase } from '../server/database.js';
 import { initOrm, rootEm } from '../server/orm.js';
@@ -34,7 +34,7 @@ export function parseOptions<T extends ParseArgsOptionsConfig, P extends boolean
  * on the same directory.
  */
 export async function withDatabase<T>(fn: (em: EntityManager, registry: ContentTypeRegistry) => Promise<T>): Promise<T> {
-  const config = loadConfig();
+  const config = loadCommandConfig();
   const lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
   const registry = createAppRegistry();
   const orm = await initOrm(config, registry);

@@ -14,6 +14,11 @@ export interface AppConfig {
   replicas: ReplicaConfig[];
   /** Directory of the embedded database and its lock file (default `./data`). */
   dataDir: string;
+  /**
+   * The embedded database's buffer pool (PostgreSQL's `shared_buffers`) in megabytes, `PGLITE_SHARED_BUFFERS_MB`:
+   * 128 for the server, 16 for one-shot commands unless set (PGlite zeroes it at every opening, about 4 ms per MB).
+   */
+  pgliteSharedBuffersMb: number;
   port: number;
   host: string;
   /** Development mode: Apollo Sandbox landing page, statement counts in `extensions`, error details. */
@@ -53,6 +58,22 @@ export interface AppConfig {
   subscriptions: SubscriptionsConfig;
 }
 
+/** PostgreSQL's default `shared_buffers`: the serving embedded database's buffer pool. */
+export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 128;
+/** A one-shot command's (`npm run cli`, migrations): it reads a few pages, and a smaller pool opens 0.4 s sooner. */
+export const COMMAND_PGLITE_SHARED_BUFFERS_MB = 16;
+/** PGlite's memory ends at 2 GiB. */
+const MAX_PGLITE_SHARED_BUFFERS_MB = 1024;
+
+/**
+ * The configuration of a one-shot command (the CLI, migrations): the server's,
+ * with a small buffer pool for the embedded database unless PGLITE_SHARED_BUFFERS_MB says otherwise.
+ */
+export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const config = loadConfig(env);
+  return env.PGLITE_SHARED_BUFFERS_MB?.trim() ? config : { ...config, pgliteSharedBuffersMb: COMMAND_PGLITE_SHARED_BUFFERS_MB };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   const settings = integerSettings(env);
@@ -64,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     replicas: loadReplicasConfig(env, env.DATABASE_URL || undefined),
     dataDir: path.resolve(env.DATA_DIR || './data'),
+    pgliteSharedBuffersMb: int('PGLITE_SHARED_BUFFERS_MB', DEFAULT_PGLITE_SHARED_BUFFERS_MB, 1, MAX_PGLITE_SHARED_BUFFERS_MB),
     port,
     host: env.HOST || 'localhost',
     development: !production && env.NODE_ENV !== 'test',

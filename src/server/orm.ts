@@ -87,7 +87,7 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
   // in-process instance. `orm.close()` closes it (kysely's dialect closes its
   // PGlite); connecting again starts a new thread.
   const holder: { client?: PgliteWorkerClient } = {};
-  const dialect = new PGliteDialect({ pglite: async () => (holder.client = await PgliteWorkerClient.start(dataPath)) });
+  const dialect = new PGliteDialect({ pglite: async () => (holder.client = await PgliteWorkerClient.start(dataPath, { sharedBuffersMb: config.pgliteSharedBuffersMb })) });
   // The running thread, for the subscriptions' LISTEN (pgliteClientOf).
   Object.defineProperty(dialect, PGLITE_CLIENT, { value: holder });
   return { ...common, driver: PgliteDriver, dbName: dataPath, driverOptions: dialect } as Options;

@@ -9,6 +9,7 @@ import type {
   PgliteWorkerData,
   PortableError,
 } from './pglite-worker.protocol.js';
+import { DEFAULT_PGLITE_SHARED_BUFFERS_MB } from './config.js';
 import { type PgliteWasmModules, pgliteWasmModules } from './pglite-wasm.modules.js';
 
 type Request = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -54,8 +55,11 @@ export class PgliteWorkerClient {
     worker.unref();
   }
 
-  /** Starts the worker and opens (or creates) the cluster in `dataDir`; rejects with PGlite's error. */
-  static async start(dataDir: string): Promise<PgliteWorkerClient> {
+  /**
+   * Starts the worker and opens (or creates) the cluster in `dataDir`; rejects with PGlite's error.
+   * `sharedBuffersMb`: PostgreSQL's buffer pool (PGlite zeroes it at every opening, about 4 ms per MB).
+   */
+  static async start(dataDir: string, { sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB }: { sharedBuffersMb?: number } = {}): Promise<PgliteWorkerClient> {
     // Compiled: dist/src/server/pglite.worker.js. From TypeScript (tsx,
     // vitest): the .ts file, which Node 24 loads by stripping its types.
     const file = import.meta.url.endsWith('.ts') ? './pglite.worker.ts' : './pglite.worker.js';
@@ -66,7 +70,7 @@ export class PgliteWorkerClient {
       throw new Error(`Could not open the embedded database in ${dataDir}: PGlite's WebAssembly did not compile: ${(error as Error).message}`, { cause: error });
     }
     const worker = new Worker(new URL(file, import.meta.url), {
-      workerData: { dataDir, ...modules } satisfies PgliteWorkerData,
+      workerData: { dataDir, sharedBuffersMb, ...modules } satisfies PgliteWorkerData,
       // The worker needs no loader of the main thread (tsx, vitest) and starts faster without one.
       execArgv: [],
     });

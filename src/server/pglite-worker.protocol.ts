@@ -8,6 +8,8 @@
 export interface PgliteWorkerData {
   /** The cluster directory (`<DATA_DIR>/pgdata`). */
   dataDir: string;
+  /** PostgreSQL's `shared_buffers` in megabytes (`PGLITE_SHARED_BUFFERS_MB`; opening costs about 4 ms per MB). */
+  sharedBuffersMb: number;
   /** PGlite's PostgreSQL and initdb, compiled once per process (`pglite-wasm.modules.ts`): `WebAssembly.Module`s. */
   pgliteWasmModule: object;
   initdbWasmModule: object;

@@ -93,10 +93,11 @@ const ROLLBACK = Symbol('rollback');
 async function serve(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('pglite.worker.ts runs as a worker thread (see pglite-worker.client.ts)');
-  const { dataDir, pgliteWasmModule, initdbWasmModule } = workerData as PgliteWorkerData;
+  const { dataDir, sharedBuffersMb, pgliteWasmModule, initdbWasmModule } = workerData as PgliteWorkerData;
   let db: PGlite;
   try {
-    db = await PGlite.create({ dataDir, parsers: MIKRO_ORM_PARSERS, pgliteWasmModule, initdbWasmModule });
+    const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`];
+    db = await PGlite.create({ dataDir, parsers: MIKRO_ORM_PARSERS, pgliteWasmModule, initdbWasmModule, startParams });
   } catch (error) {
     port.postMessage({ ready: false, error: toPortableError(error) });
     return;

@@ -11,7 +11,7 @@ import 'reflect-metadata';
 import type { MigrationDiff } from '@mikro-orm/core';
 import { TSMigrationGenerator } from '@mikro-orm/migrations';
 import { createAppRegistry } from '../app/registry.js';
-import { loadConfig } from '../server/config.js';
+import { loadCommandConfig } from '../server/config.js';
 import { initOrm, rootEm } from '../server/orm.js';
 import { diffIntegrity } from '../generic/integrity.inspect.js';
 import { acquireDataDirLock } from '../server/data-dir-lock.js';
@@ -20,7 +20,7 @@ import { composeMigration } from './migration-file.js';
 
 async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
-  const config = loadConfig();
+  const config = loadCommandConfig();
   const lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
   const registry = createAppRegistry();
   let extra: { dropUp: string[]; createUp: string[]; createDown: string[]; dropDown: string[] } = {

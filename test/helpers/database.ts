@@ -42,7 +42,7 @@ export interface TestDatabase {
 
 // Queries run compiled from their first run (CG_TEST_COMPILE_AFTER=0: on graphql-js), read as GRAPHQL_COMPILE_AFTER is.
 const baseConfig = () => ({
-  ...loadConfig({ NODE_ENV: 'test', GRAPHQL_COMPILE_AFTER: process.env.CG_TEST_COMPILE_AFTER ?? '1' }),
+  ...loadConfig({ NODE_ENV: 'test', GRAPHQL_COMPILE_AFTER: process.env.CG_TEST_COMPILE_AFTER ?? '1', PGLITE_SHARED_BUFFERS_MB: process.env.PGLITE_SHARED_BUFFERS_MB }),
   port: 0,
   host: '127.0.0.1',
   seedDemoData: false,

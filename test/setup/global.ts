@@ -36,7 +36,7 @@ async function migrate(config: AppConfig): Promise<void> {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const serverUrl = process.env.DATABASE_URL;
-  const base = loadConfig({ NODE_ENV: 'test' });
+  const base = loadConfig({ NODE_ENV: 'test', PGLITE_SHARED_BUFFERS_MB: process.env.PGLITE_SHARED_BUFFERS_MB });
   if (!serverUrl) {
     const demo = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-template-demo-'));
     const core = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-template-core-'));

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The line a test file carries when it opens no database (none of its own, and no server or CLI that would). */
+export const DATABASE_INDEPENDENT = '// @database-independent';
+
+/** What a file that says so must not use: the helpers and entry points that open a database. */
+const OPENS_A_DATABASE = /\b(createTestDatabase|createEmptyDatabase|openTestDatabase|startTestServer|startServer|withDatabase|onPostgres|databaseKind|spawnTsx|runTsx)\b|DATABASE_URL|DATA_DIR/;
+
+/**
+ * The test files (relative to `root`) marked `// @database-independent`:
+ * their answers do not depend on the database, so the run on PostgreSQL
+ * leaves them out (vitest.config.ts) and they run once, on PGlite. A file
+ * marked so that uses a database helper is refused here, before any test
+ * runs: the mark would hide it from the PostgreSQL run.
+ */
+export function databaseIndependentFiles(root: string): string[] {
+  const dir = path.join(root, 'test');
+  const marked: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.endsWith('.test.ts')) continue;
+    const text = fs.readFileSync(path.join(dir, name), 'utf8');
+    if (!text.split('\n').some((line) => line.trim() === DATABASE_INDEPENDENT)) continue;
+    const uses = OPENS_A_DATABASE.exec(text);
+    if (uses) throw new Error(`test/${name} is marked ${DATABASE_INDEPENDENT} but uses ${uses[0]}: remove the mark, or the use`);
+    marked.push(`test/${name}`);
+  }
+  return marked;
+}
