@@ -86,11 +86,15 @@ export async function createTestDatabase(overrides: Partial<AppConfig> = {}, app
   };
 }
 
-/** An empty database, not migrated (for migration tests). */
+/**
+ * An empty database, not migrated (for migration tests): on PGlite a copy of
+ * the run's freshly initialised cluster, as `CREATE DATABASE` is on PostgreSQL.
+ */
 export async function createEmptyDatabase(): Promise<TestDatabase> {
   const base = baseConfig();
   if (!onPostgres) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-empty-'));
+    fs.cpSync(inject('pgliteTemplates').empty, dataDir, { recursive: true });
     return { app: 'demo', config: { ...base, databaseUrl: undefined, dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
   }
   const serverUrl = process.env.DATABASE_URL!;
