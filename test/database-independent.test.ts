@@ -29,13 +29,38 @@ describe('test files marked // @database-independent', () => {
   });
 
   it('refuses a marked file that opens a database, or starts a server or a process that would', () => {
-    for (const use of ['createTestDatabase()', 'startTestServer({})', "spawnTsx('src/server.ts')", 'process.env.DATABASE_URL', 'describe.skipIf(onPostgres)']) {
+    for (const use of [
+      'createTestDatabase()',
+      'startTestServer({})',
+      'startLoggedTestServer()',
+      'await initOrm(config, registry)',
+      'await PgliteWorkerClient.start(dir)',
+      "spawnTsx('src/server.ts')",
+      "spawn(process.execPath, ['dist/src/server.js'])",
+      "spawnSync('npm', ['run', 'migration:up'])",
+      "execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'users:list'])",
+      "import { cli } from './helpers/cli.js'",
+      "import * as db from './helpers/database.js'",
+      "import { startServer } from '../src/server/start.js'",
+      "import { attachEverything } from './fixtures/core.data.js'",
+      'process.env.DATABASE_URL',
+      'describe.skipIf(onPostgres)',
+    ]) {
       const root = project({ 'x.test.ts': `${DATABASE_INDEPENDENT}\n${use};\n` });
       try {
         expect(() => databaseIndependentFiles(root), use).toThrow(/^test\/x\.test\.ts is marked \/\/ @database-independent but uses /);
       } finally {
         fs.rmSync(root, { recursive: true });
       }
+    }
+  });
+
+  it('lets a marked file start processes that open no database (node on a script, vitest on fixtures)', () => {
+    const root = project({ 'y.test.ts': `${DATABASE_INDEPENDENT}\nspawnSync(process.execPath, [vitest, 'run', 'test/fixtures/x.ts']);\n` });
+    try {
+      expect(databaseIndependentFiles(root)).toEqual(['test/y.test.ts']);
+    } finally {
+      fs.rmSync(root, { recursive: true });
     }
   });
 

@@ -21,8 +21,10 @@ import { buildAppSchema } from '../src/app/schema.js';
 import { MAX_PAGE_SIZE } from '../src/generic/connection.js';
 import { loadConfig } from '../src/server/config.js';
 import { analyzeOperation, OperationCostMemo, type OperationLimits } from '../src/server/pipeline/operation-cost.js';
-import { PROJECT_ROOT } from '../src/server/orm.js';
 import { aliasQuery, deepQuery } from './helpers/attacks.js';
+
+/** The project's root (this file's directory's parent). */
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
 const defaults = loadConfig({}).limits;
 const unlimited: OperationLimits = { maxCost: Infinity, maxDepth: Infinity, maxAliases: Infinity, maxFields: Infinity, maxTokens: Infinity };

@@ -18,6 +18,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { loadConfig } from '../../src/server/config.js';
 import { acquireDataDirLock } from '../../src/server/data-dir-lock.js';
 import { FLOOR_COMMENTS_PAGE_SQL, FLOOR_COMMENTS_SQL, FLOOR_FEED_SQL, FLOOR_OBJECT_SQL, FLOOR_TAG_ID_SQL, FLOOR_TAG_ITEMS_PAGE_SQL, FLOOR_TAG_ITEMS_SQL, FLOOR_TAG_SQL } from '../queries.js';
 
@@ -29,7 +30,9 @@ async function connect(): Promise<{ query: Query; close(): Promise<void> }> {
     return { query: async (name, text, values) => (await pool.query({ name, text, values })).rows, close: () => pool.end() };
   }
   const lock = acquireDataDirLock(process.env.DATA_DIR!);
-  const db = await PGlite.create({ dataDir: path.join(process.env.DATA_DIR!, 'pgdata') });
+  // The buffer pool the server under test opens the database with (PGLITE_SHARED_BUFFERS_MB).
+  const sharedBuffers = ['-c', `shared_buffers=${loadConfig().pgliteSharedBuffersMb}MB`];
+  const db = await PGlite.create({ dataDir: path.join(process.env.DATA_DIR!, 'pgdata'), startParams: [...PGlite.defaultStartParams, ...sharedBuffers] });
   return {
     query: async (_name, text, values) => (await db.query<any>(text, values)).rows,
     close: async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { loadCommandConfig } from '../../src/server/config.js';
 import { acquireDataDirLock } from '../../src/server/data-dir-lock.js';
 import { PgliteWorkerClient } from '../../src/server/pglite-worker.client.js';
 
@@ -32,7 +33,8 @@ export async function createBenchDatabase(databaseUrl: string | undefined): Prom
       async withSql(fn) {
         const lock = acquireDataDirLock(dataDir);
         try {
-          const client = await PgliteWorkerClient.start(path.join(dataDir, 'pgdata'));
+          // A one-shot opening, as a CLI command's (PGLITE_SHARED_BUFFERS_MB, else 16 MB).
+          const client = await PgliteWorkerClient.start(path.join(dataDir, 'pgdata'), { sharedBuffersMb: loadCommandConfig().pgliteSharedBuffersMb });
           try {
             return await fn({ query: async (text, params) => (await client.query<any>(text, params)).rows });
           } finally {

@@ -4,8 +4,20 @@ import path from 'node:path';
 /** The line a test file carries when it opens no database (none of its own, and no server or CLI that would). */
 export const DATABASE_INDEPENDENT = '// @database-independent';
 
-/** What a file that says so must not use: the helpers and entry points that open a database. */
-const OPENS_A_DATABASE = /\b(createTestDatabase|createEmptyDatabase|openTestDatabase|startTestServer|startServer|withDatabase|onPostgres|databaseKind|spawnTsx|runTsx)\b|DATABASE_URL|DATA_DIR/;
+/**
+ * What a file that says so must not use: the helpers, modules and entry points that open a database (by name, by
+ * import, or as a process started), and the variables that point at one.
+ */
+const OPENS_A_DATABASE = new RegExp(
+  [
+    String.raw`\b(createTestDatabase|createEmptyDatabase|openTestDatabase|startTestServer|startLoggedTestServer|startServer|runServerProcess|withDatabase|initOrm|PgliteWorkerClient|PGlite|onPostgres|databaseKind|spawnTsx|runTsx)\b`,
+    String.raw`from '[^']*/helpers/(database|server|cli|accounts)\.js'`,
+    String.raw`from '[^']*/src/(cli|server/(orm|start|serve|database|cluster\.[a-z]+|pglite[-.a-z]*))\.js'`,
+    String.raw`from '[^']*/fixtures/(core\.data|core\.database|processes)\.js'`,
+    String.raw`\b(spawn|spawnSync|exec|execSync|execFile|execFileSync|fork)\([^;]*['"\`](npm|[^'"\`]*(src/(server|cli|tools)|dist/))`,
+    'DATABASE_URL|DATA_DIR',
+  ].join('|'),
+);
 
 /**
  * The test files (relative to `root`) marked `// @database-independent`:
