@@ -6,7 +6,7 @@ import { BadUserInputError } from '../generic/errors.js';
 import { carriesAllTagsSql } from '../features/tags/tags.filter.js';
 import { afterTimeKeySql, cursorTimestampSql, decodeTimeKey, timeKeyConnection } from './keyset.js';
 import { type KeyKind, keySqlType, type ObjectKey, parseKey } from '../generic/object-key.js';
-import { quoteIdentifier as q } from '../generic/sql.js';
+import { quoteIdentifier as q, readRows } from '../generic/sql.js';
 import { rowMapper } from '../generic/row.mapper.js';
 import type { EntityClass } from '@mikro-orm/core';
 
@@ -46,7 +46,7 @@ export async function contentListPage(
   }
   params.push(first + 1);
   const order = timeColumn ? `x.${q(timeColumn)} desc, ${pk} desc` : `${pk} desc`;
-  const rows = await ctx.em.getConnection('read').execute<Record<string, unknown>[]>(
+  const rows = await readRows<Record<string, unknown>>(ctx.em, 
     `select x.*${timeColumn ? `, ${cursorTimestampSql(`x.${q(timeColumn)}`)} as cg_at` : ''} from ${q(type.tableName)} x` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ` order by ${order} limit ?`,

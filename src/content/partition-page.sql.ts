@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/sql';
 import { afterTimeKeySql, cursorTimestampSql, type SortDirection, type TimeKey, timeKeyOrderSql } from './keyset.js';
-import { placeholders, quoteIdentifier as q } from '../generic/sql.js';
+import { placeholders, quoteIdentifier as q, readRows } from '../generic/sql.js';
 import { rowMapper } from '../generic/row.mapper.js';
 
 /** A column identifying a parent and the SQL type its values are sent as. */
@@ -79,7 +79,7 @@ export async function firstRowsPerPartition(
     `select p.*${around?.select ? `, ${around.select}` : ''} from (values ${values}) as k(${keyColumns.join(', ')}) cross join lateral (` +
     `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at from ${q(spec.table)} g ` +
     `where ${[join, ...conditions].join(' and ')} order by ${order} limit ?) p${around?.joins ?? ''}`;
-  const rows = await em.getConnection('read').execute<PageRow[]>(sql, params);
+  const rows = await readRows<PageRow>(em, sql, params);
   const byKey = new Map<string, PageRow[]>();
   for (const row of rows) {
     const key = partitionKey(spec.partitionColumns.map((c) => row[c.name] as number | string));

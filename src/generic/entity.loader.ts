@@ -3,7 +3,7 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import { normalizeKey, type ObjectKey } from './object-key.js';
 import { rowMapper } from './row.mapper.js';
-import { placeholders, quoteIdentifier as q } from './sql.js';
+import { placeholders, quoteIdentifier as q, readRows } from './sql.js';
 
 /**
  * The batch contract every loader follows (as Pothos' `loadAndSort`): one
@@ -28,9 +28,7 @@ export function createEntityLoader<T extends object>(em: EntityManager, cls: Ent
       const meta = em.getMetadata().get(cls);
       const pkColumn = (meta.properties as Record<string, { fieldNames?: string[] } | undefined>)[primaryKeyProperty]?.fieldNames?.[0] ?? primaryKeyProperty;
       const mapper = rowMapper(em, cls);
-      const rows = await em
-        .getConnection('read')
-        .execute<Record<string, unknown>[]>(
+      const rows = await readRows<Record<string, unknown>>(em, 
           `select ${mapper.columns.map(q).join(', ')} from ${q(meta.tableName)} where ${q(pkColumn)} in (${placeholders(keys.length)})`,
           [...keys],
         );

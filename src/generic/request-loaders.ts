@@ -5,7 +5,7 @@ import type { ContentTypeRegistry } from './content-type.registry.js';
 import { createEntityLoader } from './entity.loader.js';
 import { keyFromText, keySqlType, keyTextSqlPattern, type ObjectKey } from './object-key.js';
 import { rowMapper } from './row.mapper.js';
-import { placeholders, quoteIdentifier as q } from './sql.js';
+import { placeholders, quoteIdentifier as q, readRows } from './sql.js';
 
 /**
  * The targets of generic rows joined into the statement that reads the rows
@@ -153,7 +153,7 @@ export class RequestLoaders {
     const join = byType.size > 1 ? this.targetJoin([...byType.keys()], 'k.ct', 'k.oid', 'cg_ct', 'cg_oid') : undefined;
     if (join) {
       const params = [...byType].flatMap(([ct, list]) => list.flatMap((item) => [ct, item.text]));
-      const rows = await this.em.getConnection('read').execute<Record<string, unknown>[]>(
+      const rows = await readRows<Record<string, unknown>>(this.em, 
         `select k.ct as cg_ct, k.oid as cg_oid, ${join.select} from (values ${placeholders(params.length / 2, '(?::int, ?::text)')}) as k(ct, oid)${join.joins}`,
         params,
       );

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { type EntityClass, MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/sql';
 import { PGliteDialect } from 'kysely';
 import type { ContentTypeRegistry } from '../generic/content-type.registry.js';
@@ -13,6 +12,7 @@ import type { AppConfig } from './config.js';
 import { CallbackQueryClient } from './pg-query.client.js';
 import { PgliteWorkerClient } from './pglite-worker.client.js';
 import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
+import { PreparedReadsDriver } from './prepared-reads.js';
 import { RoutedPostgreSqlDriver } from './replica.driver.js';
 import { PinOnTransactionSubscriber } from './replica.route.js';
 import { type Observability, standaloneSqlLogger } from '../observability/observability.js';
@@ -68,7 +68,7 @@ export function createOrmOptions(config: AppConfig, options: OrmOptions = {}): O
     },
   };
   if (config.databaseUrl) {
-    const postgres = { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } };
+    const postgres = { ...common, driver: PreparedReadsDriver, clientUrl: config.databaseUrl, pool: { min: 0, max: 10 } };
     if (config.replicas.length === 0) return postgres as Options;
     // Read replicas (docs/deployment.md#read-replicas): MikroORM's `replicas`, routed per request by
     // RoutedPostgreSqlDriver. Replicas never run migrations, so they get the serving pool settings at once.

@@ -18,6 +18,10 @@ import pg from 'pg';
  * `test/pg-query.client.test.ts` checks the behaviour is pg's own.
  */
 export class CallbackQueryClient extends pg.Client {
+  /** Prepared statements of this connection: text → name (at most MAX_PREPARED_STATEMENTS). */
+  readonly #prepared = new Map<string, string>();
+  #lastName = 0;
+
   // Only the promise form is rewritten: text or a config object, without a callback. Everything else (a
   // callback, a config carrying one, a submittable such as a cursor, null) goes to pg as given.
   override query(...args: unknown[]): any {
@@ -28,8 +32,28 @@ export class CallbackQueryClient extends pg.Client {
       typeof values !== 'function' &&
       callback === undefined;
     if (!promiseForm) return (super.query as (...a: unknown[]) => unknown)(...args);
-    // pg writes the callback (and the values) onto a config object it is given: a copy keeps the caller's reusable.
-    const given = object ? { ...object } : config;
+    // Text with bind values (what a prepared read sends, src/server/prepared-reads.ts) runs as a named statement:
+    // PostgreSQL parses and plans it once per connection.
+    const name = typeof config === 'string' && Array.isArray(values) && values.length > 0 ? this.#nameOf(config) : undefined;
+    const run = (statement: string | undefined): Promise<unknown> =>
+      this.#run(statement ? { name: statement, text: config } : object ? { ...object } : config, values).catch((error: Error & { code?: string }): Promise<unknown> => {
+        // A table under a prepared statement changed its columns (a migration while this server runs): PostgreSQL
+        // refuses the old plan once; the statement is prepared again under a new name.
+        if (!statement || error.code !== '0A000' || this.#prepared.get(config as string) !== statement) throw error;
+        this.#prepared.delete(config as string);
+        return run(this.#nameOf(config as string));
+      });
+    return run(name);
+  }
+
+  #nameOf(text: string): string | undefined {
+    let name = this.#prepared.get(text);
+    if (name === undefined && this.#prepared.size < MAX_PREPARED_STATEMENTS) this.#prepared.set(text, (name = `cg_${++this.#lastName}`));
+    return name;
+  }
+
+  #run(given: unknown, values: unknown): Promise<unknown> {
+    // pg writes the callback (and the values) onto a config object it is given: the caller's is copied (above).
     const Promise_ = (this as unknown as { _Promise?: PromiseConstructor })._Promise ?? Promise;
     return new Promise_((resolve, reject) => {
       (super.query as (...a: unknown[]) => unknown)(given, values, (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result)));
@@ -40,3 +64,10 @@ export class CallbackQueryClient extends pg.Client {
     });
   }
 }
+
+/**
+ * Named statements one connection keeps: the reads of a request are a few
+ * dozen shapes, but a batch's VALUES list grows with its size; past this
+ * many, a new text runs unnamed (parsed and planned each time, as before).
+ */
+export const MAX_PREPARED_STATEMENTS = 200;

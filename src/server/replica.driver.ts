@@ -1,5 +1,6 @@
 import type { Configuration, ConnectionType, Dictionary, LoggingOptions, Transaction } from '@mikro-orm/core';
-import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
+import { PreparedReadsConnection, PreparedReadsDriver } from './prepared-reads.js';
 import { isDatabaseUnavailable } from './error-mapping.js';
 import { DatabaseHealth, type HealthState, postgresProbe } from './pipeline/database-health.js';
 import { currentRoute } from './replica.route.js';
@@ -85,7 +86,7 @@ function isRecoveryConflict(error: unknown): boolean {
  * are safe to repeat), so a replica going down costs no client a failed
  * query.
  */
-export class ReplicaConnection extends PostgreSqlConnection {
+export class ReplicaConnection extends PreparedReadsConnection {
   /** The primary's connection, where failed reads go (set by the driver). */
   fallback: PostgreSqlConnection | undefined;
   readonly state: ReplicaState;
@@ -134,7 +135,7 @@ export class ReplicaConnection extends PostgreSqlConnection {
  * requests and when no replica is usable, the primary. `write` (and every
  * transaction, which MikroORM begins on `write`) is always the primary.
  */
-export class RoutedPostgreSqlDriver extends PostgreSqlDriver {
+export class RoutedPostgreSqlDriver extends PreparedReadsDriver {
   constructor(config: Configuration) {
     super(config);
     const replicas = this.createReplicas((conf) => new ReplicaConnection(this.config, conf, 'read')) as ReplicaConnection[];

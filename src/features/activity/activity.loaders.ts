@@ -6,7 +6,7 @@ import type { TargetPage } from '../../content/target-page.loader.js';
 import { ActivityEntry } from './activity-entry.entity.js';
 import { User } from '../../accounts/user.entity.js';
 import { rowMapper } from '../../generic/row.mapper.js';
-import { quoteIdentifier as q } from '../../generic/sql.js';
+import { quoteIdentifier as q, readRows } from '../../generic/sql.js';
 
 /** Prefix of the actor's columns in the feed's rows (never a column of `activity_entry`). */
 const ACTOR_PREFIX = 'cg_actor_';
@@ -50,7 +50,7 @@ export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, firs
   }
   params.push(first + 1);
   const actors = rowMapper(loaders.em, User);
-  const rows = await loaders.em.getConnection('read').execute<PageRow[]>(
+  const rows = await readRows<PageRow>(loaders.em, 
     `select e.*, ${cursorTimestampSql('e.created_at')} as cg_at, ${actors.selectList('u', ACTOR_PREFIX)} from activity_entry e ` +
       `left join ${q(loaders.em.getMetadata().get(User).tableName)} u on u.${q(userPrimaryKeyColumn(loaders))} = e.actor_id` +
       (where.length ? ` where ${where.join(' and ')}` : '') +

@@ -4,7 +4,7 @@ import { type TargetKey, targetCacheKey } from '../../content/content-target.js'
 import { firstRowsPerPartition, type PageRow, partitionKey } from '../../content/partition-page.sql.js';
 import type { TimeKey } from '../../content/keyset.js';
 import { Tag } from './tag.entity.js';
-import { placeholders } from '../../generic/sql.js';
+import { placeholders, readRows } from '../../generic/sql.js';
 import { invalid } from '../../generic/validation.js';
 import { tagKey } from './tag-key.js';
 import { rowMapper } from '../../generic/row.mapper.js';
@@ -45,7 +45,7 @@ export function tagsOfTargets(loaders: RequestLoaders): DataLoader<TargetKey, Ta
   return loaders.named('tags.ofTargets', () =>
     new DataLoader<TargetKey, Tag[], string>(
       async (keys) => {
-        const rows = await loaders.em.getConnection('read').execute<Record<string, unknown>[]>(
+        const rows = await readRows<Record<string, unknown>>(loaders.em, 
           `select k.ct as cg_ct, k.oid as cg_oid, t.* from (values ${placeholders(keys.length, '(?::int, ?::text)')}) as k(ct, oid) ` +
             `join tagged_item ti on ti.content_type_id = k.ct and ti.object_id = k.oid ` +
             `join tag t on t.id = ti.tag_id order by t.name_key collate "C", t.id`,
@@ -72,7 +72,7 @@ export function tagItemCounts(loaders: RequestLoaders): DataLoader<number, numbe
     new DataLoader<number, number>(
       async (tagIds) => {
         const typeIds = registeredTypeIds(loaders);
-        const rows = await loaders.em.getConnection('read').execute<{ tag_id: number; n: number }[]>(
+        const rows = await readRows<{ tag_id: number; n: number }>(loaders.em, 
           `select tag_id, count(*)::int as n from tagged_item where tag_id in (${placeholders(tagIds.length)}) ` +
             `and content_type_id in (${placeholders(typeIds.length)}) group by tag_id`,
           [...tagIds, ...typeIds],
@@ -90,9 +90,7 @@ export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | nu
   return loaders.named('tags.byName', () =>
     new DataLoader<string, Tag | null>(
       async (names) => {
-        const rows = await loaders.em
-          .getConnection('read')
-          .execute<Record<string, unknown>[]>(
+        const rows = await readRows<Record<string, unknown>>(loaders.em, 
             `select w.name as cg_wanted, t.* from (values ${placeholders(names.length, '(?)')}) as w(name) join tag t on t.name_key = cg_tag_key(w.name)`,
             [...names],
           );

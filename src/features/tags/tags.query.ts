@@ -4,7 +4,7 @@ import { BadUserInputError } from '../../generic/errors.js';
 import type { RequestLoaders } from '../../generic/request-loaders.js';
 import { Tag } from './tag.entity.js';
 import { registeredTypeIds, tagItemCounts, tagLookupName } from './tags.loaders.js';
-import { placeholders } from '../../generic/sql.js';
+import { placeholders, readRows } from '../../generic/sql.js';
 import { rowMapper } from '../../generic/row.mapper.js';
 
 /**
@@ -35,7 +35,7 @@ export async function tagPage(loaders: RequestLoaders, first: number, after: str
     params.push(cursor[0], cursor[0], cursor[1], cursor[2]);
   }
   params.push(first + 1);
-  const rows = await loaders.em.getConnection('read').execute<Record<string, unknown>[]>(
+  const rows = await readRows<Record<string, unknown>>(loaders.em, 
     `select * from (select t.*, ` +
       `(select count(*) from tagged_item ti where ti.tag_id = t.id and ti.content_type_id in (${placeholders(typeIds.length) || 'null'}))::int as cg_uses ` +
       `from tag t${where.length ? ` where ${where.join(' and ')}` : ''}) s${keyset} ` +
