@@ -46,7 +46,7 @@ export async function contentListPage(
   }
   params.push(first + 1);
   const order = timeColumn ? `x.${q(timeColumn)} desc, ${pk} desc` : `${pk} desc`;
-  const rows = await readRows<Record<string, unknown>>(ctx.em, 
+  const rows = await readRows<Record<string, unknown>>(ctx.em,
     `select x.*${timeColumn ? `, ${cursorTimestampSql(`x.${q(timeColumn)}`)} as cg_at` : ''} from ${q(type.tableName)} x` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ` order by ${order} limit ?`,

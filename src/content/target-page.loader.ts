@@ -58,7 +58,7 @@ export function countsPerTarget(loaders: RequestLoaders, name: string, table: st
   return loaders.named(name, () =>
     new DataLoader<TargetKey, number, string>(
       async (keys) => {
-        const rows = await readRows<{ ct: number; oid: string; n: number }>(loaders.em, 
+        const rows = await readRows<{ ct: number; oid: string; n: number }>(loaders.em,
           `select k.ct, k.oid, count(g.*)::int as n from (values ${placeholders(keys.length, '(?::int, ?::text)')}) as k(ct, oid) ` +
             `join ${q(table)} g on g.${q(typeColumn)} = k.ct and g.${q(idColumn)} = k.oid group by k.ct, k.oid`,
           keys.flatMap((k) => [k.contentTypeId, k.objectId]),
@@ -87,7 +87,7 @@ export function countsByPerTarget(
   return loaders.named(name, () =>
     new DataLoader<TargetKey, { value: unknown; count: number }[], string>(
       async (keys) => {
-        const rows = await readRows<{ ct: number; oid: string; value: unknown; n: number }>(loaders.em, 
+        const rows = await readRows<{ ct: number; oid: string; value: unknown; n: number }>(loaders.em,
           `select k.ct, k.oid, g.${q(byColumn)} as value, count(*)::int as n from (values ${placeholders(keys.length, '(?::int, ?::text)')}) as k(ct, oid) ` +
             `join ${q(table)} g on g.${q(typeColumn)} = k.ct and g.${q(idColumn)} = k.oid group by k.ct, k.oid, g.${q(byColumn)} ` +
             `order by n desc, g.${q(byColumn)}::text collate "C"`,

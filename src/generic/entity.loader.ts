@@ -28,10 +28,10 @@ export function createEntityLoader<T extends object>(em: EntityManager, cls: Ent
       const meta = em.getMetadata().get(cls);
       const pkColumn = (meta.properties as Record<string, { fieldNames?: string[] } | undefined>)[primaryKeyProperty]?.fieldNames?.[0] ?? primaryKeyProperty;
       const mapper = rowMapper(em, cls);
-      const rows = await readRows<Record<string, unknown>>(em, 
-          `select ${mapper.columns.map(q).join(', ')} from ${q(meta.tableName)} where ${q(pkColumn)} in (${placeholders(keys.length)})`,
-          [...keys],
-        );
+      const rows = await readRows<Record<string, unknown>>(em,
+        `select ${mapper.columns.map(q).join(', ')} from ${q(meta.tableName)} where ${q(pkColumn)} in (${placeholders(keys.length)})`,
+        [...keys],
+      );
       const objects = rows.map((row) => mapper.map(row)!);
       const kind = typeof keys[0] === 'string' ? 'uuid' : 'integer';
       return sortByKeys(keys, objects, (row) => normalizeKey(kind, (row as Record<string, unknown>)[primaryKeyProperty]));

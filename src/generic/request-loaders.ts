@@ -153,7 +153,7 @@ export class RequestLoaders {
     const join = byType.size > 1 ? this.targetJoin([...byType.keys()], 'k.ct', 'k.oid', 'cg_ct', 'cg_oid') : undefined;
     if (join) {
       const params = [...byType].flatMap(([ct, list]) => list.flatMap((item) => [ct, item.text]));
-      const rows = await readRows<Record<string, unknown>>(this.em, 
+      const rows = await readRows<Record<string, unknown>>(this.em,
         `select k.ct as cg_ct, k.oid as cg_oid, ${join.select} from (values ${placeholders(params.length / 2, '(?::int, ?::text)')}) as k(ct, oid)${join.joins}`,
         params,
       );

@@ -50,7 +50,7 @@ export async function feedPage(loaders: RequestLoaders, filter: FeedFilter, firs
   }
   params.push(first + 1);
   const actors = rowMapper(loaders.em, User);
-  const rows = await readRows<PageRow>(loaders.em, 
+  const rows = await readRows<PageRow>(loaders.em,
     `select e.*, ${cursorTimestampSql('e.created_at')} as cg_at, ${actors.selectList('u', ACTOR_PREFIX)} from activity_entry e ` +
       `left join ${q(loaders.em.getMetadata().get(User).tableName)} u on u.${q(userPrimaryKeyColumn(loaders))} = e.actor_id` +
       (where.length ? ` where ${where.join(' and ')}` : '') +

@@ -45,7 +45,7 @@ export function tagsOfTargets(loaders: RequestLoaders): DataLoader<TargetKey, Ta
   return loaders.named('tags.ofTargets', () =>
     new DataLoader<TargetKey, Tag[], string>(
       async (keys) => {
-        const rows = await readRows<Record<string, unknown>>(loaders.em, 
+        const rows = await readRows<Record<string, unknown>>(loaders.em,
           `select k.ct as cg_ct, k.oid as cg_oid, t.* from (values ${placeholders(keys.length, '(?::int, ?::text)')}) as k(ct, oid) ` +
             `join tagged_item ti on ti.content_type_id = k.ct and ti.object_id = k.oid ` +
             `join tag t on t.id = ti.tag_id order by t.name_key collate "C", t.id`,
@@ -72,7 +72,7 @@ export function tagItemCounts(loaders: RequestLoaders): DataLoader<number, numbe
     new DataLoader<number, number>(
       async (tagIds) => {
         const typeIds = registeredTypeIds(loaders);
-        const rows = await readRows<{ tag_id: number; n: number }>(loaders.em, 
+        const rows = await readRows<{ tag_id: number; n: number }>(loaders.em,
           `select tag_id, count(*)::int as n from tagged_item where tag_id in (${placeholders(tagIds.length)}) ` +
             `and content_type_id in (${placeholders(typeIds.length)}) group by tag_id`,
           [...tagIds, ...typeIds],
@@ -90,10 +90,10 @@ export function tagsByName(loaders: RequestLoaders): DataLoader<string, Tag | nu
   return loaders.named('tags.byName', () =>
     new DataLoader<string, Tag | null>(
       async (names) => {
-        const rows = await readRows<Record<string, unknown>>(loaders.em, 
-            `select w.name as cg_wanted, t.* from (values ${placeholders(names.length, '(?)')}) as w(name) join tag t on t.name_key = cg_tag_key(w.name)`,
-            [...names],
-          );
+        const rows = await readRows<Record<string, unknown>>(loaders.em,
+          `select w.name as cg_wanted, t.* from (values ${placeholders(names.length, '(?)')}) as w(name) join tag t on t.name_key = cg_tag_key(w.name)`,
+          [...names],
+        );
         const mapper = rowMapper(loaders.em, Tag);
         const byName = new Map(rows.map((row) => [String(row.cg_wanted), mapper.map(row)!]));
         return names.map((name) => byName.get(name) ?? null);

@@ -35,7 +35,7 @@ export async function tagPage(loaders: RequestLoaders, first: number, after: str
     params.push(cursor[0], cursor[0], cursor[1], cursor[2]);
   }
   params.push(first + 1);
-  const rows = await readRows<Record<string, unknown>>(loaders.em, 
+  const rows = await readRows<Record<string, unknown>>(loaders.em,
     `select * from (select t.*, ` +
       `(select count(*) from tagged_item ti where ti.tag_id = t.id and ti.content_type_id in (${placeholders(typeIds.length) || 'null'}))::int as cg_uses ` +
       `from tag t${where.length ? ` where ${where.join(' and ')}` : ''}) s${keyset} ` +
