@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCommandConfig, loadConfig } from '../src/server/config.js';
+import { postgresPoolOptions } from '../src/server/orm.js';
 import { databaseKind } from './helpers/database.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -55,6 +56,13 @@ describe('configuration of the request pipeline', () => {
       [{ CORS_ORIGINS: 'https://app.example,*' }, /CORS_ORIGINS entries must be origins/],
     ];
     for (const [env, message] of bad) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+  });
+
+  it('runs reads as prepared statements on PostgreSQL unless DATABASE_PREPARED_STATEMENTS=false', () => {
+    expect(loadConfig({}).preparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false);
+    for (const bad of ['no', '0', 'FALSE', 'off']) expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: bad }), bad).toThrow(/^DATABASE_PREPARED_STATEMENTS must be "true" or "false"/);
+    expect(postgresPoolOptions(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' })).preparedStatements).toBe(false);
   });
 
   it("sizes the embedded database's buffer pool: 128 MB for the server, 16 MB for a one-shot command unless set", () => {

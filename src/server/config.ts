@@ -12,6 +12,11 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   /** Read replicas of `databaseUrl` (`DATABASE_REPLICA_URLS`, docs/deployment.md#read-replicas); empty: none. */
   replicas: ReplicaConfig[];
+  /**
+   * Run reads as named (prepared) statements on PostgreSQL (`DATABASE_PREPARED_STATEMENTS`, default true); false
+   * behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  preparedStatements: boolean;
   /** Directory of the embedded database and its lock file (default `./data`). */
   dataDir: string;
   /**
@@ -84,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     replicas: loadReplicasConfig(env, env.DATABASE_URL || undefined),
+    preparedStatements: bool('DATABASE_PREPARED_STATEMENTS', true),
     dataDir: path.resolve(env.DATA_DIR || './data'),
     pgliteSharedBuffersMb: int('PGLITE_SHARED_BUFFERS_MB', DEFAULT_PGLITE_SHARED_BUFFERS_MB, 1, MAX_PGLITE_SHARED_BUFFERS_MB),
     port,

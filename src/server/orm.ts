@@ -120,8 +120,10 @@ export function postgresPoolOptions(config: AppConfig): Record<string, unknown> 
     // Who is who in pg_stat_activity.
     application_name: 'contentgraph',
     // pg's Client with its promise form routed through the callback form: nothing changes but what the garbage
-    // collector promotes (src/server/pg-query.client.ts).
+    // collector promotes (src/server/pg-query.client.ts). It runs reads with bind values as named statements
+    // unless DATABASE_PREPARED_STATEMENTS=false (src/server/prepared-reads.ts).
     Client: CallbackQueryClient,
+    preparedStatements: config.preparedStatements,
   };
 }
 

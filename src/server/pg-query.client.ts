@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /**
@@ -20,7 +21,16 @@ import pg from 'pg';
 export class CallbackQueryClient extends pg.Client {
   /** Prepared statements of this connection: text → name (at most MAX_PREPARED_STATEMENTS). */
   readonly #prepared = new Map<string, string>();
+  /** Names unique to this client: several processes' statements can meet on one server connection behind a pooler. */
+  readonly #prefix = `cg_${randomBytes(4).toString('hex')}_`;
   #lastName = 0;
+  /** False: text with bind values runs unnamed (`DATABASE_PREPARED_STATEMENTS=false`, for a pooler that cannot keep them). */
+  readonly #naming: boolean;
+
+  constructor(config?: string | (pg.ClientConfig & { preparedStatements?: boolean })) {
+    super(config);
+    this.#naming = typeof config !== 'object' || config.preparedStatements !== false;
+  }
 
   // Only the promise form is rewritten: text or a config object, without a callback. Everything else (a
   // callback, a config carrying one, a submittable such as a cursor, null) goes to pg as given.
@@ -32,28 +42,41 @@ export class CallbackQueryClient extends pg.Client {
       typeof values !== 'function' &&
       callback === undefined;
     if (!promiseForm) return (super.query as (...a: unknown[]) => unknown)(...args);
+    if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0 || values.length > MAX_PREPARED_VALUES || !this.#naming) {
+      // pg writes the callback (and the values) onto a config object it is given: a copy keeps the caller's reusable.
+      return this.#run(object ? { ...object } : config, values);
+    }
     // Text with bind values (what a prepared read sends, src/server/prepared-reads.ts) runs as a named statement:
-    // PostgreSQL parses and plans it once per connection.
-    const name = typeof config === 'string' && Array.isArray(values) && values.length > 0 ? this.#nameOf(config) : undefined;
-    const run = (statement: string | undefined): Promise<unknown> =>
-      this.#run(statement ? { name: statement, text: config } : object ? { ...object } : config, values).catch((error: Error & { code?: string }): Promise<unknown> => {
-        // A table under a prepared statement changed its columns (a migration while this server runs): PostgreSQL
-        // refuses the old plan once; the statement is prepared again under a new name.
-        if (!statement || error.code !== '0A000' || this.#prepared.get(config as string) !== statement) throw error;
-        this.#prepared.delete(config as string);
-        return run(this.#nameOf(config as string));
-      });
-    return run(name);
+    // PostgreSQL parses it once per connection (and may keep its plan).
+    const name = this.#nameOf(config);
+    if (name === undefined) return this.#run(config, values);
+    return this.#run({ name, text: config }, values).catch(async (error: Error & { code?: string; routine?: string }) => {
+      // Once, prepared again under a new name: when a table under the statement changed its columns (a migration
+      // while this server runs: PostgreSQL refuses the old plan), or when the server no longer has it (DISCARD ALL).
+      const stale = error.code === '0A000' && error.routine === 'RevalidateCachedQuery';
+      const gone = error.code === '26000';
+      if (!stale && !gone) throw error;
+      this.#forget(config, name);
+      if (stale) await this.#run(`deallocate "${name}"`, undefined).catch(() => undefined);
+      const again = this.#nameOf(config);
+      return this.#run(again ? { name: again, text: config } : config, values);
+    });
   }
 
   #nameOf(text: string): string | undefined {
     let name = this.#prepared.get(text);
-    if (name === undefined && this.#prepared.size < MAX_PREPARED_STATEMENTS) this.#prepared.set(text, (name = `cg_${++this.#lastName}`));
+    if (name === undefined && this.#prepared.size < MAX_PREPARED_STATEMENTS) this.#prepared.set(text, (name = `${this.#prefix}${++this.#lastName}`));
     return name;
   }
 
+  /** Drops a name from this client's map and from pg's own record of what the connection has parsed. */
+  #forget(text: string, name: string): void {
+    this.#prepared.delete(text);
+    const parsed = (this as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection?.parsedStatements;
+    if (parsed) delete parsed[name];
+  }
+
   #run(given: unknown, values: unknown): Promise<unknown> {
-    // pg writes the callback (and the values) onto a config object it is given: the caller's is copied (above).
     const Promise_ = (this as unknown as { _Promise?: PromiseConstructor })._Promise ?? Promise;
     return new Promise_((resolve, reject) => {
       (super.query as (...a: unknown[]) => unknown)(given, values, (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result)));
@@ -69,5 +92,9 @@ export class CallbackQueryClient extends pg.Client {
  * Named statements one connection keeps: the reads of a request are a few
  * dozen shapes, but a batch's VALUES list grows with its size; past this
  * many, a new text runs unnamed (parsed and planned each time, as before).
+ * Each costs the server memory for its plan (about 100 KB for a tag page).
  */
-export const MAX_PREPARED_STATEMENTS = 200;
+export const MAX_PREPARED_STATEMENTS = 100;
+
+/** A statement with more bind values than this (a big batch, whose text changes with its size) runs unnamed. */
+export const MAX_PREPARED_VALUES = 32;

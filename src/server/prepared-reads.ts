@@ -4,29 +4,49 @@ import type { Configuration } from '@mikro-orm/core';
 import { CompiledQuery } from 'kysely';
 import { PREPARED_READ } from '../generic/sql.js';
 
+const INT4 = 2n ** 31n;
+const INT8 = 2n ** 63n;
+
 /**
- * The values a bind parameter takes as MikroORM would have written them into
- * the text: scalars only (an array, a Date or an object is formatted by
- * MikroORM's own rules, which bind values do not follow), and no text with
- * NUL, which PostgreSQL refuses either way but reports differently.
+ * A bind value's placeholder, typed as PostgreSQL types the literal MikroORM
+ * would have written into the text: an integer is `int4` when it fits, else
+ * `int8`, else `numeric`; another number `numeric`; a boolean `boolean`; text
+ * and null stay untyped, as a quoted literal and NULL are. Untyped, a number
+ * would take the type of what it is compared with, and an id beyond an
+ * `int4` key's range would fail the statement instead of matching nothing.
+ * Undefined for what binds differently from its literal: lists, dates,
+ * objects (MikroORM formats them by its own rules), non-finite numbers, text
+ * with NUL (refused either way, but reported differently).
  */
-function bindable(value: unknown): boolean {
-  if (value === null || typeof value === 'boolean' || typeof value === 'bigint') return true;
-  if (typeof value === 'number') return Number.isFinite(value);
-  return typeof value === 'string' && !value.includes('\0');
+function placeholderFor(value: unknown, n: number): string | undefined {
+  if (value === null || (typeof value === 'string' && !value.includes('\0'))) return `$${n}`;
+  if (typeof value === 'boolean') return `$${n}::boolean`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
+  if (typeof value === 'number' && !Number.isInteger(value)) return `$${n}::numeric`;
+  if (typeof value !== 'number' && typeof value !== 'bigint') return undefined;
+  const big = BigInt(value);
+  const size = big < 0n ? -big - 1n : big;
+  return `$${n}::${size < INT4 ? 'int4' : size < INT8 ? 'int8' : 'numeric'}`;
 }
 
 /**
- * `?` placeholders as PostgreSQL's `$1 … $n`, when every `?` is one of
- * `params` and every value is bindable; otherwise undefined (the statement
- * then goes the usual way, values written into the text). The core's SQL
- * never has a `?` of its own: MikroORM would take it for a placeholder too
+ * `?` placeholders as PostgreSQL's `$1 … $n` (typed as their literals would
+ * be, `placeholderFor`), when every `?` is one of `params` and every value
+ * binds as its literal would; otherwise undefined (the statement then goes
+ * the usual way, values written into the text). The core's SQL never has a
+ * `?` of its own: MikroORM would take it for a placeholder too
  * (`object-key.ts` writes `{0,1}` in its patterns for that reason).
  */
 export function positionalSql(sql: string, params: readonly unknown[]): string | undefined {
-  if (params.length === 0 || sql.includes('??') || !params.every(bindable)) return undefined;
+  if (params.length === 0 || sql.includes('??')) return undefined;
+  const marks: string[] = [];
+  for (let i = 0; i < params.length; i++) {
+    const mark = placeholderFor(params[i], i + 1);
+    if (mark === undefined) return undefined;
+    marks.push(mark);
+  }
   let n = 0;
-  const text = sql.replace(/\?/g, () => `$${++n}`);
+  const text = sql.replace(/\?/g, () => marks[n++] ?? '?');
   return n === params.length ? text : undefined;
 }
 
@@ -49,15 +69,20 @@ export class PreparedReadsConnection extends PostgreSqlConnection {
     loggerContext?: LoggingOptions,
   ): Promise<T> {
     const marked = (loggerContext as { [PREPARED_READ]?: boolean } | undefined)?.[PREPARED_READ] === true;
-    const text = marked && !ctx && typeof query === 'string' && Array.isArray(params) ? positionalSql(query, params) : undefined;
-    if (text === undefined) return (await super.execute(query, params, method, ctx, loggerContext)) as T;
+    if (!marked || ctx || typeof query !== 'string' || !Array.isArray(params) || positionalSql(query, params) === undefined) {
+      return (await super.execute(query, params, method, ctx, loggerContext)) as T;
+    }
     await this.ensureConnection();
     const values = params as unknown[];
-    const formatted = this.getPlatform().formatQuery(query, values);
+    // MikroORM's `onQuery` hook, as for every statement (the request deadline refuses statements past it).
+    const sql = this.config.get('onQuery')(query, values);
+    const text = positionalSql(sql, values);
+    if (text === undefined) return (await super.execute(sql, params, method, ctx, loggerContext)) as T;
+    const formatted = this.getPlatform().formatQuery(sql, values);
     return this.executeQuery(
-      this.getSql(query, formatted, loggerContext),
+      this.getSql(sql, formatted, loggerContext),
       async () => this.transformRawResult<T>(await this.getClient().executeQuery(CompiledQuery.raw(text, values)), method),
-      { query, params: values, formatted, ...loggerContext },
+      { query: sql, params: values, formatted, ...loggerContext },
     );
   }
 }
