@@ -17,6 +17,11 @@ import pg from 'pg';
  * until a full collection: the server's latency tail and its peak memory
  * (docs/performance.md, *Garbage the collector promotes*).
  * `test/pg-query.client.test.ts` checks the behaviour is pg's own.
+ *
+ * Second, text that comes with bind values (only the prepared reads send
+ * any: MikroORM writes values into the text) runs as a named statement,
+ * parsed once per connection (src/server/prepared-reads.ts;
+ * `test/prepared-reads.test.ts`).
  */
 export class CallbackQueryClient extends pg.Client {
   /** Prepared statements of this connection: text → name (at most MAX_PREPARED_STATEMENTS). */
