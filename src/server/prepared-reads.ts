@@ -4,7 +4,7 @@ import type { Configuration } from '@mikro-orm/core';
 import { CompiledQuery } from 'kysely';
 import { PREPARED_READ } from '../generic/sql.js';
 
-const INT4 = 2n ** 31n;
+const INT4 = 2 ** 31;
 const INT8 = 2n ** 63n;
 
 /**
@@ -23,10 +23,10 @@ function placeholderFor(value: unknown, n: number): string | undefined {
   if (typeof value === 'boolean') return `$${n}::boolean`;
   if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
   if (typeof value === 'number' && !Number.isInteger(value)) return `$${n}::numeric`;
-  if (typeof value !== 'number' && typeof value !== 'bigint') return undefined;
-  const big = BigInt(value);
-  const size = big < 0n ? -big - 1n : big;
-  return `$${n}::${size < INT4 ? 'int4' : size < INT8 ? 'int8' : 'numeric'}`;
+  // A safe integer always fits int8; only a bigint may need numeric.
+  if (typeof value === 'number') return `$${n}::${value >= -INT4 && value < INT4 ? 'int4' : 'int8'}`;
+  if (typeof value !== 'bigint') return undefined;
+  return `$${n}::${value >= -INT4 && value < INT4 ? 'int4' : value >= -INT8 && value < INT8 ? 'int8' : 'numeric'}`;
 }
 
 /**
@@ -69,14 +69,13 @@ export class PreparedReadsConnection extends PostgreSqlConnection {
     loggerContext?: LoggingOptions,
   ): Promise<T> {
     const marked = (loggerContext as { [PREPARED_READ]?: boolean } | undefined)?.[PREPARED_READ] === true;
-    if (!marked || ctx || typeof query !== 'string' || !Array.isArray(params) || positionalSql(query, params) === undefined) {
-      return (await super.execute(query, params, method, ctx, loggerContext)) as T;
-    }
+    let text = marked && !ctx && typeof query === 'string' && Array.isArray(params) ? positionalSql(query, params) : undefined;
+    if (text === undefined) return (await super.execute(query, params, method, ctx, loggerContext)) as T;
     await this.ensureConnection();
     const values = params as unknown[];
     // MikroORM's `onQuery` hook, as for every statement (the request deadline refuses statements past it).
     const sql = this.config.get('onQuery')(query, values);
-    const text = positionalSql(sql, values);
+    if (sql !== query) text = positionalSql(sql, values);
     if (text === undefined) return (await super.execute(sql, params, method, ctx, loggerContext)) as T;
     const formatted = this.getPlatform().formatQuery(sql, values);
     return this.executeQuery(
