@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { databaseIndependentFiles } from './test/setup/database-independent.js';
+import { TEST_NODE_FLAGS } from './test/setup/node-flags.js';
 import { useCompileCache, useMemoryScratch } from './test/setup/scratch.js';
 
 // Before any test process starts: they inherit both (test/setup/scratch.ts says why).
@@ -28,6 +29,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // V8's baseline WebAssembly compiler only, in every test process (test/setup/node-flags.ts says why).
+    execArgv: [...TEST_NODE_FLAGS],
     fileParallelism: true,
     // On PostgreSQL a test process often waits on the server (its CPU is not ours, pg_sleep, lock waits):
     // a third process fills that time (149 → 133 s). On PGlite the test processes are the database and keep
