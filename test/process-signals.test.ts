@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/server/orm.js';
 import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
 import { alive, childrenOf, freePort, portOpen, serverChildrenOf } from './helpers/process-tree.js';
+import { buildIsStale } from './setup/build.js';
 
 /**
  * The commands the README gives, run as a person or a process manager runs
@@ -86,14 +87,3 @@ function spawnNpm(args: string[], env: Record<string, string>) {
   };
 }
 
-/** Whether dist/src/server.js is missing or older than a file of src/ or migrations/. */
-function buildIsStale(): boolean {
-  const built = path.join(PROJECT_ROOT, 'dist/src/server.js');
-  if (!fs.existsSync(built)) return true;
-  const builtAt = fs.statSync(built).mtimeMs;
-  return ['src', 'migrations'].some((dir) =>
-    fs
-      .readdirSync(path.join(PROJECT_ROOT, dir), { recursive: true, withFileTypes: true })
-      .some((entry) => entry.isFile() && fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs > builtAt),
-  );
-}

@@ -11,6 +11,7 @@ import { initOrm } from '../../src/server/orm.js';
 import { PgliteWorkerClient } from '../../src/server/pglite-worker.client.js';
 import { prepareCoreDatabase } from '../fixtures/core.database.js';
 import { databaseUrlFor, uniqueName } from '../helpers/names.js';
+import { buildWhenStale } from './build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,6 +40,8 @@ async function migrate(config: AppConfig): Promise<void> {
  * PGlite by default and on the PostgreSQL server when DATABASE_URL is set.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The servers and CLIs the tests start run compiled when dist/ is current (test/setup/build.ts).
+  buildWhenStale();
   const serverUrl = process.env.DATABASE_URL;
   const base = loadConfig({ NODE_ENV: 'test', PGLITE_SHARED_BUFFERS_MB: process.env.PGLITE_SHARED_BUFFERS_MB });
   if (!serverUrl) {
