@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEED_QUERY, OBJECT_PAGE_QUERY, TAG_PAGE_QUERY } from '../bench/queries.js';
 import { databaseKind } from './helpers/database.js';
-import { compareEveryEntity } from './helpers/read-model.js';
+import { compareContentObjects, compareEveryEntity } from './helpers/read-model.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** The read path's read-only objects against the ORM's on the demo application, and the bench's queries against the database. */
@@ -14,6 +14,10 @@ describe(`read-only objects of the read path: the demo application (${databaseKi
 
   it('map every entity as the ORM does', async () => {
     expect(await compareEveryEntity(demo)).toBeGreaterThanOrEqual(demo.server.orm.getMetadata().getAll().size / 2);
+  });
+
+  it('read the targets of every content type in one joined batch (types sharing columns) as the ORM does', async () => {
+    expect(await compareContentObjects(demo)).toBe(demo.server.registry.types().length);
   });
 
   it('answer the bench queries with what the database holds, per the registry (feed actors and targets, a tag page, an object page)', async () => {

@@ -5,7 +5,7 @@ import { rootEm } from '../src/server/orm.js';
 import { buildAppSchema } from '../src/app/schema.js';
 import { isAbstractType, type GraphQLResolveInfo } from 'graphql';
 import { databaseKind } from './helpers/database.js';
-import { compareEveryEntity } from './helpers/read-model.js';
+import { compareContentObjects, compareEveryEntity } from './helpers/read-model.js';
 import { attachEverything, contentTypeIds, CORE_TYPES, createObjects, type ObjectRef } from './fixtures/core.data.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createContent, createTestUser } from './helpers/accounts.js';
@@ -26,6 +26,10 @@ describe(`read-only objects of the read path: the core test app (${databaseKind}
 
   it('map every entity (integer, bigint, uuid keys, booleans, JSON, dates, references) as the ORM does', async () => {
     expect(await compareEveryEntity(core)).toBeGreaterThanOrEqual(CORE_TYPES.length + 3);
+  });
+
+  it('read the targets of every content type in one joined batch (types sharing columns) as the ORM does', async () => {
+    expect(await compareContentObjects(core)).toBe(CORE_TYPES.length);
   });
 
   it('mutation payloads see their own writes: the new comment, its author, the count and page of its target', async () => {

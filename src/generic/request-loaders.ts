@@ -13,7 +13,7 @@ import { placeholders, quoteIdentifier as q, readRows } from './sql.js';
  * then their targets through `contentObject`.
  */
 export interface TargetJoin {
-  /** Columns to add to the statement's select list (prefixed `cgt<n>_`). */
+  /** Columns to add to the statement's select list (`cgs<i>`: the targets' columns, shared by the types). */
   select: string;
   /** `LEFT JOIN LATERAL` clauses to add after the FROM item that has the rows. */
   joins: string;
@@ -80,25 +80,52 @@ export class RequestLoaders {
    * column> ~* '<key pattern>' then <oid column>::<key type> end limit 1`:
    * the first condition is a one-time filter, so a row of another type
    * probes nothing; the cast is on the value side, as in
-   * `#loadContentObjects`, and only of texts that are keys of that type)
-   * and its columns in the select list. The
+   * `#loadContentObjects`, and only of texts that are keys of that type),
+   * and their columns in the select list, the types sharing them: a row has
+   * one target, so the n-th column of a declared SQL type of every type is
+   * one column `cgs<i>` (`case <ct column> when <type> then cgt<n>.<column>
+   * … end`), and a column whose type no other type has is its own. A page of
+   * six types' targets returns about ten target columns per row instead of
+   * all 37, which pg would otherwise parse, mostly nulls, on every row
+   * (docs/performance.md). Only columns of the same declared type share a
+   * column, so each value keeps the type, and pg's parsing, it had. The
    * column expressions name the rows' content type and object id, e.g.
    * `p.content_type_id`, `p.object_id`; they come from code, never from a
    * client. Used by `contentObject`'s batches (the keys as a VALUES list)
-   * and by pages whose every row shows its target (a tag's items). Undefined
-   * when a prefixed column name would be too long.
+   * and by pages whose every row shows its target (a tag's items).
+   * Undefined when no type of `contentTypeIds` is registered.
    */
   targetJoin(contentTypeIds: readonly number[], contentTypeColumn: string, objectIdColumn: string, contentTypeField: string, objectIdField: string): TargetJoin | undefined {
     const types = [...new Set(contentTypeIds)]
       .map((ct) => ({ ct, type: this.registry.byId(ct) }))
       .filter((t): t is { ct: number; type: NonNullable<typeof t.type> } => t.type !== undefined)
-      .map(({ ct, type }, n) => ({ ct, type, prefix: `cgt${n}_`, alias: `cgt${n}`, mapper: rowMapper(this.em, type.cls as EntityClass<object>) }));
-    // A prefixed column name PostgreSQL would truncate (63 bytes) could not be read back.
-    if (types.some((t) => t.mapper.columns.some((column) => Buffer.byteLength(t.prefix + column) > 63))) return undefined;
+      .map(({ ct, type }, n) => ({ ct, type, alias: `cgt${n}`, mapper: rowMapper(this.em, type.cls as EntityClass<object>), keys: [] as string[] }));
+    if (types.length === 0) return undefined;
+    // Columns of the select list: the n-th column of a declared type in each type share one (types never share a row).
+    const slots = new Map<string, { alias: string; members: { ct: number; alias: string; column: string }[] }>();
+    for (const [n, t] of types.entries()) {
+      const seen = new Map<string, number>();
+      for (const [i, column] of t.mapper.columns.entries()) {
+        const declared = t.mapper.columnTypes[i];
+        const nth = (seen.get(declared) ?? 0) + 1;
+        seen.set(declared, nth);
+        const key = declared ? `${declared}#${nth}` : `${n}:${i}`; // no declared type: a column of its own
+        let slot = slots.get(key);
+        if (!slot) slots.set(key, (slot = { alias: `cgs${slots.size}`, members: [] }));
+        slot.members.push({ ct: t.ct, alias: t.alias, column });
+        t.keys.push(slot.alias);
+      }
+    }
     const byId = new Map(types.map((t) => [t.ct, t]));
     const joined = new Map<string, object | null>();
     return {
-      select: types.map((t) => t.mapper.selectList(t.alias, t.prefix)).join(', '),
+      select: [...slots.values()]
+        .map(({ alias, members }) =>
+          members.length === 1
+            ? `${members[0].alias}.${q(members[0].column)} as ${alias}`
+            : `case ${contentTypeColumn} ${members.map((m) => `when ${Number(m.ct)} then ${m.alias}.${q(m.column)}`).join(' ')} end as ${alias}`,
+        )
+        .join(', '),
       joins: types
         .map(
           (t) =>
@@ -112,7 +139,7 @@ export class RequestLoaders {
         const key = `${ct}:${oid}`;
         if (joined.has(key)) return joined.get(key)!;
         const t = byId.get(ct);
-        const object = t ? t.mapper.map(row, t.prefix) : null;
+        const object = t ? t.mapper.mapKeys(row, t.keys) : null;
         joined.set(key, object);
         if (t) {
           this.#contentObjectLoader().prime(key, object);
@@ -159,7 +186,7 @@ export class RequestLoaders {
       );
       for (const row of rows) loaded.set(`${Number(row.cg_ct)}:${String(row.cg_oid)}`, join.target(row));
     } else {
-      // One type (its own `WHERE pk IN (…)`), or column names too long to prefix: a statement per type.
+      // One type: its own `WHERE pk IN (…)`.
       await Promise.all(
         [...byType].map(async ([ct, list]) => {
           const results = await this.entity(this.registry.byId(ct)!.cls).loadMany(list.map((item) => item.key));

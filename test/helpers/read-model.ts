@@ -2,6 +2,9 @@ import { expect } from 'vitest';
 import { type EntityClass, type EntityMetadata, ReferenceKind } from '@mikro-orm/core';
 import { getMetadataStorage } from 'type-graphql';
 import { createEntityLoader } from '../../src/generic/entity.loader.js';
+import { keyFromText } from '../../src/generic/object-key.js';
+import { rowMapper } from '../../src/generic/row.mapper.js';
+import { RequestLoaders } from '../../src/generic/request-loaders.js';
 import { rootEm } from '../../src/server/orm.js';
 import type { TestServer } from './server.js';
 
@@ -58,3 +61,39 @@ export async function compareEveryEntity(t: TestServer): Promise<number> {
   return compared;
 }
 
+
+/**
+ * The targets of generic rows read as `contentObject` reads them: every
+ * registered content type's objects (up to 20 each) requested in one tick, so
+ * they come in ONE batch of all types, whose statement joins every type's
+ * probe and lets the types share their columns (`RequestLoaders.targetJoin`).
+ * Each must equal the ORM's entity of the same row, property by property.
+ * Returns the number of types compared.
+ */
+export async function compareContentObjects(t: TestServer): Promise<number> {
+  const { orm, registry } = t.server;
+  const loaders = new RequestLoaders(rootEm(orm).fork(), registry);
+  const wanted: { type: ReturnType<typeof registry.types>[number]; key: string }[] = [];
+  for (const type of registry.types()) {
+    const meta = orm.getMetadata().get(type.cls);
+    const rows = await t.sql<{ k: unknown }>(`select "${type.primaryKeyColumn}"::text as k from "${meta.tableName}" order by 1 limit 20`);
+    for (const row of rows) wanted.push({ type, key: String(row.k) });
+  }
+  const types = new Set(wanted.map((w) => w.type));
+  expect(types.size).toBeGreaterThan(1); // a batch of one type reads its table alone, without the join
+  // The statement's target columns: the types share them, so fewer than all the types' columns, and at least one type's.
+  const ids = [...types].map((type) => registry.idOf(type.cls));
+  const columns = (type: (typeof wanted)[number]['type']) => rowMapper(rootEm(orm).fork(), type.cls as EntityClass<object>).columns.length;
+  const selected = loaders.targetJoin(ids, 'k.ct', 'k.oid', 'cg_ct', 'cg_oid')!.select.match(/ as cgs\d+/g)!.length;
+  expect(selected).toBeLessThan([...types].reduce((sum, type) => sum + columns(type), 0));
+  expect(selected).toBeGreaterThanOrEqual(Math.max(...[...types].map(columns)));
+  const read = await Promise.all(wanted.map((w) => loaders.contentObject(registry.idOf(w.type.cls), w.key)));
+  for (const [i, { type, key }] of wanted.entries()) {
+    const meta = orm.getMetadata().get(type.cls) as EntityMetadata;
+    const pk = meta.primaryKeys[0];
+    const managed = await rootEm(orm).fork().findOne(type.cls as EntityClass<object>, { [pk]: keyFromText(type.keyKind, key) } as never);
+    expect(read[i], `${type.typeName} ${key}`).toBeInstanceOf(type.cls);
+    expect(visible(meta, read[i] as Record<string, unknown>), `${type.typeName} ${key}`).toEqual(visible(meta, managed as Record<string, unknown>));
+  }
+  return types.size;
+}
