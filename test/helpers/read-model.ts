@@ -61,14 +61,13 @@ export async function compareEveryEntity(t: TestServer): Promise<number> {
   return compared;
 }
 
-
 /**
  * The targets of generic rows read as `contentObject` reads them: every
  * registered content type's objects (up to 20 each) requested in one tick, so
  * they come in ONE batch of all types, whose statement joins every type's
  * probe and lets the types share their columns (`RequestLoaders.targetJoin`).
  * Each must equal the ORM's entity of the same row, property by property.
- * Returns the number of types compared.
+ * Returns the number of types compared (those with rows).
  */
 export async function compareContentObjects(t: TestServer): Promise<number> {
   const { orm, registry } = t.server;
