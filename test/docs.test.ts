@@ -2,10 +2,8 @@
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/server/project-root.js';
 import { applyDocBlocks, docBlocks } from './helpers/doc-blocks.js';
-
-/** The project's root (this file's directory's parent). */
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
 /**
  * The walkthroughs of docs/extending.md are complete: their files (imports

@@ -16,15 +16,13 @@ import {
   validate,
 } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/server/project-root.js';
 import { createAppRegistry } from '../src/app/registry.js';
 import { buildAppSchema } from '../src/app/schema.js';
 import { MAX_PAGE_SIZE } from '../src/generic/connection.js';
 import { loadConfig } from '../src/server/config.js';
 import { analyzeOperation, OperationCostMemo, type OperationLimits } from '../src/server/pipeline/operation-cost.js';
 import { aliasQuery, deepQuery } from './helpers/attacks.js';
-
-/** The project's root (this file's directory's parent). */
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
 const defaults = loadConfig({}).limits;
 const unlimited: OperationLimits = { maxCost: Infinity, maxDepth: Infinity, maxAliases: Infinity, maxFields: Infinity, maxTokens: Infinity };

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/server/orm.js';
+import { PROJECT_ROOT } from '../src/server/project-root.js';
 import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
 import { alive, childrenOf, freePort, portOpen, serverChildrenOf } from './helpers/process-tree.js';
 import { buildIsStale } from './setup/build.js';

@@ -112,12 +112,12 @@ describe.skipIf(!onPostgres)('read replicas on a real streaming replica', () => 
     return { ...((await response.json()) as GraphQLResult<T>), status: response.status };
   }
 
-  /** The statements last run by the server's pooled sessions on one PostgreSQL, by application_name. */
   /**
    * The statement of `activity(verb:)` as pg_stat_activity shows it: a prepared read, whose values (the verb)
    * travel apart from its text (src/server/prepared-reads.ts). The tests below are its first runs on each server.
    */
   const VERB_READ = 'e.verb = $';
+  /** The statements last run by the server's pooled sessions on one PostgreSQL, by application_name. */
   const sessions = (url: string) =>
     query<{ app: string; query: string; waiting: string | null }>(url, `select application_name as app, query, wait_event_type as waiting from pg_stat_activity where application_name like 'contentgraph%'`);
 

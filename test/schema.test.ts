@@ -3,11 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/server/project-root.js';
 import { renderSchema, SCHEMA_FILE } from '../src/tools/print-schema.js';
 import { createAppRegistry } from '../src/app/registry.js';
-
-/** The project's root (this file's directory's parent). */
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
 describe('schema.graphql and the generated client', () => {
   it('schema.graphql matches the schema built from the code', async () => {

@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
-import type { ContentTypeRegistry } from './content-type.registry.js';
+import type { ContentTypeRegistry, RegisteredContentType } from './content-type.registry.js';
 import { createEntityLoader } from './entity.loader.js';
 import { keyFromText, keySqlType, keyTextSqlPattern, type ObjectKey } from './object-key.js';
-import { rowMapper } from './row.mapper.js';
+import { type RowMapper, rowMapper } from './row.mapper.js';
 import { placeholders, quoteIdentifier as q, readRows } from './sql.js';
 
 /**
@@ -32,6 +32,17 @@ export interface TargetJoin {
  * the planning costs more than the round trip saved.
  */
 export const MAX_JOINED_TARGET_TYPES = 8;
+
+/** `targetJoin`'s statement parts for one set of content types, and how to read each type's target from a row. */
+interface JoinLayout {
+  select: string;
+  joins: string;
+  byId: Map<number, { ct: number; type: RegisteredContentType; mapper: RowMapper<object>; keys: readonly string[] }>;
+}
+
+/** Layouts per ORM metadata and registry (they depend on both and nothing else), at most MAX_JOIN_LAYOUTS each. */
+const joinLayouts = new WeakMap<object, WeakMap<ContentTypeRegistry, Map<string, JoinLayout>>>();
+const MAX_JOIN_LAYOUTS = 256;
 
 /**
  * Every DataLoader of one request, created lazily and memoised here; built by
@@ -96,43 +107,13 @@ export class RequestLoaders {
    * Undefined when no type of `contentTypeIds` is registered.
    */
   targetJoin(contentTypeIds: readonly number[], contentTypeColumn: string, objectIdColumn: string, contentTypeField: string, objectIdField: string): TargetJoin | undefined {
-    const types = [...new Set(contentTypeIds)]
-      .map((ct) => ({ ct, type: this.registry.byId(ct) }))
-      .filter((t): t is { ct: number; type: NonNullable<typeof t.type> } => t.type !== undefined)
-      .map(({ ct, type }, n) => ({ ct, type, alias: `cgt${n}`, mapper: rowMapper(this.em, type.cls as EntityClass<object>), keys: [] as string[] }));
-    if (types.length === 0) return undefined;
-    // Columns of the select list: the n-th column of a declared type in each type share one (types never share a row).
-    const slots = new Map<string, { alias: string; members: { ct: number; alias: string; column: string }[] }>();
-    for (const [n, t] of types.entries()) {
-      const seen = new Map<string, number>();
-      for (const [i, column] of t.mapper.columns.entries()) {
-        const declared = t.mapper.columnTypes[i];
-        const nth = (seen.get(declared) ?? 0) + 1;
-        seen.set(declared, nth);
-        const key = declared ? `${declared}#${nth}` : `${n}:${i}`; // no declared type: a column of its own
-        let slot = slots.get(key);
-        if (!slot) slots.set(key, (slot = { alias: `cgs${slots.size}`, members: [] }));
-        slot.members.push({ ct: t.ct, alias: t.alias, column });
-        t.keys.push(slot.alias);
-      }
-    }
-    const byId = new Map(types.map((t) => [t.ct, t]));
+    const ids = [...new Set(contentTypeIds)].filter((ct) => this.registry.byId(ct) !== undefined).sort((a, b) => a - b);
+    if (ids.length === 0) return undefined;
+    const { select, joins, byId } = this.#joinLayout(ids, contentTypeColumn, objectIdColumn);
     const joined = new Map<string, object | null>();
     return {
-      select: [...slots.values()]
-        .map(({ alias, members }) =>
-          members.length === 1
-            ? `${members[0].alias}.${q(members[0].column)} as ${alias}`
-            : `case ${contentTypeColumn} ${members.map((m) => `when ${Number(m.ct)} then ${m.alias}.${q(m.column)}`).join(' ')} end as ${alias}`,
-        )
-        .join(', '),
-      joins: types
-        .map(
-          (t) =>
-            ` left join lateral (select * from ${q(t.type.tableName)} x where ${contentTypeColumn} = ${Number(t.ct)} and x.${q(t.type.primaryKeyColumn)} = ` +
-            `case when ${objectIdColumn} ~* '${keyTextSqlPattern(t.type.keyKind)}' then ${objectIdColumn}::${keySqlType(t.type.keyKind)} end limit 1) ${t.alias} on true`,
-        )
-        .join(''),
+      select,
+      joins,
       target: (row) => {
         const ct = Number(row[contentTypeField]);
         const oid = String(row[objectIdField]);
@@ -149,6 +130,63 @@ export class RequestLoaders {
         return object;
       },
     };
+  }
+
+  /**
+   * `targetJoin`'s SQL and each type's row keys for one set of types (in id
+   * order) and column expressions: built once, then reused by every request
+   * (`#joinLayouts`).
+   */
+  #joinLayout(ids: readonly number[], contentTypeColumn: string, objectIdColumn: string): JoinLayout {
+    let cache = joinLayouts.get(this.em.getMetadata())?.get(this.registry);
+    if (!cache) {
+      let byRegistry = joinLayouts.get(this.em.getMetadata());
+      if (!byRegistry) joinLayouts.set(this.em.getMetadata(), (byRegistry = new WeakMap()));
+      byRegistry.set(this.registry, (cache = new Map()));
+    }
+    const cacheKey = `${ids.join(',')}|${contentTypeColumn}|${objectIdColumn}`;
+    const cached = cache.get(cacheKey);
+    if (cached) return cached;
+    const types = ids.map((ct, n) => {
+      const type = this.registry.byId(ct)!;
+      return { ct, type, alias: `cgt${n}`, mapper: rowMapper(this.em, type.cls as EntityClass<object>), keys: [] as string[] };
+    });
+    // Columns of the select list: the n-th column of a declared type in each type share one (types never share a row).
+    const slots = new Map<string, { alias: string; members: { ct: number; alias: string; column: string }[] }>();
+    for (const [n, t] of types.entries()) {
+      const seen = new Map<string, number>();
+      for (const [i, column] of t.mapper.columns.entries()) {
+        const declared = t.mapper.columnTypes[i];
+        const nth = (seen.get(declared) ?? 0) + 1;
+        seen.set(declared, nth);
+        const key = declared ? `${declared}#${nth}` : `${n}:${i}`; // no declared type: a column of its own
+        let slot = slots.get(key);
+        if (!slot) slots.set(key, (slot = { alias: `cgs${slots.size}`, members: [] }));
+        slot.members.push({ ct: t.ct, alias: t.alias, column });
+        t.keys.push(slot.alias);
+      }
+    }
+    const layout: JoinLayout = {
+      select: [...slots.values()]
+        .map(({ alias, members }) =>
+          members.length === 1
+            ? `${members[0].alias}.${q(members[0].column)} as ${alias}`
+            : `case ${contentTypeColumn} ${members.map((m) => `when ${Number(m.ct)} then ${m.alias}.${q(m.column)}`).join(' ')} end as ${alias}`,
+        )
+        .join(', '),
+      joins: types
+        .map(
+          (t) =>
+            ` left join lateral (select * from ${q(t.type.tableName)} x where ${contentTypeColumn} = ${Number(t.ct)} and x.${q(t.type.primaryKeyColumn)} = ` +
+            `case when ${objectIdColumn} ~* '${keyTextSqlPattern(t.type.keyKind)}' then ${objectIdColumn}::${keySqlType(t.type.keyKind)} end limit 1) ${t.alias} on true`,
+        )
+        .join(''),
+      byId: new Map(types.map((t) => [t.ct, t])),
+    };
+    // A client choosing which types its batches mix cannot grow this without bound.
+    if (cache.size >= MAX_JOIN_LAYOUTS) cache.clear();
+    cache.set(cacheKey, layout);
+    return layout;
   }
 
   /**

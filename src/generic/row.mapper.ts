@@ -44,9 +44,9 @@ interface Column {
   convert: Convert | null;
 }
 
-/** MikroORM's declared SQL type of a property's (single) column, lower case; '' when it has none. */
-function declaredType(prop: EntityProperty): string {
-  return (prop.columnTypes?.[0] ?? '').trim().toLowerCase();
+/** MikroORM's declared SQL type of a property's `i`-th column, lower case; '' when it has none. */
+function declaredType(prop: EntityProperty, i = 0): string {
+  return (prop.columnTypes?.[i] ?? '').trim().toLowerCase();
 }
 
 const mappers = new WeakMap<object, Map<Function, RowMapper<any>>>();
@@ -177,7 +177,7 @@ function fallbackMapper<T extends object>(em: EntityManager, meta: EntityMetadat
     (p) => p.persist !== false && !p.lazy && p.fieldNames?.length && (p.kind === ReferenceKind.SCALAR || p.kind === ReferenceKind.MANY_TO_ONE || (p.kind === ReferenceKind.ONE_TO_ONE && p.owner)),
   );
   const names = props.flatMap((p) => p.fieldNames);
-  const types = props.flatMap((p) => p.fieldNames.map((_, i) => (p.columnTypes?.[i] ?? '').trim().toLowerCase()));
+  const types = props.flatMap((p) => p.fieldNames.map((_, i) => declaredType(p, i)));
   const pkColumns = meta.getPrimaryProps().flatMap((p) => p.fieldNames);
   const mapKeys = (row: Record<string, unknown>, keys: readonly string[]) => {
     const value = (column: string) => row[keys[names.indexOf(column)]];

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type EntityClass, MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
@@ -13,11 +12,12 @@ import { CallbackQueryClient } from './pg-query.client.js';
 import { PgliteWorkerClient } from './pglite-worker.client.js';
 import { DeadlineSubscriber, refuseStatementsPastDeadline } from './pipeline/request-deadline.js';
 import { PreparedReadsDriver } from './prepared-reads.js';
+import { PROJECT_ROOT } from './project-root.js';
 import { RoutedPostgreSqlDriver } from './replica.driver.js';
 import { PinOnTransactionSubscriber } from './replica.route.js';
 import { type Observability, standaloneSqlLogger } from '../observability/observability.js';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { PROJECT_ROOT };
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 
 export interface OrmOptions {

@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../src/server/project-root.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The file every build writes (the server's entry point); its time is the build's. */
 const BUILT = 'dist/src/server.js';
 /** What `npm run build` compiles (tsconfig.build.json), and what it depends on. */
@@ -16,7 +15,7 @@ const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
  * compiled from (`src/`, `migrations/`, the TypeScript configuration,
  * package.json). A few ms: one `stat` per file.
  */
-export function buildIsStale(root = ROOT): boolean {
+export function buildIsStale(root = PROJECT_ROOT): boolean {
   const built = path.join(root, BUILT);
   if (!fs.existsSync(built)) return true;
   const builtAt = fs.statSync(built).mtimeMs;
@@ -41,7 +40,7 @@ export function buildWhenStale(): void {
   if (process.env.CG_TEST_SPAWN_SOURCE === '1' || !buildIsStale()) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     // A type error does not stop the tests (they run the sources, which vitest does not type-check); tsc still
     // writes dist/ then, and if it could not, the processes start from the sources (compiledEntry).
@@ -56,7 +55,7 @@ export function buildWhenStale(): void {
  * (CG_TEST_SPAWN_SOURCE=1); undefined otherwise, and for any other file
  * (test fixtures are not built).
  */
-export function compiledEntry(script: string, root = ROOT): string | undefined {
+export function compiledEntry(script: string, root = PROJECT_ROOT): string | undefined {
   if (process.env.CG_TEST_SPAWN_SOURCE === '1' || !/^src\/[\w./-]+\.ts$/.test(script) || script.includes('..')) return undefined;
   const compiled = path.join('dist', script.replace(/\.ts$/, '.js'));
   return fs.existsSync(path.join(root, compiled)) && !buildIsStale(root) ? compiled : undefined;
