@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { compiledSources } from './test/setup/compiled-sources.js';
 import { databaseIndependentFiles } from './test/setup/database-independent.js';
 import { TEST_NODE_FLAGS } from './test/setup/node-flags.js';
 import { useCompileCache, useMemoryScratch } from './test/setup/scratch.js';
@@ -11,7 +12,12 @@ useCompileCache(fileURLToPath(new URL('.', import.meta.url)));
 // its buffer pool first: 128 MB cost half a second per opening, and a test's database is a few MB (docs/stack.md).
 process.env.PGLITE_SHARED_BUFFERS_MB ??= '16';
 
+// `vitest run` (npm test, CI): the test files import the application compiled from dist/, which the global setup
+// builds when stale (test/setup/compiled-sources.ts says why); watch mode keeps the sources.
+const runOnce = process.argv.includes('run') || !!process.env.CI;
+
 export default defineConfig({
+  plugins: runOnce ? [compiledSources(fileURLToPath(new URL('.', import.meta.url)))] : [],
   resolve: {
     // One copy of graphql: "Cannot use GraphQLSchema from another module or realm" otherwise.
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
@@ -24,6 +30,8 @@ export default defineConfig({
       ...configDefaults.exclude,
       ...(process.env.DATABASE_URL && process.env.CG_TEST_ALL_FILES !== '1' ? databaseIndependentFiles(fileURLToPath(new URL('.', import.meta.url))) : []),
     ],
+    // Node loads the compiled application itself (compiled-sources.ts), as it loads node_modules.
+    server: { deps: { external: [/\/dist\/src\//] } },
     setupFiles: ['test/setup/reflect.ts'],
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,

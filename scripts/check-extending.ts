@@ -16,7 +16,7 @@
  *
  * `KEEP_COPY=1` keeps the copy for inspection.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,22 +40,33 @@ const MAX_TYPE_MIGRATION_LINES = 150;
 
 const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-extending-'));
 // The embedded database in the copy, whatever the caller's environment says.
-// Its tests start processes from the TypeScript sources: the copy has no dist/, and building one would cost more
-// than its few process starts save (test/setup/build.ts).
-const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(copy, '.data'), CG_TEST_SPAWN_SOURCE: '1' };
+// Its tests run the TypeScript sources (imports and processes): the copy has no dist/, and building one would cost
+// more than its nine test files save (test/setup/build.ts, test/setup/compiled-sources.ts).
+const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(copy, '.data'), CG_TEST_SOURCES: '1' };
 delete env.DATABASE_URL;
 
-function step(title: string, command: string, args: string[]): string {
+/** Runs one documented command in the copy; resolves with its output, rejects (after printing it) when it fails. */
+function step(title: string, command: string, args: string[]): Promise<string> {
   const started = Date.now();
-  process.stdout.write(`== ${title}: ${command} ${args.join(' ')} … `);
-  const result = spawnSync(command, args, { cwd: copy, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) {
-    console.log('FAILED');
-    console.error(`${result.stdout}\n${result.stderr}`);
-    throw new Error(`${title} failed (exit ${result.status})`);
-  }
-  console.log(`ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return result.stdout;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const line = `== ${title}: ${command} ${args.join(' ')} … `;
+      if (status !== 0) {
+        console.log(`${line}FAILED`);
+        console.error(`${stdout}\n${stderr}`);
+        reject(new Error(`${title} failed (exit ${status})`));
+        return;
+      }
+      console.log(`${line}ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      resolve(stdout);
+    });
+  });
 }
 
 function apply(blocks: DocBlock[]): void {
@@ -89,7 +100,7 @@ async function main(): Promise<void> {
 
   apply(typeBlocks);
   let existing = new Set(fs.readdirSync(path.join(copy, 'migrations')));
-  step('migration for the new content type', 'npm', ['run', '--silent', 'migration:create', '--', 'add_podcast']);
+  await step('migration for the new content type', 'npm', ['run', '--silent', 'migration:create', '--', 'add_podcast']);
   const typeMigration = fs.readFileSync(newMigration(existing), 'utf8');
   const lines = typeMigration.split('\n').length;
   console.log(`   the content type's migration has ${lines} lines`);
@@ -98,21 +109,29 @@ async function main(): Promise<void> {
 
   apply(relationBlocks);
   existing = new Set(fs.readdirSync(path.join(copy, 'migrations')));
-  step('migration for the new relation', 'npm', ['run', '--silent', 'migration:create', '--', 'add_bookmarks']);
+  await step('migration for the new relation', 'npm', ['run', '--silent', 'migration:create', '--', 'add_bookmarks']);
   newMigration(existing);
 
-  step('schema', 'npm', ['run', '--silent', 'schema:print']);
-  step('client', 'npm', ['run', '--silent', 'codegen']);
-  const schema = fs.readFileSync(path.join(copy, 'schema.graphql'), 'utf8');
-  for (const expected of ['type Podcast implements', 'interface Bookmarkable', 'addBookmark(', 'podcasts(']) {
-    if (!schema.includes(expected)) throw new Error(`schema.graphql lacks ${expected}`);
-  }
-  step('type check', 'npm', ['run', '--silent', 'typecheck']);
-  step('migrations applied', 'npm', ['run', '--silent', 'migration:up']);
-  step('migrations current', 'npm', ['run', '--silent', 'migration:check']);
+  // Two independent chains, side by side (each is mostly one single-threaded process): the schema, the client and
+  // the type check; the migrations applied to the copy's embedded database and checked current.
+  await Promise.all([
+    (async () => {
+      await step('schema', 'npm', ['run', '--silent', 'schema:print']);
+      await step('client', 'npm', ['run', '--silent', 'codegen']);
+      const schema = fs.readFileSync(path.join(copy, 'schema.graphql'), 'utf8');
+      for (const expected of ['type Podcast implements', 'interface Bookmarkable', 'addBookmark(', 'podcasts(']) {
+        if (!schema.includes(expected)) throw new Error(`schema.graphql lacks ${expected}`);
+      }
+      await step('type check', 'npm', ['run', '--silent', 'typecheck']);
+    })(),
+    (async () => {
+      await step('migrations applied', 'npm', ['run', '--silent', 'migration:up']);
+      await step('migrations current', 'npm', ['run', '--silent', 'migration:check']);
+    })(),
+  ]);
 
   fs.writeFileSync(path.join(copy, 'test/extending.smoke.test.ts'), SMOKE_TEST);
-  step("the suite's core part", 'npx', ['vitest', 'run', ...TESTS]);
+  await step("the suite's core part", 'npx', ['vitest', 'run', ...TESTS]);
   console.log('docs/extending.md works as documented.');
 }
 

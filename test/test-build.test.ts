@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildIsStale, compiledEntry } from './setup/build.js';
+import { compiledSources } from './setup/compiled-sources.js';
 
 /**
  * test/setup/build.ts: the servers and CLIs the tests start run from dist/
@@ -13,7 +14,7 @@ import { buildIsStale, compiledEntry } from './setup/build.js';
  */
 describe('the test run starts src/ entry points compiled only from a current build', () => {
   let root: string;
-  const saved = process.env.CG_TEST_SPAWN_SOURCE;
+  const saved = process.env.CG_TEST_SOURCES;
   const write = (file: string, at: number) => {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), '');
@@ -23,13 +24,13 @@ describe('the test run starts src/ entry points compiled only from a current bui
 
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-build-'));
-    delete process.env.CG_TEST_SPAWN_SOURCE;
+    delete process.env.CG_TEST_SOURCES;
     for (const file of ['src/server.ts', 'src/cli.ts', 'src/server/start.ts', 'migrations/Migration1.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) write(file, now - 100);
   });
   afterEach(() => {
     fs.rmSync(root, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.CG_TEST_SPAWN_SOURCE;
-    else process.env.CG_TEST_SPAWN_SOURCE = saved;
+    if (saved === undefined) delete process.env.CG_TEST_SOURCES;
+    else process.env.CG_TEST_SOURCES = saved;
   });
 
   it('uses the sources while there is no build', () => {
@@ -63,9 +64,81 @@ describe('the test run starts src/ entry points compiled only from a current bui
       expect(compiledEntry(script, root)).toBeUndefined();
   });
 
-  it('uses the sources when CG_TEST_SPAWN_SOURCE=1', () => {
+  it('uses the sources when CG_TEST_SOURCES=1', () => {
     write('dist/src/server.js', now - 10);
-    process.env.CG_TEST_SPAWN_SOURCE = '1';
+    process.env.CG_TEST_SOURCES = '1';
     expect(compiledEntry('src/server.ts', root)).toBeUndefined();
+  });
+});
+
+/**
+ * test/setup/compiled-sources.ts: under `vitest run` a test file's imports of
+ * src/ load from dist/, except what a mock must reach, the global setup's,
+ * the project root, and everything while dist/ is stale. On a temporary
+ * project, with vite's resolver played by a function that maps `.js` to `.ts`.
+ */
+describe('the test files import src/ compiled only where that is safe', () => {
+  let root: string;
+  const saved = process.env.CG_TEST_SOURCES;
+  const write = (file: string, text = '', at = Date.now() / 1000 - 100) => {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), text);
+    fs.utimesSync(path.join(root, file), at, at);
+  };
+  /** What the plugin answers for `source` imported by `importer` (both relative to the project). */
+  const resolve = async (plugin: ReturnType<typeof compiledSources>, source: string, importer: string) => {
+    const context = {
+      resolve: async (s: string, from: string) => {
+        const file = path.resolve(path.dirname(from), s.replace(/\.js$/, '.ts'));
+        return fs.existsSync(file) ? { id: file } : null;
+      },
+    };
+    const hook = plugin.resolveId as (this: typeof context, source: string, importer: string | undefined, options: object) => Promise<{ id: string; external: boolean } | null>;
+    const answer = await hook.call(context, source, importer && path.join(root, importer), {});
+    return answer && { id: path.relative(root, answer.id), external: answer.external };
+  };
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-compiled-'));
+    delete process.env.CG_TEST_SOURCES;
+    for (const file of ['src/server.ts', 'src/app/registry.ts', 'src/server/project-root.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) write(file);
+    write('test/a.test.ts', "import { x } from '../src/app/registry.js';");
+    write('test/mocking.test.ts', "vi.mock('node:fs/promises');");
+    write('test/setup/global.ts');
+  });
+  afterEach(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+    if (saved === undefined) delete process.env.CG_TEST_SOURCES;
+    else process.env.CG_TEST_SOURCES = saved;
+  });
+  const built = () => write('dist/src/server.js', '', Date.now() / 1000 - 10);
+
+  it("sends a test file's import of a module under src/ to its compiled file, loaded by Node", async () => {
+    built();
+    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toEqual({ id: path.join('dist', 'src', 'app', 'registry.js'), external: true });
+    expect(await resolve(compiledSources(root), './helpers/x.js', 'test/a.test.ts')).toBeNull(); // not under src/: vitest's
+    expect(await resolve(compiledSources(root), 'graphql', 'test/a.test.ts')).toBeNull(); // a package: vitest's
+    expect(await resolve(compiledSources(root), '../src/missing.js', 'test/a.test.ts')).toBeNull();
+  });
+
+  it('keeps on the sources: a file that mocks, what a source module imports, the global setup, the project root', async () => {
+    built();
+    const plugin = compiledSources(root);
+    expect(await resolve(plugin, '../src/app/registry.js', 'test/mocking.test.ts')).toBeNull();
+    expect(await resolve(plugin, '../server.js', 'src/app/registry.ts')).toBeNull();
+    expect(await resolve(plugin, '../../src/app/registry.js', 'test/setup/global.ts')).toBeNull();
+    expect(await resolve(plugin, '../src/server/project-root.js', 'test/a.test.ts')).toBeNull();
+    expect(await resolve(plugin, '../src/app/registry.js', 'test/a.test.ts')).not.toBeNull(); // the same plugin, another file
+  });
+
+  it('keeps everything on the sources while dist/ is missing or stale, and under CG_TEST_SOURCES=1', async () => {
+    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toBeNull(); // no build
+    built();
+    write('src/app/registry.ts', 'edited', Date.now() / 1000);
+    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toBeNull(); // stale
+    built();
+    write('src/app/registry.ts', '', Date.now() / 1000 - 100);
+    process.env.CG_TEST_SOURCES = '1';
+    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toBeNull();
   });
 });

@@ -29,21 +29,29 @@ export function buildIsStale(root = PROJECT_ROOT): boolean {
 }
 
 /**
+ * CG_TEST_SOURCES=1: the tests run the TypeScript sources only, never `dist/`
+ * (no build; processes start through tsx, test files import `src/`).
+ */
+export function testsRunSources(): boolean {
+  return process.env.CG_TEST_SOURCES === '1';
+}
+
+/**
  * Builds `dist/` when it is stale (the run's global setup, before any test
- * process starts, so no two build at once). The servers and CLIs the tests
- * start then run compiled, as production runs them, and start in 1.4 s
+ * process starts, so no two build at once). The test files then import the
+ * application compiled (test/setup/compiled-sources.ts), and the servers and
+ * CLIs they start run compiled, as production runs them, and start in 1.4 s
  * instead of 2.3–3.4 s through tsx (test/fixtures/processes.ts). Skipped
- * when CG_TEST_SPAWN_SOURCE=1: the tests then start every process from the
- * TypeScript sources through tsx.
+ * under CG_TEST_SOURCES=1.
  */
 export function buildWhenStale(): void {
-  if (process.env.CG_TEST_SPAWN_SOURCE === '1' || !buildIsStale()) return;
+  if (testsRunSources() || !buildIsStale()) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    // A type error does not stop the tests (they run the sources, which vitest does not type-check); tsc still
-    // writes dist/ then, and if it could not, the processes start from the sources (compiledEntry).
+    // A type error does not stop the tests (vitest does not type-check either); tsc still writes dist/ then, and
+    // if it could not, the tests import and start the sources (compiled-sources.ts, compiledEntry).
     const output = String((error as { stdout?: Buffer }).stdout ?? '').trim();
     console.warn(`test/setup/build.ts: \`tsc -p tsconfig.build.json\` failed; the tests go on.\n${output.split('\n').slice(0, 20).join('\n')}`);
   }
@@ -52,11 +60,11 @@ export function buildWhenStale(): void {
 /**
  * The compiled file of a TypeScript entry point under `src/` (`src/cli.ts` →
  * `dist/src/cli.js`) when the build is current and not turned off
- * (CG_TEST_SPAWN_SOURCE=1); undefined otherwise, and for any other file
+ * (CG_TEST_SOURCES=1); undefined otherwise, and for any other file
  * (test fixtures are not built).
  */
 export function compiledEntry(script: string, root = PROJECT_ROOT): string | undefined {
-  if (process.env.CG_TEST_SPAWN_SOURCE === '1' || !/^src\/[\w./-]+\.ts$/.test(script) || script.includes('..')) return undefined;
+  if (testsRunSources() || !/^src\/[\w./-]+\.ts$/.test(script) || script.includes('..')) return undefined;
   const compiled = path.join('dist', script.replace(/\.ts$/, '.js'));
   return fs.existsSync(path.join(root, compiled)) && !buildIsStale(root) ? compiled : undefined;
 }
