@@ -12,17 +12,14 @@ useCompileCache(fileURLToPath(new URL('.', import.meta.url)));
 // its buffer pool first: 128 MB cost half a second per opening, and a test's database is a few MB (docs/stack.md).
 process.env.PGLITE_SHARED_BUFFERS_MB ??= '16';
 
-// `vitest run` (npm test, CI): the test files import the application compiled from dist/, which the global setup
-// builds when stale (test/setup/compiled-sources.ts says why); watch mode keeps the sources.
-const runOnce = process.argv.includes('run') || !!process.env.CI;
-
 export default defineConfig({
   // vitest runs the files that took longest last time first, from the durations it keeps under cacheDir. One file
   // takes very different times on the two engines (workers.test.ts: 7 s on PGlite, where most of it is skipped, and
   // 51 s on PostgreSQL; outage.test.ts: 0 and 19 s), so each engine keeps its own: with PGlite's, the PostgreSQL
   // run started its long files last and ended on them alone.
   cacheDir: process.env.DATABASE_URL ? 'node_modules/.vite-postgresql' : 'node_modules/.vite',
-  plugins: runOnce ? [compiledSources(fileURLToPath(new URL('.', import.meta.url)))] : [],
+  // Outside watch mode the tests import the application compiled, built first when stale (compiled-sources.ts).
+  plugins: [compiledSources(fileURLToPath(new URL('.', import.meta.url)))],
   resolve: {
     // One copy of graphql: "Cannot use GraphQLSchema from another module or realm" otherwise.
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],

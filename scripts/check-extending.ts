@@ -16,7 +16,7 @@
  *
  * `KEEP_COPY=1` keeps the copy for inspection.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,28 +45,54 @@ const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-extending-'));
 const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(copy, '.data'), CG_TEST_SOURCES: '1' };
 delete env.DATABASE_URL;
 
+/** The steps' processes still running (a failed step stops the others). */
+const running = new Set<ChildProcess>();
+
 /** Runs one documented command in the copy; resolves with its output, rejects (after printing it) when it fails. */
 function step(title: string, command: string, args: string[]): Promise<string> {
   const started = Date.now();
+  const line = `== ${title}: ${command} ${args.join(' ')}`;
+  console.log(`${line} …`);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (status) => {
-      const line = `== ${title}: ${command} ${args.join(' ')} … `;
+    child.on('close', (status, signal) => {
+      running.delete(child);
       if (status !== 0) {
-        console.log(`${line}FAILED`);
+        console.log(`${line}: FAILED (${signal ?? `exit ${status}`})`);
         console.error(`${stdout}\n${stderr}`);
-        reject(new Error(`${title} failed (exit ${status})`));
+        reject(new Error(`${title} failed (${signal ?? `exit ${status}`})`));
         return;
       }
-      console.log(`${line}ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      console.log(`${line}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       resolve(stdout);
     });
   });
+}
+
+/**
+ * Runs independent chains of steps side by side; when one fails, stops the
+ * others' processes (npm passes the signal on to the command it runs) and
+ * rejects with every failure.
+ */
+async function sideBySide(...chains: (() => Promise<void>)[]): Promise<void> {
+  let failed = false;
+  const outcomes = await Promise.allSettled(
+    chains.map((chain) =>
+      chain().catch((error: unknown) => {
+        if (!failed) for (const child of running) child.kill('SIGTERM');
+        failed = true;
+        throw error;
+      }),
+    ),
+  );
+  const errors = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)] : []));
+  if (errors.length > 0) throw new Error(errors.join('; '));
 }
 
 function apply(blocks: DocBlock[]): void {
@@ -114,8 +140,8 @@ async function main(): Promise<void> {
 
   // Two independent chains, side by side (each is mostly one single-threaded process): the schema, the client and
   // the type check; the migrations applied to the copy's embedded database and checked current.
-  await Promise.all([
-    (async () => {
+  await sideBySide(
+    async () => {
       await step('schema', 'npm', ['run', '--silent', 'schema:print']);
       await step('client', 'npm', ['run', '--silent', 'codegen']);
       const schema = fs.readFileSync(path.join(copy, 'schema.graphql'), 'utf8');
@@ -123,12 +149,12 @@ async function main(): Promise<void> {
         if (!schema.includes(expected)) throw new Error(`schema.graphql lacks ${expected}`);
       }
       await step('type check', 'npm', ['run', '--silent', 'typecheck']);
-    })(),
-    (async () => {
+    },
+    async () => {
       await step('migrations applied', 'npm', ['run', '--silent', 'migration:up']);
       await step('migrations current', 'npm', ['run', '--silent', 'migration:check']);
-    })(),
-  ]);
+    },
+  );
 
   fs.writeFileSync(path.join(copy, 'test/extending.smoke.test.ts'), SMOKE_TEST);
   await step("the suite's core part", 'npx', ['vitest', 'run', ...TESTS]);

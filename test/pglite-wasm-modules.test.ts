@@ -1,6 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/database.js';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+
+// This file mocks a module, so it imports src/ itself and no helper that does (test/setup/compiled-sources.ts):
+// a helper would load the compiled copy of the modules under test, which the mock does not reach.
+const onPostgres = Boolean(process.env.DATABASE_URL);
 
 // The first read of PGlite's WebAssembly fails (a damaged install, a full disk); later reads are real.
 let failures = 1;
@@ -22,14 +27,17 @@ const { PgliteWorkerClient } = await import('../src/server/pglite-worker.client.
 const { pgliteWasmModules } = await import('../src/server/pglite-wasm.modules.js');
 
 describe.skipIf(onPostgres)('PGlite WebAssembly compiled once per process (pglite)', () => {
-  const databases: TestDatabase[] = [];
+  const copies: string[] = [];
   /** A copy of the suite's migrated template (no initdb: fast). */
   const tempDir = async () => {
-    const db = await createTestDatabase({}, 'core');
-    databases.push(db);
-    return path.join(db.config.dataDir, 'pgdata');
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-test-'));
+    copies.push(copy);
+    fs.cpSync(inject('pgliteTemplates').core, copy, { recursive: true });
+    return path.join(copy, 'pgdata');
   };
-  afterAll(() => Promise.all(databases.map((db) => db.drop())));
+  afterAll(() => {
+    for (const copy of copies) fs.rmSync(copy, { recursive: true, force: true });
+  });
 
   it('a failed compile says which database it was opening and why; the next opening compiles again and works', async () => {
     const dataDir = await tempDir();

@@ -85,6 +85,14 @@ describe('the test files import src/ compiled only where that is safe', () => {
     fs.writeFileSync(path.join(root, file), text);
     fs.utimesSync(path.join(root, file), at, at);
   };
+  /** The plugin as a run starts it (watch mode or not), with a build that does nothing, and the cache key it defines. */
+  const start = (options: { watch?: boolean } = {}) => {
+    const plugin = compiledSources(root, () => {});
+    const keys: (() => unknown)[] = [];
+    const configure = plugin.configureVitest as (context: object) => void;
+    configure({ vitest: { config: { watch: options.watch ?? false } }, defineCacheKeyGenerator: (generator: () => unknown) => keys.push(generator) });
+    return { plugin, cacheKey: () => keys.map((generator) => generator()).join() };
+  };
   /** What the plugin answers for `source` imported by `importer` (both relative to the project). */
   const resolve = async (plugin: ReturnType<typeof compiledSources>, source: string, importer: string) => {
     const context = {
@@ -115,30 +123,50 @@ describe('the test files import src/ compiled only where that is safe', () => {
 
   it("sends a test file's import of a module under src/ to its compiled file, loaded by Node", async () => {
     built();
-    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toEqual({ id: path.join('dist', 'src', 'app', 'registry.js'), external: true });
-    expect(await resolve(compiledSources(root), './helpers/x.js', 'test/a.test.ts')).toBeNull(); // not under src/: vitest's
-    expect(await resolve(compiledSources(root), 'graphql', 'test/a.test.ts')).toBeNull(); // a package: vitest's
-    expect(await resolve(compiledSources(root), '../src/missing.js', 'test/a.test.ts')).toBeNull();
+    const { plugin, cacheKey } = start();
+    expect(await resolve(plugin, '../src/app/registry.js', 'test/a.test.ts')).toEqual({ id: path.join('dist', 'src', 'app', 'registry.js'), external: true });
+    expect(await resolve(plugin, '../../src/app/registry.js', 'test/setup/global.ts')).toEqual({ id: path.join('dist', 'src', 'app', 'registry.js'), external: true });
+    expect(await resolve(plugin, './helpers/x.js', 'test/a.test.ts')).toBeNull(); // not under src/: vitest's
+    expect(await resolve(plugin, 'graphql', 'test/a.test.ts')).toBeNull(); // a package: vitest's
+    expect(await resolve(plugin, '../src/missing.js', 'test/a.test.ts')).toBeNull();
+    expect(cacheKey()).toBe('contentgraph:compiled');
   });
 
-  it('keeps on the sources: a file that mocks, what a source module imports, the global setup, the project root', async () => {
+  it('keeps on the sources: a file that mocks, what a source module imports, the project root', async () => {
     built();
-    const plugin = compiledSources(root);
+    const { plugin } = start();
     expect(await resolve(plugin, '../src/app/registry.js', 'test/mocking.test.ts')).toBeNull();
     expect(await resolve(plugin, '../server.js', 'src/app/registry.ts')).toBeNull();
-    expect(await resolve(plugin, '../../src/app/registry.js', 'test/setup/global.ts')).toBeNull();
     expect(await resolve(plugin, '../src/server/project-root.js', 'test/a.test.ts')).toBeNull();
     expect(await resolve(plugin, '../src/app/registry.js', 'test/a.test.ts')).not.toBeNull(); // the same plugin, another file
   });
 
-  it('keeps everything on the sources while dist/ is missing or stale, and under CG_TEST_SOURCES=1', async () => {
-    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toBeNull(); // no build
+  it('decides once, as the run starts: the sources while dist/ is missing or stale, in watch mode and under CG_TEST_SOURCES=1', async () => {
+    const sources = async (run: ReturnType<typeof start>) => {
+      expect(await resolve(run.plugin, '../src/app/registry.js', 'test/a.test.ts')).toBeNull();
+      expect(run.cacheKey()).toBe('contentgraph:sources');
+    };
+    await sources(start()); // no build
     built();
     write('src/app/registry.ts', 'edited', Date.now() / 1000);
-    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toBeNull(); // stale
+    await sources(start()); // stale
     built();
     write('src/app/registry.ts', '', Date.now() / 1000 - 100);
+    await sources(start({ watch: true }));
     process.env.CG_TEST_SOURCES = '1';
-    expect(await resolve(compiledSources(root), '../src/app/registry.js', 'test/a.test.ts')).toBeNull();
+    await sources(start());
+    delete process.env.CG_TEST_SOURCES;
+    const run = start();
+    write('src/app/registry.ts', 'edited', Date.now() / 1000); // stale only after the run started: its decision stands
+    expect(await resolve(run.plugin, '../src/app/registry.js', 'test/a.test.ts')).not.toBeNull();
+  });
+
+  it('counts a build stale that still holds the output of a deleted source', () => {
+    built();
+    write('dist/src/app/registry.js');
+    write('dist/src/app/registry.js.map');
+    expect(buildIsStale(root)).toBe(false);
+    write('dist/src/app/gone.js');
+    expect(buildIsStale(root)).toBe(true);
   });
 });

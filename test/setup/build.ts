@@ -11,20 +11,32 @@ const SOURCES = ['src', 'migrations'];
 const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 /**
- * Whether `dist/` (`npm run build`) is missing or older than a file it is
+ * Whether `dist/` (`npm run build`) is missing, older than a file it is
  * compiled from (`src/`, `migrations/`, the TypeScript configuration,
- * package.json). A few ms: one `stat` per file.
+ * package.json), or holds the output of a source that is gone (tsc never
+ * deletes what it wrote: a deleted migration would still be found in
+ * `dist/migrations`). A few ms: one `stat` per file.
  */
 export function buildIsStale(root = PROJECT_ROOT): boolean {
   const built = path.join(root, BUILT);
   if (!fs.existsSync(built)) return true;
   const builtAt = fs.statSync(built).mtimeMs;
   const newer = (file: string) => fs.statSync(file).mtimeMs > builtAt;
-  return (
-    CONFIGS.some((name) => fs.existsSync(path.join(root, name)) && newer(path.join(root, name))) ||
-    SOURCES.filter((dir) => fs.existsSync(path.join(root, dir))).some((dir) =>
-      fs.readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true }).some((entry) => entry.isFile() && newer(path.join(entry.parentPath, entry.name))),
-    )
+  const files = (dir: string) =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((entry) => entry.isFile())
+          .map((entry) => path.join(entry.parentPath, entry.name))
+      : [];
+  if (CONFIGS.some((name) => fs.existsSync(path.join(root, name)) && newer(path.join(root, name)))) return true;
+  if (SOURCES.some((dir) => files(path.join(root, dir)).some(newer))) return true;
+  // An output without its source (`x.js`, `x.js.map`, `x.d.ts` of `x.ts`).
+  return SOURCES.some((dir) =>
+    files(path.join(root, 'dist', dir)).some((output) => {
+      const source = path.join(root, path.relative(path.join(root, 'dist'), output)).replace(/\.(js|js\.map|d\.ts|d\.ts\.map)$/, '.ts');
+      return !fs.existsSync(source);
+    }),
   );
 }
 
@@ -37,24 +49,33 @@ export function testsRunSources(): boolean {
 }
 
 /**
- * Builds `dist/` when it is stale (the run's global setup, before any test
- * process starts, so no two build at once). The test files then import the
- * application compiled (test/setup/compiled-sources.ts), and the servers and
- * CLIs they start run compiled, as production runs them, and start in 1.4 s
- * instead of 2.3–3.4 s through tsx (test/fixtures/processes.ts). Skipped
- * under CG_TEST_SOURCES=1.
+ * Builds `dist/` when it is stale, before any test process starts (the run's
+ * configuration, test/setup/compiled-sources.ts; and the global setup, for
+ * the processes of a watch-mode run). The test files then import the
+ * application compiled, and the servers and CLIs they start run compiled,
+ * as production runs them, and start in 1.4 s instead of 2.3–3.4 s through
+ * tsx (test/fixtures/processes.ts). Skipped under CG_TEST_SOURCES=1.
+ *
+ * A build starts from an empty `dist/` (tsc compiles everything anyway, and
+ * never deletes the output of a removed source), and its entry point is
+ * dated when the build began: a source saved while tsc ran is newer, so the
+ * next run builds again.
  */
-export function buildWhenStale(): void {
-  if (testsRunSources() || !buildIsStale()) return;
+export function buildWhenStale(root = PROJECT_ROOT): void {
+  if (testsRunSources() || !buildIsStale(root)) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const began = new Date();
+  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     // A type error does not stop the tests (vitest does not type-check either); tsc still writes dist/ then, and
     // if it could not, the tests import and start the sources (compiled-sources.ts, compiledEntry).
     const output = String((error as { stdout?: Buffer }).stdout ?? '').trim();
     console.warn(`test/setup/build.ts: \`tsc -p tsconfig.build.json\` failed; the tests go on.\n${output.split('\n').slice(0, 20).join('\n')}`);
   }
+  const built = path.join(root, BUILT);
+  if (fs.existsSync(built)) fs.utimesSync(built, began, began);
 }
 
 /**

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Plugin } from 'vite';
-import { buildIsStale, testsRunSources } from './build.js';
+import type { Plugin } from 'vitest/config';
+import { buildIsStale, buildWhenStale, testsRunSources } from './build.js';
 
 /**
- * `vitest run`: the test files import the application from `dist/` (tsc's
- * output, the code production runs), loaded by Node itself, instead of having
- * vitest compile and evaluate `src/` module by module in every test process.
+ * A run that is not in watch mode (`npm test`, `vitest run`, CI): the
+ * application is built to `dist/` first when it is stale, and the test
+ * files, their helpers and the global setup import it from there (tsc's
+ * output, the code production runs), loaded by Node itself, instead of
+ * vitest compiling and evaluating `src/` module by module in every test
+ * process.
  *
  * Why (2026-12-02, vitest's import breakdown and `diagnostic()` per file): a
  * test file spent a median 1.7 s of its process importing the application,
@@ -15,33 +18,34 @@ import { buildIsStale, testsRunSources } from './build.js';
  * suite's time. Natively the same modules load in about 0.2 s (the rest is
  * the dependencies, which vitest loads natively already).
  *
- * What stays on the sources:
- * - what a test file that calls `vi.mock` imports from `src/` (a mock reaches
- *   only the modules vitest evaluates itself), and what those modules import;
- * - the global setup's imports (it builds `dist/` when it is stale, so it
- *   cannot import it);
+ * One decision per run, taken before anything is imported: compiled when
+ * the build is current after building, sources otherwise (watch mode, which
+ * would not rebuild on a change; CG_TEST_SOURCES=1; a build that wrote
+ * nothing). The decision is part of the key of vitest's on-disk module cache,
+ * whose entries keep the resolved paths: a module cached by a compiled run is
+ * never reused by a run on the sources, nor the other way round.
+ *
+ * What stays on the sources in a compiled run:
+ * - what a test file that calls `vi.mock` imports from `src/` directly (a
+ *   mock reaches only the modules vitest evaluates itself), and what those
+ *   modules import. Such a file must not also reach `src/` through a helper,
+ *   which would load the compiled copy: two instances of one module;
  * - `src/server/project-root.ts` imported by a test: the tests read files of
  *   the checkout, while the compiled modules keep their own copy, whose root
- *   is `dist/`, as in production;
- * - everything when `dist/` is still stale after the global setup's build
- *   (test/setup/build.ts), and under CG_TEST_SOURCES=1.
- *
- * vitest.config.ts adds the plugin to `vitest run` only: watch mode keeps the
- * sources (it would not rebuild `dist/` on a change).
+ *   is `dist/`, as in production.
  */
-export function compiledSources(root: string): Plugin {
+export function compiledSources(root: string, build: (root: string) => void = buildWhenStale): Plugin {
   const src = path.join(root, 'src') + path.sep;
   const dist = path.join(root, 'dist', 'src') + path.sep;
-  const setup = path.join(root, 'test', 'setup') + path.sep;
   const projectRoot = path.join(src, 'server', 'project-root.ts');
   const mocks = new Map<string, boolean>();
-  /** Decided at the first import that could go to dist/: after the global setup has built it. */
-  let distUsable: boolean | undefined;
+  let compiled = false;
+  /** Imports of a module that vitest evaluates from the sources stay on the sources. */
   const staysOnSources = (importer: string): boolean => {
-    if (importer.startsWith(src) || importer.startsWith(setup)) return true;
+    if (importer.startsWith(src)) return true;
     let mocking = mocks.get(importer);
     if (mocking === undefined) {
-      mocking = /\bvi\.(?:mock|doMock)\(/.test(readOrEmpty(importer));
+      mocking = /\bvi\s*\.\s*(?:mock|doMock)\b/.test(readOrEmpty(importer));
       mocks.set(importer, mocking);
     }
     return mocking;
@@ -49,12 +53,17 @@ export function compiledSources(root: string): Plugin {
   return {
     name: 'contentgraph:compiled-sources',
     enforce: 'pre',
+    configureVitest({ vitest, defineCacheKeyGenerator }) {
+      if (!vitest.config.watch && !testsRunSources()) {
+        build(root);
+        compiled = !buildIsStale(root);
+      }
+      defineCacheKeyGenerator(() => (compiled ? 'contentgraph:compiled' : 'contentgraph:sources'));
+    },
     async resolveId(source, importer, options) {
-      if (!importer || !source.startsWith('.') || staysOnSources(importer)) return null;
+      if (!compiled || !importer || !source.startsWith('.') || staysOnSources(importer)) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       if (!resolved || !resolved.id.startsWith(src) || !resolved.id.endsWith('.ts') || resolved.id === projectRoot) return null;
-      distUsable ??= !testsRunSources() && !buildIsStale(root);
-      if (!distUsable) return null;
       return { id: dist + path.relative(src, resolved.id).replace(/\.ts$/, '.js'), external: true };
     },
   };
