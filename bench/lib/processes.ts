@@ -32,6 +32,31 @@ export interface SpawnOptions {
   label: string;
 }
 
+/** The last `limit` characters of a stream of text chunks. */
+class OutputTail {
+  #chunks: string[] = [];
+  #length = 0;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: string): void {
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+    if (this.#length > 2 * this.limit) this.#cut();
+  }
+
+  text(): string {
+    this.#cut();
+    return this.#chunks[0] ?? '';
+  }
+
+  #cut(): void {
+    const text = this.#chunks.join('').slice(-this.limit);
+    this.#chunks = [text];
+    this.#length = text.length;
+  }
+}
+
 /** Starts a process, waits for its ready line; rejects with its output when it exits first or takes over 120 s. */
 export async function spawnProcess(options: SpawnOptions): Promise<BenchProcess> {
   const child: ChildProcess = spawn(process.execPath, options.args, {
@@ -39,16 +64,18 @@ export async function spawnProcess(options: SpawnOptions): Promise<BenchProcess>
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // The last 64 KiB of its output (production logs a line per request), for error messages.
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk).slice(-65_536));
+  // The last 64 KiB of its output (production logs a line per request), for error messages: kept as chunks and cut
+  // now and then, not copied at every line (64 KiB copied per request was garbage in the load generator's process,
+  // whose pauses the latency figures would include).
+  const tail = new OutputTail(65_536);
+  const keep = (chunk: Buffer) => tail.push(chunk.toString('utf8'));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.label} did not start within 120 s:\n${output}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`${options.label} did not start within 120 s:\n${tail.text()}`)), 120_000);
     const check = () => {
-      const match = options.ready.exec(output);
+      const match = options.ready.exec(tail.text());
       if (match) {
         clearTimeout(timer);
         child.stdout!.off('data', check);
@@ -58,7 +85,7 @@ export async function spawnProcess(options: SpawnOptions): Promise<BenchProcess>
     child.stdout!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`${options.label} exited (${code}) during start-up:\n${output}`));
+      reject(new Error(`${options.label} exited (${code}) during start-up:\n${tail.text()}`));
     });
   });
   const pid = child.pid!;
@@ -72,15 +99,15 @@ export async function spawnProcess(options: SpawnOptions): Promise<BenchProcess>
     pids,
     rss,
     idleRss: rss(),
-    output: () => output,
+    output: () => tail.text(),
     stop: () =>
       (stopping ??= (async () => {
-        if (child.exitCode !== null) throw new Error(`${options.label} had exited (${child.exitCode}):\n${output}`);
+        if (child.exitCode !== null) throw new Error(`${options.label} had exited (${child.exitCode}):\n${tail.text()}`);
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         const code = await exited;
         clearTimeout(timer);
-        if (code !== 0) throw new Error(`${options.label} stopped with exit code ${code}:\n${output}`);
+        if (code !== 0) throw new Error(`${options.label} stopped with exit code ${code}:\n${tail.text()}`);
       })()),
   };
 }
