@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/server/project-root.js';
 import { createTestDatabase, databaseKind, onPostgres, type TestDatabase } from './helpers/database.js';
 import { alive, childrenOf, freePort, portOpen, serverChildrenOf } from './helpers/process-tree.js';
-import { buildIsStale } from './setup/build.js';
+import { buildIsStale, testsRunSources } from './setup/build.js';
 
 /**
  * The commands the README gives, run as a person or a process manager runs
@@ -18,8 +18,11 @@ describe(`npm start / npm run start:prod stop on a signal to npm (${databaseKind
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
-    // start:prod runs the compiled server: build it when dist/ is missing or older than the sources.
-    if (buildIsStale()) execFileSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    // start:prod runs the compiled server. A run that imports dist/ built it as it started (compiled-sources.ts):
+    // rebuilding it now, under the other test processes loading it, could hand them half-written files. A run on
+    // the sources (CG_TEST_SOURCES=1) has no build, and nothing else reads dist/: build it when stale.
+    const stale = testsRunSources() ? buildIsStale() : !fs.existsSync(path.join(PROJECT_ROOT, 'dist/src/server.js'));
+    if (stale) execFileSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
   }, 180_000);
   afterAll(() => db?.drop());
 
