@@ -48,8 +48,8 @@ delete env.DATABASE_URL;
 /** The steps' processes still running (a failed step stops the others). */
 const running = new Set<ChildProcess>();
 
-/** Runs one documented command in the copy; resolves with its output, rejects (after printing it) when it fails. */
-function step(title: string, command: string, args: string[]): Promise<string> {
+/** Runs one documented command in the copy; rejects (after printing its output) when it fails. */
+function step(title: string, command: string, args: string[]): Promise<void> {
   const started = Date.now();
   const line = `== ${title}: ${command} ${args.join(' ')}`;
   console.log(`${line} …`);
@@ -70,7 +70,7 @@ function step(title: string, command: string, args: string[]): Promise<string> {
         return;
       }
       console.log(`${line}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      resolve(stdout);
+      resolve();
     });
   });
 }

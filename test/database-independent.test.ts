@@ -41,6 +41,8 @@ describe('test files marked // @database-independent', () => {
       "execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'users:list'])",
       "import { cli } from './helpers/cli.js'",
       "import * as db from './helpers/database.js'",
+      "import { copyPgliteTemplate } from './helpers/pglite-template.js'",
+      "copyPgliteTemplate('core')",
       "import { startServer } from '../src/server/start.js'",
       "import { attachEverything } from './fixtures/core.data.js'",
       'process.env.DATABASE_URL',

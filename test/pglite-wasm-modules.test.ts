@@ -1,11 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-
+import { afterAll, describe, expect, it, vi } from 'vitest';
 // This file mocks a module, so it imports src/ itself and no helper that does (test/setup/compiled-sources.ts):
 // a helper would load the compiled copy of the modules under test, which the mock does not reach.
-const onPostgres = Boolean(process.env.DATABASE_URL);
+import { copyPgliteTemplate, onPostgres } from './helpers/pglite-template.js';
 
 // The first read of PGlite's WebAssembly fails (a damaged install, a full disk); later reads are real.
 let failures = 1;
@@ -30,9 +28,8 @@ describe.skipIf(onPostgres)('PGlite WebAssembly compiled once per process (pglit
   const copies: string[] = [];
   /** A copy of the suite's migrated template (no initdb: fast). */
   const tempDir = async () => {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-test-'));
+    const copy = copyPgliteTemplate('core');
     copies.push(copy);
-    fs.cpSync(inject('pgliteTemplates').core, copy, { recursive: true });
     return path.join(copy, 'pgdata');
   };
   afterAll(() => {

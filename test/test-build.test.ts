@@ -6,31 +6,37 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildIsStale, compiledEntry } from './setup/build.js';
 import { compiledSources } from './setup/compiled-sources.js';
 
+/** Each test works on a project of its own in a temporary directory, so the run's real dist/ is never touched. */
+let root: string;
+const now = Date.now() / 1000;
+const saved = process.env.CG_TEST_SOURCES;
+/** Writes `file` (relative to the project), dated `at` (seconds; well before any build by default). */
+const write = (file: string, at = now - 100, text = '') => {
+  fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+  fs.writeFileSync(path.join(root, file), text);
+  fs.utimesSync(path.join(root, file), at, at);
+};
+/** A build (its entry point) newer than the sources. */
+const built = () => write('dist/src/server.js', now - 10);
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-build-'));
+  delete process.env.CG_TEST_SOURCES;
+});
+afterEach(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+  if (saved === undefined) delete process.env.CG_TEST_SOURCES;
+  else process.env.CG_TEST_SOURCES = saved;
+});
+
 /**
  * test/setup/build.ts: the servers and CLIs the tests start run from dist/
  * only while it is current; any source, configuration or missing output
- * sends them back to the sources (tsx). On a project of its own in a
- * temporary directory, so the run's real dist/ is never touched.
+ * sends them back to the sources (tsx).
  */
 describe('the test run starts src/ entry points compiled only from a current build', () => {
-  let root: string;
-  const saved = process.env.CG_TEST_SOURCES;
-  const write = (file: string, at: number) => {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), '');
-    fs.utimesSync(path.join(root, file), at, at);
-  };
-  const now = Date.now() / 1000;
-
   beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-build-'));
-    delete process.env.CG_TEST_SOURCES;
-    for (const file of ['src/server.ts', 'src/cli.ts', 'src/server/start.ts', 'migrations/Migration1.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) write(file, now - 100);
-  });
-  afterEach(() => {
-    fs.rmSync(root, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.CG_TEST_SOURCES;
-    else process.env.CG_TEST_SOURCES = saved;
+    for (const file of ['src/server.ts', 'src/cli.ts', 'src/server/start.ts', 'migrations/Migration1.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) write(file);
   });
 
   it('uses the sources while there is no build', () => {
@@ -39,7 +45,7 @@ describe('the test run starts src/ entry points compiled only from a current bui
   });
 
   it('uses the build once it is newer than every source, and only for entry points it has', () => {
-    write('dist/src/server.js', now - 10);
+    built();
     write('dist/src/cli.js', now - 10);
     expect(buildIsStale(root)).toBe(false);
     expect(compiledEntry('src/server.ts', root)).toBe(path.join('dist', 'src', 'server.js'));
@@ -50,7 +56,7 @@ describe('the test run starts src/ entry points compiled only from a current bui
   it.each([['a source edited after the build', 'src/server/start.ts'], ['a new migration', 'migrations/Migration2.ts'], ['the build configuration', 'tsconfig.build.json'], ['package.json', 'package.json']])(
     'goes back to the sources after %s',
     (_, file) => {
-      write('dist/src/server.js', now - 10);
+      built();
       write(file, now);
       expect(buildIsStale(root)).toBe(true);
       expect(compiledEntry('src/server.ts', root)).toBeUndefined();
@@ -58,33 +64,26 @@ describe('the test run starts src/ entry points compiled only from a current bui
   );
 
   it('never compiles what is not an entry point under src/, nor a path that leaves it', () => {
-    write('dist/src/server.js', now - 10);
+    built();
     write('dist/test/fixtures/crash-writer.js', now - 10);
     for (const script of ['test/fixtures/crash-writer.ts', 'src/../test/fixtures/crash-writer.ts', 'src/server.js', '/abs/src/server.ts', 'src/server.ts; rm -rf /', ' src/server.ts'])
       expect(compiledEntry(script, root)).toBeUndefined();
   });
 
   it('uses the sources when CG_TEST_SOURCES=1', () => {
-    write('dist/src/server.js', now - 10);
+    built();
     process.env.CG_TEST_SOURCES = '1';
     expect(compiledEntry('src/server.ts', root)).toBeUndefined();
   });
 });
 
 /**
- * test/setup/compiled-sources.ts: under `vitest run` a test file's imports of
- * src/ load from dist/, except what a mock must reach, the global setup's,
- * the project root, and everything while dist/ is stale. On a temporary
- * project, with vite's resolver played by a function that maps `.js` to `.ts`.
+ * test/setup/compiled-sources.ts: in a run that is not in watch mode, the
+ * imports of src/ load from dist/, except what a mock must reach and the
+ * project root, and nothing does while dist/ is stale. Vite's resolver is
+ * played by a function that maps `.js` to `.ts`.
  */
 describe('the test files import src/ compiled only where that is safe', () => {
-  let root: string;
-  const saved = process.env.CG_TEST_SOURCES;
-  const write = (file: string, text = '', at = Date.now() / 1000 - 100) => {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), text);
-    fs.utimesSync(path.join(root, file), at, at);
-  };
   /** The plugin as a run starts it (watch mode or not), with a build that does nothing, and the cache key it defines. */
   const start = (options: { watch?: boolean } = {}) => {
     const plugin = compiledSources(root, () => {});
@@ -107,19 +106,11 @@ describe('the test files import src/ compiled only where that is safe', () => {
   };
 
   beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-compiled-'));
-    delete process.env.CG_TEST_SOURCES;
     for (const file of ['src/server.ts', 'src/app/registry.ts', 'src/server/project-root.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) write(file);
-    write('test/a.test.ts', "import { x } from '../src/app/registry.js';");
-    write('test/mocking.test.ts', "vi.mock('node:fs/promises');");
+    write('test/a.test.ts', now - 100, "import { x } from '../src/app/registry.js';");
+    write('test/mocking.test.ts', now - 100, "vi.mock('node:fs/promises');");
     write('test/setup/global.ts');
   });
-  afterEach(() => {
-    fs.rmSync(root, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.CG_TEST_SOURCES;
-    else process.env.CG_TEST_SOURCES = saved;
-  });
-  const built = () => write('dist/src/server.js', '', Date.now() / 1000 - 10);
 
   it("sends a test file's import of a module under src/ to its compiled file, loaded by Node", async () => {
     built();
@@ -148,16 +139,16 @@ describe('the test files import src/ compiled only where that is safe', () => {
     };
     await sources(start()); // no build
     built();
-    write('src/app/registry.ts', 'edited', Date.now() / 1000);
+    write('src/app/registry.ts', now, 'edited');
     await sources(start()); // stale
     built();
-    write('src/app/registry.ts', '', Date.now() / 1000 - 100);
+    write('src/app/registry.ts');
     await sources(start({ watch: true }));
     process.env.CG_TEST_SOURCES = '1';
     await sources(start());
     delete process.env.CG_TEST_SOURCES;
     const run = start();
-    write('src/app/registry.ts', 'edited', Date.now() / 1000); // stale only after the run started: its decision stands
+    write('src/app/registry.ts', now, 'edited'); // stale only after the run started: its decision stands
     expect(await resolve(run.plugin, '../src/app/registry.js', 'test/a.test.ts')).not.toBeNull();
   });
 

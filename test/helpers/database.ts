@@ -14,8 +14,9 @@ import { prepareDatabase } from '../../src/server/database.js';
 import { initOrm, rootEm } from '../../src/server/orm.js';
 import { coreEntities, createCoreRegistry } from '../fixtures/core.registry.js';
 import { databaseUrlFor, uniqueName } from './names.js';
+import { copyPgliteTemplate, onPostgres } from './pglite-template.js';
 
-export const onPostgres = Boolean(process.env.DATABASE_URL);
+export { onPostgres };
 export const databaseKind = onPostgres ? 'postgresql' : 'pglite';
 
 /**
@@ -56,9 +57,7 @@ const baseConfig = () => ({
 export async function createTestDatabase(overrides: Partial<AppConfig> = {}, app: TestApp = 'demo'): Promise<TestDatabase> {
   const base = baseConfig();
   if (!onPostgres) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-test-'));
-    fs.cpSync(inject('pgliteTemplates')[app], dataDir, { recursive: true });
-    fs.rmSync(path.join(dataDir, 'server.lock'), { force: true });
+    const dataDir = copyPgliteTemplate(app);
     return {
       app,
       config: { ...base, databaseUrl: undefined, dataDir, ...overrides },

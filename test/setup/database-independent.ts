@@ -10,8 +10,8 @@ export const DATABASE_INDEPENDENT = '// @database-independent';
  */
 const OPENS_A_DATABASE = new RegExp(
   [
-    String.raw`\b(createTestDatabase|createEmptyDatabase|openTestDatabase|startTestServer|startLoggedTestServer|startServer|runServerProcess|withDatabase|initOrm|PgliteWorkerClient|PGlite|onPostgres|databaseKind|spawnTsx|runTsx)\b`,
-    String.raw`from '[^']*/helpers/(database|server|cli|accounts)\.js'`,
+    String.raw`\b(createTestDatabase|createEmptyDatabase|openTestDatabase|startTestServer|startLoggedTestServer|startServer|runServerProcess|withDatabase|copyPgliteTemplate|initOrm|PgliteWorkerClient|PGlite|onPostgres|databaseKind|spawnTsx|runTsx)\b`,
+    String.raw`from '[^']*/helpers/(database|pglite-template|server|cli|accounts)\.js'`,
     String.raw`from '[^']*/src/(cli|server/(orm|start|serve|database|cluster\.[a-z]+|pglite[-.a-z]*))\.js'`,
     String.raw`from '[^']*/fixtures/(core\.data|core\.database|processes)\.js'`,
     String.raw`\b(spawn|spawnSync|exec|execSync|execFile|execFileSync|fork)\([^;]*['"\`](npm|[^'"\`]*(src/(server|cli|tools)|dist/))`,
