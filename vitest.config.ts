@@ -1,13 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { compiledSources } from './test/setup/compiled-sources.js';
+import { testsRunSources } from './test/setup/build.js';
 import { databaseIndependentFiles } from './test/setup/database-independent.js';
 import { TEST_NODE_FLAGS } from './test/setup/node-flags.js';
 import { useCompileCache, useMemoryScratch } from './test/setup/scratch.js';
+import { testProcessGroups } from './test/setup/test-projects.js';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const shared = sharedProcesses();
 
 // Before any test process starts: they inherit both (test/setup/scratch.ts says why).
 useMemoryScratch();
-useCompileCache(fileURLToPath(new URL('.', import.meta.url)));
+useCompileCache(root);
 // Every embedded database the run opens (each test file's, and every server and CLI process a test starts) zeroes
 // its buffer pool first: 128 MB cost half a second per opening, and a test's database is a few MB (docs/stack.md).
 process.env.PGLITE_SHARED_BUFFERS_MB ??= '16';
@@ -19,18 +24,19 @@ export default defineConfig({
   // run started its long files last and ended on them alone.
   cacheDir: process.env.DATABASE_URL ? 'node_modules/.vite-postgresql' : 'node_modules/.vite',
   // Outside watch mode the tests import the application compiled, built first when stale (compiled-sources.ts).
-  plugins: [compiledSources(fileURLToPath(new URL('.', import.meta.url)))],
+  plugins: [compiledSources(root)],
   resolve: {
     // One copy of graphql: "Cannot use GraphQLSchema from another module or realm" otherwise.
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    // With shared processes each project lists its files (an `include` here would be added to each project's).
+    include: shared ? [] : ['test/**/*.test.ts'],
     // On PostgreSQL (CI's second run) the files that open no database are left out: they ran on PGlite already
     // and would give the same answers (test/setup/database-independent.ts). CG_TEST_ALL_FILES=1 keeps them.
     exclude: [
       ...configDefaults.exclude,
-      ...(process.env.DATABASE_URL && process.env.CG_TEST_ALL_FILES !== '1' ? databaseIndependentFiles(fileURLToPath(new URL('.', import.meta.url))) : []),
+      ...(process.env.DATABASE_URL && process.env.CG_TEST_ALL_FILES !== '1' ? databaseIndependentFiles(root) : []),
     ],
     // Node loads the compiled application itself (compiled-sources.ts), as it loads node_modules.
     server: { deps: { external: [/\/dist\/src\//] } },
@@ -48,5 +54,31 @@ export default defineConfig({
     maxWorkers: process.env.DATABASE_URL ? 3 : 2,
     // The second one tells scripts/test.mjs (npm test) which files lost their worker to a signal.
     reporters: ['default', './test/setup/worker-crash.reporter.ts'],
+    projects: shared ? processProjects() : undefined,
   },
 });
+
+/**
+ * Test files share processes (vitest's `isolate: false`) when the run imports the compiled application: a run on
+ * the sources (watch mode, CG_TEST_SOURCES=1) evaluates them in every file again. CG_TEST_ISOLATE=1 gives every file a
+ * process of its own.
+ */
+function sharedProcesses(): boolean {
+  const args = process.argv.slice(2);
+  const watch = args.includes('--watch') || args.includes('-w') || args[0] === 'watch' || args[0] === 'dev' || (args[0] !== 'run' && !args.includes('--run') && !process.env.CI && process.stdin.isTTY);
+  return !watch && !testsRunSources() && process.env.CG_TEST_ISOLATE !== '1';
+}
+
+/**
+ * Three projects (test/setup/test-projects.ts says which file goes where): the files that need a process of
+ * their own, then the core app's files and the demo's, each group sharing its processes. vitest runs the projects in
+ * the order of their names, the longest files first within each.
+ */
+function processProjects() {
+  const groups = testProcessGroups(root);
+  return [
+    { extends: true, test: { name: 'own-process', include: groups.own, isolate: true } },
+    { extends: true, test: { name: 'shared-core', include: groups.core, isolate: false } },
+    { extends: true, test: { name: 'shared-demo', include: groups.demo, isolate: false } },
+  ];
+}

@@ -1,3 +1,4 @@
+// @own-process: registers a core fixture type in the demo's registry (its GraphQL metadata is global)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityClass, MigrationDiff, MikroORM } from '@mikro-orm/core';
 import { bindWithoutDatabase } from '../src/app/discover.js';

@@ -1,3 +1,4 @@
+// @own-process: registers broken fixture types (their GraphQL metadata is global) and the demo's types
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { ContentTypeCheckError, UnregisteredContentTypeError } from '../src/gene
 import { ContentTypeRegistry } from '../src/generic/content-type.registry.js';
 import { initOrm, rootEm } from '../src/server/orm.js';
 import { startServer } from '../src/server/start.js';
-import { createEmptyDatabase, createTestDatabase, databaseKind, onPostgres, openTestDatabase, type OpenDatabase } from './helpers/database.js';
+import { createTestDatabase, databaseKind, onPostgres, openTestDatabase, type OpenDatabase } from './helpers/database.js';
 import { FixtureBadHolder, FixtureCodeThing, FixtureNotAnEntity, FixturePair, FixtureStampThing } from './fixtures/broken.entities.js';
 import { FixtureAnimal, FixtureFossil, FixtureLabel, FixtureMineral, FixtureVegetable } from './fixtures/core.entities.js';
 import { coreEntities, createCoreRegistry } from './fixtures/core.registry.js';
@@ -135,40 +136,6 @@ describe(`content-type registry (${databaseKind})`, () => {
       await db.drop();
     }
   });
-
-  it.skipIf(!onPostgres)(
-    'starts two whole demo servers at once on one empty database: both succeed, migrations and demo data happen once',
-    async () => {
-      const db = await createEmptyDatabase();
-      try {
-        const config = { ...db.config, seedDemoData: true };
-        const servers = await Promise.all([startServer(config), startServer(config)]);
-        try {
-          const applied = servers.map((s) => s.startup.migrations.length).sort();
-          expect(applied[0]).toBe(0);
-          expect(applied[1]).toBeGreaterThan(0);
-          expect(servers.filter((s) => s.startup.seeded)).toHaveLength(1);
-          const types = servers[0].registry.types().length;
-          const sql = (query: string) => rootEm(servers[0].orm).getConnection().execute<{ n: number }[]>(query);
-          expect(Number((await sql('select count(*) as n from mikro_orm_migrations'))[0].n)).toBe(applied[1]);
-          expect(Number((await sql('select count(*) as n from content_type'))[0].n)).toBe(types);
-          expect(Number((await sql('select count(*) as n from "user"'))[0].n)).toBe(3);
-          for (const s of servers) {
-            const response = await fetch(s.url, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ query: '{ contentTypes { appLabel model } }' }),
-            });
-            expect(((await response.json()) as any).data.contentTypes).toHaveLength(types);
-          }
-        } finally {
-          await Promise.all(servers.map((s) => s.stop()));
-        }
-      } finally {
-        await db.drop();
-      }
-    },
-  );
 });
 
 describe(`content-type start-up checks (${databaseKind})`, () => {

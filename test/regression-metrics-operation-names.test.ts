@@ -1,3 +1,4 @@
+// @own-process: the metrics are one per process, and the cap on operation names is the first server's
 import fs from 'node:fs';
 import { Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

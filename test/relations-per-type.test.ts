@@ -1,3 +1,4 @@
+// @own-process: a variant of the core registry (other relations per type), whose schema no other file may share
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initOrm, rootEm } from '../src/server/orm.js';
 import { createContent, createTestUser, errorCodes, type TestUser } from './helpers/accounts.js';

@@ -1,4 +1,5 @@
 // @database-independent
+// @own-process: the schema of the demo app alone (the test helpers load the core fixture types, whose GraphQL metadata is global)
 import fs from 'node:fs';
 import path from 'node:path';
 import { generate, loadCodegenConfig } from '@graphql-codegen/cli';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildIsStale, compiledEntry } from './setup/build.js';
 import { compiledSources } from './setup/compiled-sources.js';
+import { testProcessGroups } from './setup/test-projects.js';
 
 /** Each test works on a project of its own in a temporary directory, so the run's real dist/ is never touched. */
 let root: string;
@@ -159,5 +160,34 @@ describe('the test files import src/ compiled only where that is safe', () => {
     expect(buildIsStale(root)).toBe(false);
     write('dist/src/app/gone.js');
     expect(buildIsStale(root)).toBe(true);
+  });
+});
+
+/** test/setup/test-projects.ts: which test files share a process (vitest.config.ts makes a project of each group). */
+describe('the test files share processes only with files of the same app', () => {
+  it("gives a process of its own to a file marked so or mocking modules, and groups the others by the app they start", () => {
+    write('test/marked.test.ts', undefined, "// @own-process: changes the registry\nimport { it } from 'vitest';\nconst app = 'core';");
+    write('test/mocks.test.ts', undefined, "vi.mock('../src/server/orm.js');");
+    write('test/mocks-later.test.ts', undefined, "vi\n  .doMock('x', () => ({}));");
+    write('test/core.test.ts', undefined, "const { registry } = testApp('core');");
+    write('test/demo.test.ts', undefined, "const { registry } = testApp('demo');");
+    // The mark counts only at the start of a line of its own, not quoted nor indented into other text.
+    write('test/quoted.test.ts', undefined, "const mark = '// @own-process';\n  // @own-process");
+    write('test/helper.ts', undefined, '// @own-process');
+    write('test/nested/deep.test.ts', undefined, '');
+    expect(testProcessGroups(root)).toEqual({
+      own: ['test/marked.test.ts', 'test/mocks-later.test.ts', 'test/mocks.test.ts'],
+      core: ['test/core.test.ts'],
+      demo: ['test/demo.test.ts', 'test/nested/deep.test.ts', 'test/quoted.test.ts'],
+    });
+  });
+
+  it('knows the files of this suite: every one in exactly one group, and the ones that must be alone alone', () => {
+    const project = path.resolve(import.meta.dirname, '..');
+    const groups = testProcessGroups(project);
+    const all = fs.globSync('test/**/*.test.ts', { cwd: project }).sort();
+    expect([...groups.own, ...groups.core, ...groups.demo].sort()).toEqual(all);
+    expect(groups.own).toEqual(expect.arrayContaining(['test/relations-per-type.test.ts', 'test/migrations.test.ts', 'test/registry.test.ts', 'test/pglite-wasm-modules.test.ts', 'test/schema.test.ts']));
+    expect(groups.core).toContain('test/schema-per-process.test.ts');
   });
 });

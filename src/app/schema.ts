@@ -32,19 +32,35 @@ export function appResolvers(registry: ContentTypeRegistry): NonEmptyArray<Funct
   ];
 }
 
-let built: Promise<GraphQLSchema> | undefined;
+let built: { shape: string; schema: Promise<GraphQLSchema> } | undefined;
 
-/** Builds the GraphQL schema once per process (type-graphql metadata is global). */
+/** What the schema of a registry is made of: its content types, each with the relations it takes part in, by name. */
+function shapeOf(registry: ContentTypeRegistry): string {
+  return registry
+    .types()
+    .map((t) => `${t.typeName}(${registry.relationsOf(t).map((r) => r.name).join(' ')})`)
+    .join(', ');
+}
+
+/**
+ * Builds the GraphQL schema once per process (type-graphql metadata is global).
+ * A process serves one registry: asked for the schema of another one (other
+ * content types or relations), it throws rather than answer with the first.
+ */
 export function buildAppSchema(registry: ContentTypeRegistry): Promise<GraphQLSchema> {
+  const shape = shapeOf(registry);
+  if (built && built.shape !== shape) {
+    throw new Error(`buildAppSchema: this process built its schema for another registry (${built.shape}), not for ${shape}; one process serves one registry (type-graphql's metadata is global)`);
+  }
   defineContentObjectMembers(registry);
   defineContentObjectRefFields(registry);
-  built ??= buildSchema({
+  built ??= { shape, schema: buildSchema({
     resolvers: appResolvers(registry),
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     orphanedTypes: [],
     // Subscriptions' topics: fed by each server's LISTEN connection (src/server/subscriptions).
     pubSub: processEventHub,
     validate: false,
-  }).then((schema) => resolveContentTypesSynchronously(lexicographicSortSchema(markOneOfInputs(schema)), registry));
-  return built;
+  }).then((schema) => resolveContentTypesSynchronously(lexicographicSortSchema(markOneOfInputs(schema)), registry)) };
+  return built.schema;
 }
