@@ -54,13 +54,16 @@ export function buildAppSchema(registry: ContentTypeRegistry): Promise<GraphQLSc
   }
   defineContentObjectMembers(registry);
   defineContentObjectRefFields(registry);
-  built ??= { shape, schema: buildSchema({
-    resolvers: appResolvers(registry),
-    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
-    orphanedTypes: [],
-    // Subscriptions' topics: fed by each server's LISTEN connection (src/server/subscriptions).
-    pubSub: processEventHub,
-    validate: false,
-  }).then((schema) => resolveContentTypesSynchronously(lexicographicSortSchema(markOneOfInputs(schema)), registry)) };
+  if (!built) {
+    const schema = buildSchema({
+      resolvers: appResolvers(registry),
+      scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+      orphanedTypes: [],
+      // Subscriptions' topics: fed by each server's LISTEN connection (src/server/subscriptions).
+      pubSub: processEventHub,
+      validate: false,
+    }).then((schema) => resolveContentTypesSynchronously(lexicographicSortSchema(markOneOfInputs(schema)), registry));
+    built = { shape, schema };
+  }
   return built.schema;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /** The line a test file carries when it needs a process of its own, followed by why: `// @own-process: <why>`. */
 export const OWN_PROCESS = '// @own-process';
-const OWN_PROCESS_LINE = /^\/\/ @own-process\b/m;
+const OWN_PROCESS_LINE = new RegExp(`^${OWN_PROCESS}\\b`, 'm');
 
 /** The test files (relative to the root) of each kind of process they run in. */
 export interface TestProcessGroups {
@@ -20,19 +20,21 @@ export interface TestProcessGroups {
  * makes a project of each group: `isolate: false` for `core` and `demo`).
  *
  * Why share: a test process costs about 2 s of CPU before its first test
- * (vitest's worker, then importing the application: 1,500 modules, 0.9 s),
- * and the suite has 80 files; sharing a process between files of one group
- * runs it 2 times per group and core instead of 80 times (docs/stack.md,
- * "Test run time").
+ * (vitest's worker, importing the application: 1,568 modules, 0.9 s; the
+ * core app's start), and the suite has 80 files. Sharing, each group starts
+ * about one process per core instead of one per file (docs/stack.md, "Test
+ * run time").
  *
- * What keeps a group apart: a process serves one registry
+ * What keeps the groups apart: a process serves one registry
  * (`buildAppSchema` throws when asked for another), so files of the core
  * test app and of the demo app never share one. A file that starts both
  * apps, changes a registry the others use (registers a fixture type in the
- * demo's), installs module mocks (`vi.mock` would reach the next file; such a
- * file needs no mark) or depends on what the process did before it (the
- * process-wide metrics) says `// @own-process: <why>` on a line of its own. A file put in the wrong group fails loudly (the
- * schema error above), never silently.
+ * demo's), needs the demo's schema without the core fixtures the helpers
+ * load, or depends on what the process did before it (the process-wide
+ * metrics) says `// @own-process: <why>` on a line of its own; a file that
+ * installs module mocks (`vi.mock` would reach the next file) gets its own
+ * process without the mark. A file of two apps put in a shared group fails
+ * loudly (the schema error above), never silently.
  */
 export function testProcessGroups(root: string): TestProcessGroups {
   const dir = path.join(root, 'test');
