@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { compiledSources } from './test/setup/compiled-sources.js';
-import { testsRunSources } from './test/setup/build.js';
 import { databaseIndependentFiles } from './test/setup/database-independent.js';
 import { TEST_NODE_FLAGS } from './test/setup/node-flags.js';
 import { useCompileCache, useMemoryScratch } from './test/setup/scratch.js';
@@ -59,15 +58,14 @@ export default defineConfig({
 });
 
 /**
- * Test files share processes (vitest's `isolate: false`) when the run imports the compiled application, which Node
- * then loads once per process. A run on the sources (watch mode, CG_TEST_SOURCES=1) keeps a process per file: vitest
- * evaluates them itself there, and sharing gained little (check:extending's nine files: 26.6 → 24.7 s).
- * CG_TEST_ISOLATE=1 gives every file a process of its own.
+ * Test files share processes (vitest's `isolate: false`, in the projects below) unless CG_TEST_ISOLATE=1 gives every
+ * file a process of its own. Only a run that imports the compiled application shares: in watch mode, under
+ * CG_TEST_SOURCES=1 and when the build wrote nothing, the plugin (compiled-sources.ts) isolates every project again,
+ * since vitest then evaluates the sources itself and sharing gained little (check:extending's nine files: 26.6 →
+ * 24.7 s).
  */
 function sharedProcesses(): boolean {
-  const args = process.argv.slice(2);
-  const watch = args.includes('--watch') || args.includes('-w') || args[0] === 'watch' || args[0] === 'dev' || (args[0] !== 'run' && !args.includes('--run') && !process.env.CI && process.stdin.isTTY);
-  return !watch && !testsRunSources() && process.env.CG_TEST_ISOLATE !== '1';
+  return process.env.CG_TEST_ISOLATE !== '1';
 }
 
 /**

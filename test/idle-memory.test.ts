@@ -113,7 +113,10 @@ describe('IdleMemoryRelease: when it collects', () => {
 describe(`idle memory release in the server (${databaseKind})`, () => {
   let t: TestServer;
   let metricsUrl: string;
-  const releases = async () => parsePrometheusText(await (await fetch(metricsUrl)).text()).value('idle_memory_releases_total');
+  // The counter is the process's (one metrics registry per process), which may have run other test files' servers.
+  let before = 0;
+  const total = async () => parsePrometheusText(await (await fetch(metricsUrl)).text()).value('idle_memory_releases_total') ?? 0;
+  const releases = async () => (await total()) - before;
   const until = async (condition: () => Promise<boolean>) => {
     for (let i = 0; i < 300 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     return condition();
@@ -121,6 +124,7 @@ describe(`idle memory release in the server (${databaseKind})`, () => {
   beforeAll(async () => {
     t = await startTestServer({ idleMemoryReleaseMs: 200, observability: observabilityConfig() });
     metricsUrl = t.url.replace(/\/graphql$/, '/metrics');
+    before = await total();
   });
   afterAll(() => t?.stop());
 

@@ -1,3 +1,4 @@
+// @own-process: counts the operation-name labels of the metrics, which are one per process (other files' operations would take some)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS_OPERATION, INVALID_OPERATION, OTHER_OPERATION } from '../src/observability/metric-labels.js';
 import { databaseKind, onPostgres } from './helpers/database.js';

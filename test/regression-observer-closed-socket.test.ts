@@ -23,26 +23,30 @@ describe('the request observer on a connection destroyed mid-request', () => {
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.on('uncaughtException', onUncaught);
-    const server = http.createServer((req, res) =>
-      observer.observe(req, res, async () => {
-        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-        res.end('{"errors":[{"message":"too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
-        req.socket.destroy(); // what a refused, still-uploading request ends with
-      }),
-    );
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write('POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n{"query":"');
+    // Removed whatever happens: the process may run other test files after this one (test/setup/test-projects.ts).
+    try {
+      const server = http.createServer((req, res) =>
+        observer.observe(req, res, async () => {
+          res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+          res.end('{"errors":[{"message":"too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
+          req.socket.destroy(); // what a refused, still-uploading request ends with
+        }),
+      );
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write('POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n{"query":"');
+        });
+        socket.on('data', () => undefined);
+        socket.on('error', () => resolve());
+        socket.on('close', () => resolve());
       });
-      socket.on('data', () => undefined);
-      socket.on('error', () => resolve());
-      socket.on('close', () => resolve());
-    });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    process.off('uncaughtException', onUncaught);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
     expect(uncaught).toEqual([]);
     const [line] = logs.withMessage('request completed');
     expect(line).toMatchObject({ status: 413, remoteAddress: '127.0.0.1' });

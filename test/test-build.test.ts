@@ -90,8 +90,12 @@ describe('the test files import src/ compiled only where that is safe', () => {
     const plugin = compiledSources(root, () => {});
     const keys: (() => unknown)[] = [];
     const configure = plugin.configureVitest as (context: object) => void;
-    configure({ vitest: { config: { watch: options.watch ?? false } }, defineCacheKeyGenerator: (generator: () => unknown) => keys.push(generator) });
-    return { plugin, cacheKey: () => keys.map((generator) => generator()).join() };
+    // Two projects that share their processes (vitest.config.ts): the plugin is asked once for each.
+    const projects = [{ config: { isolate: false } }, { config: { isolate: false } }];
+    for (const project of projects) {
+      configure({ vitest: { config: { watch: options.watch ?? false } }, project, defineCacheKeyGenerator: (generator: () => unknown) => keys.push(generator) });
+    }
+    return { plugin, cacheKey: () => [...new Set(keys.map((generator) => generator()))].join(), isolated: () => projects.map((p) => p.config.isolate) };
   };
   /** What the plugin answers for `source` imported by `importer` (both relative to the project). */
   const resolve = async (plugin: ReturnType<typeof compiledSources>, source: string, importer: string) => {
@@ -115,13 +119,15 @@ describe('the test files import src/ compiled only where that is safe', () => {
 
   it("sends a test file's import of a module under src/ to its compiled file, loaded by Node", async () => {
     built();
-    const { plugin, cacheKey } = start();
+    const run = start();
+    const { plugin, cacheKey } = run;
     expect(await resolve(plugin, '../src/app/registry.js', 'test/a.test.ts')).toEqual({ id: path.join('dist', 'src', 'app', 'registry.js'), external: true });
     expect(await resolve(plugin, '../../src/app/registry.js', 'test/setup/global.ts')).toEqual({ id: path.join('dist', 'src', 'app', 'registry.js'), external: true });
     expect(await resolve(plugin, './helpers/x.js', 'test/a.test.ts')).toBeNull(); // not under src/: vitest's
     expect(await resolve(plugin, 'graphql', 'test/a.test.ts')).toBeNull(); // a package: vitest's
     expect(await resolve(plugin, '../src/missing.js', 'test/a.test.ts')).toBeNull();
     expect(cacheKey()).toBe('contentgraph:compiled');
+    expect(run.isolated()).toEqual([false, false]); // compiled: the files of a project share processes
   });
 
   it('keeps on the sources: a file that mocks, what a source module imports, the project root', async () => {
@@ -137,6 +143,7 @@ describe('the test files import src/ compiled only where that is safe', () => {
     const sources = async (run: ReturnType<typeof start>) => {
       expect(await resolve(run.plugin, '../src/app/registry.js', 'test/a.test.ts')).toBeNull();
       expect(run.cacheKey()).toBe('contentgraph:sources');
+      expect(run.isolated()).toEqual([true, true]); // on the sources every file has a process of its own
     };
     await sources(start()); // no build
     built();

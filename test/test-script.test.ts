@@ -59,12 +59,12 @@ describe('npm test (scripts/test.mjs): a crash never turns a failure into a pass
       state: () => state,
       children: { allTests: (filter?: string) => (filter === 'failed' ? Array.from({ length: failedTests }) : [])[Symbol.iterator]() },
     });
-    const verdict = (modules: ReturnType<typeof module>[]) => {
+    const verdict = (modules: ReturnType<typeof module>[], error = crash) => {
       const dir = mkdtempSync(join(tmpdir(), 'cg-test-script-'));
       const saved = process.env.CG_TEST_OUTCOME_FILE;
       process.env.CG_TEST_OUTCOME_FILE = join(dir, 'outcome.json');
       try {
-        new WorkerCrashReporter().onTestRunEnd(modules as never, [crash]);
+        new WorkerCrashReporter().onTestRunEnd(modules as never, [error]);
         return JSON.parse(readFileSync(join(dir, 'outcome.json'), 'utf8'));
       } finally {
         if (saved === undefined) delete process.env.CG_TEST_OUTCOME_FILE;
@@ -78,5 +78,9 @@ describe('npm test (scripts/test.mjs): a crash never turns a failure into a pass
     expect(verdict([module(file, 'failed', 1)])).toMatchObject({ crashed: [file], failedFiles: [file] });
     // Another file failed: a failure.
     expect(verdict([module(file, 'failed', 0), module('/repo/test/b.test.ts', 'failed', 2)]).failedFiles).toEqual(['/repo/test/b.test.ts']);
+    // A worker that ran several files at once (shared processes, one worker) names them all: each is a crash to rerun.
+    const files = ['/repo/test/a.test.ts', '/repo/test/b.test.ts', '/repo/test/c.test.ts'];
+    const batch = { ...crash, cause: { message: `Worker exited unexpectedly with signal SIGSEGV during started state while running test files ${files.join(', ')}` } };
+    expect(verdict(files.map((f) => module(f, 'failed', 0)), batch)).toMatchObject({ crashed: files, failedFiles: [], otherErrors: 0 });
   });
 });

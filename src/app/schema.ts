@@ -34,11 +34,15 @@ export function appResolvers(registry: ContentTypeRegistry): NonEmptyArray<Funct
 
 let built: { shape: string; schema: Promise<GraphQLSchema> } | undefined;
 
-/** What the schema of a registry is made of: its content types, each with the relations it takes part in, by name. */
+/**
+ * What the schema of a registry is made of: its content types, each with the
+ * relations it takes part in, by name, in any order (the schema is sorted).
+ */
 function shapeOf(registry: ContentTypeRegistry): string {
   return registry
     .types()
-    .map((t) => `${t.typeName}(${registry.relationsOf(t).map((r) => r.name).join(' ')})`)
+    .map((t) => `${t.typeName}(${registry.relationsOf(t).map((r) => r.name).sort().join(' ')})`)
+    .sort()
     .join(', ');
 }
 

@@ -23,7 +23,10 @@ import { buildIsStale, buildWhenStale, testsRunSources } from './build.js';
  * would not rebuild on a change; CG_TEST_SOURCES=1; a build that wrote
  * nothing). The decision is part of the key of vitest's on-disk module cache,
  * whose entries keep the resolved paths: a module cached by a compiled run is
- * never reused by a run on the sources, nor the other way round.
+ * never reused by a run on the sources, nor the other way round. A run on
+ * the sources also gives every test file a process of its own (the shared
+ * processes of vitest.config.ts's projects pay off only when Node loads the
+ * compiled application once for many files).
  *
  * What stays on the sources in a compiled run:
  * - what a test file that calls `vi.mock` imports from `src/` directly (a
@@ -40,6 +43,7 @@ export function compiledSources(root: string, build: (root: string) => void = bu
   const projectRoot = path.join(src, 'server', 'project-root.ts');
   const mocks = new Map<string, boolean>();
   let compiled = false;
+  let decided = false;
   /** Imports of a module that vitest evaluates from the sources stay on the sources. */
   const staysOnSources = (importer: string): boolean => {
     if (importer.startsWith(src)) return true;
@@ -53,12 +57,17 @@ export function compiledSources(root: string, build: (root: string) => void = bu
   return {
     name: 'contentgraph:compiled-sources',
     enforce: 'pre',
-    configureVitest({ vitest, defineCacheKeyGenerator }) {
-      if (!vitest.config.watch && !testsRunSources()) {
+    // Called once per vitest project (vitest.config.ts): the first call decides for the run.
+    configureVitest({ vitest, project, defineCacheKeyGenerator }) {
+      if (!decided && !vitest.config.watch && !testsRunSources()) {
         build(root);
         compiled = !buildIsStale(root);
       }
+      decided = true;
       defineCacheKeyGenerator(() => (compiled ? 'contentgraph:compiled' : 'contentgraph:sources'));
+      // Test files share a process only where Node loads the compiled application once for all of them
+      // (vitest.config.ts, test/setup/test-projects.ts); on the sources each keeps a process of its own.
+      if (!compiled) project.config.isolate = true;
     },
     async resolveId(source, importer, options) {
       if (!compiled || !importer || !source.startsWith('.') || staysOnSources(importer)) return null;

@@ -33,8 +33,9 @@ export interface TestProcessGroups {
  * load, or depends on what the process did before it (the process-wide
  * metrics) says `// @own-process: <why>` on a line of its own; a file that
  * installs module mocks (`vi.mock` would reach the next file) gets its own
- * process without the mark. A file of two apps put in a shared group fails
- * loudly (the schema error above), never silently.
+ * process without the mark. A file of one app put in the other's group fails
+ * (the schema error above) once it shares a process with a file of that
+ * group, or makes the next one fail.
  */
 export function testProcessGroups(root: string): TestProcessGroups {
   const dir = path.join(root, 'test');

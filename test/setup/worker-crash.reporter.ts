@@ -15,8 +15,10 @@ export default class WorkerCrashReporter implements Reporter {
     let otherErrors = 0;
     for (const error of unhandledErrors) {
       const text = [error.message, (error.cause as { message?: string } | undefined)?.message].filter(Boolean).join('\n');
-      const match = /Worker exited unexpectedly with signal (SIG[A-Z]+) .* while running test file (\S+)/.exec(text);
-      if (match) crashed.add(match[2]!);
+      // A worker that runs several files at once (shared processes with one worker, test/setup/test-projects.ts)
+      // names them all: each is rerun.
+      const match = /Worker exited unexpectedly with signal (SIG[A-Z]+) .* while running test files? (.+)$/m.exec(text);
+      if (match) for (const file of match[2]!.split(', ')) crashed.add(file);
       else otherErrors += 1;
     }
     // A crashed file counts as failed too when one of its tests had already failed before the signal:
