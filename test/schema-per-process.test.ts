@@ -4,6 +4,7 @@ import { buildAppSchema } from '../src/app/schema.js';
 import { FixtureVegetable } from './fixtures/core.entities.js';
 import { createCoreRegistry } from './fixtures/core.registry.js';
 import { testApp } from './helpers/database.js';
+import { startTestServer } from './helpers/server.js';
 
 /**
  * type-graphql's metadata is global, so a process builds one GraphQL schema
@@ -23,5 +24,11 @@ describe('one schema per process', () => {
     // The refusal changed nothing: the first registry's schema is still the one.
     expect(await buildAppSchema(createCoreRegistry())).toBe(schema);
     expect(Object.keys((schema.getType('FixtureVegetable') as GraphQLObjectType).getFields())).toContain('activity');
+  });
+
+  it('refuses a test server of another registry, saying what a test file does about it', async () => {
+    await buildAppSchema(testApp('core').registry);
+    const variant = createCoreRegistry({ typeOptions: [[FixtureVegetable, { relations: { except: ['activity'] } }]] });
+    await expect(startTestServer({}, { app: 'core', registry: variant })).rejects.toThrow(/another registry.*needs a line "\/\/ @own-process: <why>"/);
   });
 });

@@ -38,7 +38,13 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, option
   const db = await createTestDatabase(overrides, app);
   await options.before?.(db);
   const { registry, entities } = testApp(app);
-  const server = await startServer(db.config, { registry: options.registry ?? registry, entities, logger: options.logger });
+  let server: RunningServer;
+  try {
+    server = await startServer(db.config, { registry: options.registry ?? registry, entities, logger: options.logger });
+  } catch (error) {
+    await db.drop();
+    throw withSharedProcessHint(error);
+  }
   return {
     url: server.url,
     server,
@@ -68,4 +74,16 @@ export async function startLoggedTestServer(env: Record<string, string> = {}): P
   const logs = captureLogs(observability.log);
   const t = await startTestServer({ observability }, { logger: logs.logger });
   return { t, logs };
+}
+
+/**
+ * A server of another registry than the one the test process already serves
+ * (`buildAppSchema` refuses it): says what to do about it in a test file.
+ */
+function withSharedProcessHint(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.message.includes('built its schema for another registry')) return error;
+  error.message +=
+    `. Test files of one app share a process (test/setup/test-projects.ts): a file that starts the core and the demo app, ` +
+    `or a registry of other types or relations, needs a line "// @own-process: <why>"`;
+  return error;
 }
