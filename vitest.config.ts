@@ -7,7 +7,11 @@ import { useCompileCache, useMemoryScratch } from './test/setup/scratch.js';
 import { testProcessGroups } from './test/setup/test-projects.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const shared = sharedProcesses();
+// Test files share processes (vitest's `isolate: false`, in the projects below) unless CG_TEST_ISOLATE=1 gives every
+// file a process of its own. Only a run that imports the compiled application shares: in watch mode, under
+// CG_TEST_SOURCES=1 and when the build wrote nothing, the plugin (compiled-sources.ts) isolates every project again,
+// since vitest then evaluates the sources itself and sharing gained little (check:extending's nine files: 26.6 → 24.7 s).
+const shared = process.env.CG_TEST_ISOLATE !== '1';
 
 // Before any test process starts: they inherit both (test/setup/scratch.ts says why).
 useMemoryScratch();
@@ -56,17 +60,6 @@ export default defineConfig({
     projects: shared ? processProjects() : undefined,
   },
 });
-
-/**
- * Test files share processes (vitest's `isolate: false`, in the projects below) unless CG_TEST_ISOLATE=1 gives every
- * file a process of its own. Only a run that imports the compiled application shares: in watch mode, under
- * CG_TEST_SOURCES=1 and when the build wrote nothing, the plugin (compiled-sources.ts) isolates every project again,
- * since vitest then evaluates the sources itself and sharing gained little (check:extending's nine files: 26.6 →
- * 24.7 s).
- */
-function sharedProcesses(): boolean {
-  return process.env.CG_TEST_ISOLATE !== '1';
-}
 
 /**
  * Three projects (test/setup/test-projects.ts says which file goes where): the files that need a process of

@@ -14,13 +14,14 @@ import { startTestServer } from './helpers/server.js';
  * (test/setup/test-projects.ts).
  */
 describe('one schema per process', () => {
+  // FixtureVegetable without the activity relation: another schema (no `activity` field on it).
+  const variant = () => createCoreRegistry({ typeOptions: [[FixtureVegetable, { relations: { except: ['activity'] } }]] });
+
   it('answers every registry of the same shape with the one schema, and refuses another shape', async () => {
     const schema = await buildAppSchema(testApp('core').registry);
     expect(await buildAppSchema(createCoreRegistry())).toBe(schema);
 
-    // FixtureVegetable without the activity relation: another schema (no `activity` field on it).
-    const variant = createCoreRegistry({ typeOptions: [[FixtureVegetable, { relations: { except: ['activity'] } }]] });
-    expect(() => buildAppSchema(variant)).toThrow(/built its schema for another registry .*FixtureVegetable\(activity comments .*not for .*FixtureVegetable\(comments fixture_hold/);
+    expect(() => buildAppSchema(variant())).toThrow(/built its schema for another registry .*FixtureVegetable\(activity comments .*not for .*FixtureVegetable\(comments fixture_hold/);
     // The refusal changed nothing: the first registry's schema is still the one.
     expect(await buildAppSchema(createCoreRegistry())).toBe(schema);
     expect(Object.keys((schema.getType('FixtureVegetable') as GraphQLObjectType).getFields())).toContain('activity');
@@ -28,7 +29,6 @@ describe('one schema per process', () => {
 
   it('refuses a test server of another registry, saying what a test file does about it', async () => {
     await buildAppSchema(testApp('core').registry);
-    const variant = createCoreRegistry({ typeOptions: [[FixtureVegetable, { relations: { except: ['activity'] } }]] });
-    await expect(startTestServer({}, { app: 'core', registry: variant })).rejects.toThrow(/another registry.*needs a line "\/\/ @own-process: <why>"/);
+    await expect(startTestServer({}, { app: 'core', registry: variant() })).rejects.toThrow(/another registry.*needs a line "\/\/ @own-process: <why>"/);
   });
 });

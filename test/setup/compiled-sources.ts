@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vitest/config';
 import { buildIsStale, buildWhenStale, testsRunSources } from './build.js';
+import { mocksModules } from './test-projects.js';
 
 /**
  * A run that is not in watch mode (`npm test`, `vitest run`, CI): the
@@ -49,7 +50,7 @@ export function compiledSources(root: string, build: (root: string) => void = bu
     if (importer.startsWith(src)) return true;
     let mocking = mocks.get(importer);
     if (mocking === undefined) {
-      mocking = /\bvi\s*\.\s*(?:mock|doMock)\b/.test(readOrEmpty(importer));
+      mocking = mocksModules(readOrEmpty(importer));
       mocks.set(importer, mocking);
     }
     return mocking;

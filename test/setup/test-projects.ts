@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** The line a test file carries when it needs a process of its own, followed by why: `// @own-process: <why>`. */
-export const OWN_PROCESS = '// @own-process';
-const OWN_PROCESS_LINE = new RegExp(`^${OWN_PROCESS}\\b`, 'm');
+const OWN_PROCESS_LINE = /^\/\/ @own-process\b/m;
+
+/** Whether a module's text calls `vi.mock` or `vi.doMock` (such a test file keeps its imports and its process to itself). */
+export function mocksModules(text: string): boolean {
+  return /\bvi\s*\.\s*(?:mock|doMock)\b/.test(text);
+}
 
 /** The test files (relative to the root) of each kind of process they run in. */
 export interface TestProcessGroups {
@@ -43,7 +47,7 @@ export function testProcessGroups(root: string): TestProcessGroups {
   for (const name of testFiles(dir)) {
     const text = fs.readFileSync(path.join(dir, name), 'utf8');
     const file = `test/${name}`;
-    if (OWN_PROCESS_LINE.test(text) || /\bvi\s*\.\s*(?:mock|doMock)\b/.test(text)) groups.own.push(file);
+    if (OWN_PROCESS_LINE.test(text) || mocksModules(text)) groups.own.push(file);
     else if (text.includes(`'core'`)) groups.core.push(file);
     else groups.demo.push(file);
   }
