@@ -51,11 +51,18 @@ describe.skipIf(!onPostgres || !commented)('a subscriber on server B receives wh
     await a?.stop();
   });
 
-  /** Adds comments through A until every subscription `ids[i]` on `connections[i]` has heard one: then all of B's subscriptions are in place. */
+  /** The comment body an event carries (`commentAdded`, or the excerpt of `activityAdded`). */
+  const bodyOf = (m: { payload?: any }) => m.payload?.data?.commentAdded?.body ?? m.payload?.data?.activityAdded?.data.excerpt;
+
+  /**
+   * Adds comments through A until every subscription `ids[i]` on `connections[i]` has heard the same one: then all
+   * of B's subscriptions are in place, and no earlier probe is still on its way (each connection gets its events in
+   * commit order), so what comes next is what the test sends.
+   */
   async function warmUp(pairs: [WsConnection, string][]): Promise<void> {
     for (let i = 0; ; i++) {
       await a.gql(ADD_COMMENT, { target, body: `probe ${i}` }, { token: grace.token });
-      const ok = await eventually(() => pairs.every(([c, id]) => c.of(id).length > 0), 500).then(
+      const ok = await eventually(() => pairs.every(([c, id]) => c.of(id).some((m) => bodyOf(m) === `probe ${i}`)), 500).then(
         () => true,
         () => false,
       );
@@ -105,7 +112,7 @@ describe.skipIf(!onPostgres || !commented)('a subscriber on server B receives wh
       await c.waitFor((m) => m.id === 'comments' && m.payload?.data?.commentAdded.body === 'from A');
       await c.waitFor((m) => m.id === 'feed' && m.payload?.data?.activityAdded.data.excerpt === 'from A');
       const since = c.messages.slice(heard[i]).filter((m) => m.type === 'next');
-      expect(since.map((m) => [m.id, m.payload.data.commentAdded?.body ?? m.payload.data.activityAdded.data.excerpt])).toEqual([
+      expect(since.map((m) => [m.id, bodyOf(m)])).toEqual([
         ['comments', 'from A'],
         ['feed', 'from A'],
       ].sort((x, y) => since.findIndex((m) => m.id === x[0]) - since.findIndex((m) => m.id === y[0])));
