@@ -35,6 +35,89 @@ export function partitionKey(values: readonly (number | string | bigint)[]): str
   return values.map((v) => String(v)).join(':');
 }
 
+/** A condition on the paged table (alias `g`), e.g. `ofContentTypes`. */
+export interface PageCondition {
+  sql: string;
+  params: unknown[];
+}
+
+/** Columns and joins added around the page rows (alias `p`), e.g. their targets (`RequestLoaders.targetJoin`). */
+export interface AroundPage {
+  select: string;
+  joins: string;
+}
+
+/**
+ * Where a page statement's parents come from, as a FROM item aliased `k` with
+ * the partition's values in columns `k0`, `k1`, …: a `VALUES` list of keys
+ * (`firstRowsPerPartition`), or a statement of the caller's that finds the
+ * parents and selects their own columns too (e.g. a tag looked up by name
+ * and its first items, `tagsWithFirstItems`).
+ */
+export interface PartitionSource {
+  sql: string;
+  params: unknown[];
+  /**
+   * Columns of `k` to return once per parent, on a row of its own (`cg_head`
+   * true, every column of the page null; theirs null on the page's rows):
+   * so a parent without rows comes back too, and a page of 100 rows does not
+   * carry (and the driver parse) its parent's columns 100 times.
+   */
+  head?: readonly string[];
+}
+
+/** The source of `keys` as a `VALUES` list. */
+function valuesSource(spec: PartitionPageSpec, keys: readonly (readonly (number | string)[])[]): PartitionSource {
+  const width = spec.partitionColumns.length;
+  const values = placeholders(keys.length, `(${spec.partitionColumns.map((c) => `?::${c.type}`).join(', ')})`);
+  const params: unknown[] = keys.flatMap((key) => {
+    if (key.length !== width) throw new Error(`partition key ${JSON.stringify(key)} needs ${width} values`);
+    return key;
+  });
+  return { sql: `(values ${values}) as k(${spec.partitionColumns.map((_, i) => `k${i}`).join(', ')})`, params };
+}
+
+/**
+ * The statement of `firstRowsPerPartition`: for each parent of `source`, a
+ * `LATERAL (… order by time, id limit n)` subquery that reads the head of its
+ * range of the `(partition…, time, id)` index and stops there.
+ */
+export function partitionPagesStatement(
+  spec: PartitionPageSpec,
+  source: PartitionSource,
+  limit: number,
+  after: TimeKey | null,
+  extra?: PageCondition,
+  around?: AroundPage,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [...source.params];
+  const join = spec.partitionColumns.map((column, i) => `g.${q(column.name)} = k.k${i}`).join(' and ');
+  const conditions: string[] = [];
+  if (after) {
+    const condition = afterTimeKeySql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, after, spec.direction);
+    conditions.push(condition.sql);
+    params.push(...condition.params);
+  }
+  if (extra) {
+    conditions.push(`(${extra.sql})`);
+    params.push(...extra.params);
+  }
+  params.push(limit);
+  const order = timeKeyOrderSql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, spec.direction);
+  let page =
+    `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at${source.head ? ', false as cg_head' : ''} from ${q(spec.table)} g ` +
+    `where ${[join, ...conditions].join(' and ')} order by ${order} limit ?`;
+  let head = '';
+  if (source.head) {
+    // The page, then the parent's own row: the table's columns null (`(null::<table>).*`, typed as the page's).
+    // (In this order EXPLAIN names the page's columns by the page's own expressions.)
+    page = `(${page}) union all select (null::${q(spec.table)}).*, null, true`;
+    head = source.head.map((column) => `case when p.cg_head then k.${q(column)} end as ${q(column)}, `).join('');
+  }
+  const sql = `select ${head}p.*${around?.select ? `, ${around.select}` : ''} from ${source.sql} cross join lateral (${page}) p${around?.joins ?? ''}`;
+  return { sql, params };
+}
+
 /**
  * Reads the first `limit` rows (after `after`, when given) of EVERY partition
  * named in `keys`, in ONE statement: the keys are a `VALUES` list, and for
@@ -50,36 +133,12 @@ export async function firstRowsPerPartition(
   keys: readonly (readonly (number | string)[])[],
   limit: number,
   after: TimeKey | null,
-  extra?: { sql: string; params: unknown[] },
-  /** Columns and joins added around the page rows (alias `p`), e.g. their targets (`RequestLoaders.targetJoin`). */
-  around?: { select: string; joins: string },
+  extra?: PageCondition,
+  around?: AroundPage,
 ): Promise<PageRow[][]> {
   if (keys.length === 0) return [];
-  const width = spec.partitionColumns.length;
-  const keyColumns = spec.partitionColumns.map((_, i) => `k${i}`);
-  const values = placeholders(keys.length, `(${spec.partitionColumns.map((c) => `?::${c.type}`).join(', ')})`);
-  const params: unknown[] = keys.flatMap((key) => {
-    if (key.length !== width) throw new Error(`partition key ${JSON.stringify(key)} needs ${width} values`);
-    return key;
-  });
-  const join = spec.partitionColumns.map((column, i) => `g.${q(column.name)} = k.${keyColumns[i]}`).join(' and ');
-  const conditions: string[] = [];
-  if (after) {
-    const condition = afterTimeKeySql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, after, spec.direction);
-    conditions.push(condition.sql);
-    params.push(...condition.params);
-  }
-  if (extra) {
-    conditions.push(`(${extra.sql})`);
-    params.push(...extra.params);
-  }
-  params.push(limit);
-  const order = timeKeyOrderSql(`g.${q(spec.timeColumn)}`, `g.${q(spec.idColumn)}`, spec.direction);
-  const sql =
-    `select p.*${around?.select ? `, ${around.select}` : ''} from (values ${values}) as k(${keyColumns.join(', ')}) cross join lateral (` +
-    `select g.*, ${cursorTimestampSql(`g.${q(spec.timeColumn)}`)} as cg_at from ${q(spec.table)} g ` +
-    `where ${[join, ...conditions].join(' and ')} order by ${order} limit ?) p${around?.joins ?? ''}`;
-  const rows = await readRows<PageRow>(em, sql, params);
+  const statement = partitionPagesStatement(spec, valuesSource(spec, keys), limit, after, extra, around);
+  const rows = await readRows<PageRow>(em, statement.sql, statement.params);
   const byKey = new Map<string, PageRow[]>();
   for (const row of rows) {
     const key = partitionKey(spec.partitionColumns.map((c) => row[c.name] as number | string));
@@ -87,13 +146,19 @@ export async function firstRowsPerPartition(
     if (!group) byKey.set(key, (group = []));
     group.push(row);
   }
-  // A nested loop returns each key's rows in index order, but SQL promises no order without an outer ORDER BY (which
-  // would sort the result): each page is put in (time, id) order here; `cg_at` is fixed-width UTC text, so it sorts as text.
+  return keys.map((key) => inPageOrder(spec, byKey.get(partitionKey(key)) ?? []));
+}
+
+/**
+ * Puts one parent's rows in (time, id) order, in place. A nested loop returns
+ * each key's rows in index order, but SQL promises no order without an outer
+ * ORDER BY (which would sort the result); `cg_at` is fixed-width UTC text, so
+ * it sorts as text.
+ */
+export function inPageOrder(spec: PartitionPageSpec, rows: PageRow[]): PageRow[] {
   const sign = spec.direction === 'desc' ? -1 : 1;
   const id = (row: PageRow) => row[spec.idColumn] as number | string;
-  const compare = (a: PageRow, b: PageRow) =>
-    sign * (a.cg_at < b.cg_at ? -1 : a.cg_at > b.cg_at ? 1 : Number(id(a)) - Number(id(b)));
-  return keys.map((key) => (byKey.get(partitionKey(key)) ?? []).sort(compare));
+  return rows.sort((a, b) => sign * (a.cg_at < b.cg_at ? -1 : a.cg_at > b.cg_at ? 1 : Number(id(a)) - Number(id(b))));
 }
 
 /** Maps raw rows (column names) to read-only objects (`rowMapper`: no managed entities), keeping each row's cursor timestamp. */

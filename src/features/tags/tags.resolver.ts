@@ -1,13 +1,15 @@
-import { Arg, Ctx, Extensions, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { type Connection, pageSize } from '../../generic/connection.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Extensions, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import { type Connection, MAX_PAGE_SIZE, pageSize } from '../../generic/connection.js';
 import type { GenericContext } from '../../generic/context.js';
+import { soleSubfieldArguments } from '../../generic/lookahead.js';
 import { ContentObjectConnection } from '../../content/content-object.connection.js';
 import { contentTypesArg, targetKeyOf } from '../../content/content-target.js';
 import { decodeTimeKey, timeKeyConnection } from '../../content/keyset.js';
 import { connectionTypeOf, relationInterface } from '../../content/relations/relation.graphql.js';
 import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
-import { registeredTypeIds, tagItemCounts, taggedItemPages, tagLookupName, tagsByName, tagsOfTargets } from './tags.loaders.js';
+import { registeredTypeIds, tagItemCounts, taggedItemPages, tagLookupName, tagsByName, tagsOfTargets, tagsWithFirstItems } from './tags.loaders.js';
 import { tagPage } from './tags.query.js';
 import { MAX_TAGS_PER_OBJECT } from './tags.validation.js';
 
@@ -28,9 +30,14 @@ export class TagResolver {
   }
 
   @Query(() => Tag, { nullable: true, description: 'The tag with this name, compared by key (Unicode NFKC, full case folding, invisible characters and surrounding whitespace ignored: `İzmir` finds `i̇zmir`, `STRASSE` finds `Straße`); null when there is none.' })
-  async tag(@Arg('name', () => String) name: string, @Ctx() ctx: GenericContext): Promise<Tag | null> {
+  async tag(@Arg('name', () => String) name: string, @Ctx() ctx: GenericContext, @Info() info: GraphQLResolveInfo): Promise<Tag | null> {
     const lookup = tagLookupName(name);
-    return lookup ? tagsByName(ctx.loaders).load(lookup) : null;
+    if (!lookup) return null;
+    // `tag(name) { items(first) }`, the usual tag page: the tag and the first page of its items in one statement,
+    // which primes the loader `items` reads (tagsWithFirstItems). Other selections load as the fields say.
+    const firstPage = firstItemsPageOf(info);
+    const withItems = firstPage === undefined ? undefined : tagsWithFirstItems(ctx.loaders, firstPage, itemTypeIds(ctx, null));
+    return (withItems ?? tagsByName(ctx.loaders)).load(lookup);
   }
 
   @FieldResolver(() => Int, { description: 'How many objects carry this tag.' })
@@ -51,10 +58,8 @@ export class TagResolver {
     const size = pageSize(first);
     const list = `tag:${tag.id}:items`;
     const key = decodeTimeKey(after, list);
-    const tagged = new Set(registeredTypeIds(ctx.loaders));
-    const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)).filter((id) => tagged.has(id)) : [...tagged];
     // Each row comes with its target, read in the page's own statement (taggedItemPages).
-    const rows = await taggedItemPages(ctx.loaders, size, key, typeIds.sort((a, b) => a - b)).load(tag.id);
+    const rows = await taggedItemPages(ctx.loaders, size, key, itemTypeIds(ctx, types)).load(tag.id);
     const connection = timeKeyConnection(
       rows.map((row) => ({ node: row.cg_target, at: row.cg_at, id: Number(row.id) })),
       size,
@@ -64,6 +69,25 @@ export class TagResolver {
     // concurrent delete: drop the edge, keep pageInfo (endCursor still continues).
     return { edges: connection.edges.filter((edge): edge is { cursor: string; node: object } => edge.node !== null), pageInfo: connection.pageInfo };
   }
+}
+
+/** The ids of the content types `Tag.items(types)` keeps, in order: those of `types` that take part in tags, or all of them. */
+function itemTypeIds(ctx: GenericContext, types: readonly string[] | null): number[] {
+  const tagged = new Set(registeredTypeIds(ctx.loaders));
+  const typeIds = types ? contentTypesArg(ctx, types, 'types').map((t) => ctx.registry.idOf(t.cls)).filter((id) => tagged.has(id)) : [...tagged];
+  return typeIds.sort((a, b) => a - b);
+}
+
+/**
+ * The page size of the `items` the selection under `tag(name)` asks for, when
+ * it is a first page of every type (no `after`, no `types`) selected once;
+ * undefined otherwise, or when `first` is out of range (`items` says so).
+ */
+function firstItemsPageOf(info: GraphQLResolveInfo): number | undefined {
+  const args = soleSubfieldArguments(info, 'items');
+  if (!args || args.after != null || args.types != null) return undefined;
+  const first = args.first as number | null | undefined;
+  return first === null || first === undefined || (Number.isInteger(first) && first >= 0 && first <= MAX_PAGE_SIZE) ? pageSize(first) : undefined;
 }
 
 /** `Taggable.tags` of every content object taking part in tags: one batched statement for all objects of a response level. */
