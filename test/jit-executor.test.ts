@@ -118,6 +118,13 @@ const QUERIES: { source: string; variables?: Record<string, unknown>; operationN
   { source: 'query($n: Int) { a: items(first: $n) { ...F } b: items(first: 1) { ... on Node { id } } } fragment F on Item { ... on Film { id tags(first: 1) { name } } }', variables: { n: 2 } },
   { source: 'query($skip: Boolean!) { items { ... on Novel { title @skip(if: $skip) id @include(if: $skip) } } }', variables: { skip: true } },
   { source: 'query($skip: Boolean!) { items { ... on Novel { title @skip(if: $skip) id @include(if: $skip) } } }', variables: { skip: false } },
+  // Defaults of non-null variables, not given: graphql-jit alone would take them as missing.
+  { source: 'query($skip: Boolean! = false) { items { ... on Novel { title @skip(if: $skip) } } }' },
+  // Variables named as Object.prototype's keys, given or not.
+  { source: 'query($__proto__: Int! = 1) { items(first: $__proto__) { __typename } }' },
+  { source: 'query($__proto__: Int) { items(first: $__proto__) { __typename } }', variables: JSON.parse('{"__proto__": 2}') },
+  { source: 'query($constructor: Int, $toString: Int, $hasOwnProperty: Int = 1) { a: items(first: $constructor) { __typename } b: items(first: $toString) { __typename } c: items(first: $hasOwnProperty) { __typename } }' },
+  { source: 'query($n: Int! = 1, $m: Int = 2) { a: items(first: $n) { __typename } b: items(first: $m) { __typename } }', variables: { m: null } },
   // An error in a non-null field nulls its parent, with the error's path and code.
   { source: '{ items { ... on Novel { title broken } } }' },
   { source: 'query($ref: Ref!) { find(ref: $ref) { ... on Novel { title } } }', variables: { ref: { title: 'Emma' } } },
@@ -150,8 +157,10 @@ describe('compiled queries (graphql-jit) answer as graphql-js does', () => {
       for (let i = 0; i < 3; i++) expect(plain(await run(document, variables, operationName, context)), `${source} (run ${i + 1})`).toEqual(expected);
     }
     // Two operations of one document compile apart; the skip/include documents are two parses of one text;
-    // the two documents without an operation to run are never compiled.
-    expect(events.filter((e) => e === 'compiled')).toHaveLength(QUERIES.length - 2);
+    // the two documents without an operation to run are never compiled; the three with variables named as
+    // Object.prototype's keys are refused.
+    expect(events.filter((e) => e === 'compiled')).toHaveLength(QUERIES.length - 2 - 3);
+    expect(events.filter((e) => e === 'refused')).toHaveLength(3);
   });
 
   it("gives errors graphql-js's shape (extensions an object, the thrown error as originalError, path, locations), which Apollo Server's formatting needs", async () => {

@@ -58,10 +58,13 @@ export interface PartitionSource {
   sql: string;
   params: unknown[];
   /**
-   * Columns of `k` to return once per parent, on a row of its own (`cg_head`
-   * true, every column of the page null; theirs null on the page's rows):
-   * so a parent without rows comes back too, and a page of 100 rows does not
-   * carry (and the driver parse) its parent's columns 100 times.
+   * Columns of `k` to return once per row of the source, on a row of its own
+   * (`cg_head` true, every column of the page null; theirs null on the
+   * page's rows): so a parent without rows comes back too, and a page of 100
+   * rows does not carry (and the driver parse) its parent's columns 100
+   * times. Their names must differ from the table's columns (`p.*` follows
+   * them), and the joins `around` adds must be outer ones, or the head row
+   * would be lost.
    */
   head?: readonly string[];
 }

@@ -18,6 +18,7 @@ import {
   type SelectionSetNode,
   TypeInfo,
   typeFromAST,
+  valueFromASTUntyped,
   visit,
   visitWithTypeInfo,
   BREAK,
@@ -67,7 +68,9 @@ const NEVER = -1;
  * - Errors come back as graphql-js `GraphQLError`s (graphql-jit's own lack
  *   `extensions` when the thrown error has none, which Apollo Server's error
  *   formatting does not survive).
- * - Not compiled: operations whose compiled code would be large
+ * - Not compiled: operations with a variable named as a key of
+ *   `Object.prototype` (`$__proto__`, `$constructor`: graphql-jit keeps
+ *   variables as plain object keys), operations whose compiled code would be large
  *   (MAX_COMPILED_FIELDS: a union nested in a union multiplies it, and
  *   compiling blocks the event loop), operations whose variables have default values of a type
  *   other than a built-in scalar or an enum (graphql-jit writes defaults into
@@ -148,7 +151,7 @@ export function jitExecutor(schema: GraphQLSchema, options: JitOptions): Gateway
     if (!query) return (await execute({ schema, document, contextValue, variableValues, operationName })) as ExecutionResult;
     const coerced = getVariableValues(schema, operation!.variableDefinitions ?? [], variableValues, { maxErrors: 50 });
     if (coerced.errors) return { errors: coerced.errors };
-    const result = (await query.query(undefined, contextValue, variableValues)) as ExecutionResult;
+    const result = (await query.query(undefined, contextValue, withDefaults(operation!, variableValues))) as ExecutionResult;
     return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
   };
 }
@@ -187,10 +190,30 @@ export function compiledFieldsBound(schema: GraphQLSchema, document: DocumentNod
   return total;
 }
 
+/**
+ * The request's variables with the operation's defaults for those it does
+ * not give, as graphql-js takes them: graphql-jit applies a default only to
+ * a nullable variable, and reports a non-null one with a default as
+ * missing. Defaults here are of built-in scalars and enums (`compilable`),
+ * whose literal is their input value.
+ */
+function withDefaults(operation: OperationDefinitionNode, variables: Record<string, unknown>): Record<string, unknown> {
+  let filled: Record<string, unknown> | undefined;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (!definition.defaultValue || Object.hasOwn(variables, name)) continue;
+    // (defineProperty: a variable may be named `__proto__`.)
+    Object.defineProperty((filled ??= { ...variables }), name, { value: valueFromASTUntyped(definition.defaultValue), enumerable: true, writable: true, configurable: true });
+  }
+  return filled ?? variables;
+}
+
 /** Whether graphql-jit runs this operation as graphql-js would (see the rules above `jitExecutor`). */
 function compilable(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, asyncAbstractTypes: ReadonlySet<string>): boolean {
   if (compiledFieldsBound(schema, document, operation, MAX_COMPILED_FIELDS) > MAX_COMPILED_FIELDS) return false;
   for (const definition of operation.variableDefinitions ?? []) {
+    // graphql-jit reads and writes variables as plain object keys: `$__proto__` lands on the prototype.
+    if (definition.variable.name.value in Object.prototype) return false;
     if (!definition.defaultValue) continue;
     const type = typeFromAST(schema, definition.type as never);
     const named = type && getNamedType(type);

@@ -178,47 +178,71 @@ export function tagsWithFirstItems(loaders: RequestLoaders, first: number, typeI
   // (Only a registry without these types has no join; the two loaders then answer as they would without this one.)
   const targets = loaders.targetJoin(typeIds, 'p.content_type_id', 'p.object_id', 'content_type_id', 'object_id');
   if (!targets) return undefined;
-  return loaders.named(`tags.withItems:${first}:${typeIds.join(',')}`, () =>
+  const page = `${first}:${typeIds.join(',')}`;
+  return loaders.named(`tags.withItems:${page}`, () =>
     new DataLoader<string, Tag | null>(
-      async (names) => {
-        const mapper = rowMapper(loaders.em, Tag);
-        const tags = {
-          sql:
-            `(select w.name as cg_wanted, t.id as k0, ${mapper.selectList('t', TAG_PREFIX)} ` +
-            `from (values ${placeholders(names.length, '(?)')}) as w(name) join tag t on t.name_key = cg_tag_key(w.name)) k`,
-          params: [...names],
-          head: ['cg_wanted', ...mapper.columns.map((column) => TAG_PREFIX + column)],
-        };
-        const statement = partitionPagesStatement(TAG_ITEMS_PAGE, tags, first + 1, null, ofContentTypes(typeIds), targets);
-        const rows = await readRows<PageRow>(loaders.em, statement.sql, statement.params);
-        // Each tag found comes once per name that found it on a row of its own (cg_head), its items on the others.
-        const found = new Map<string, Tag>();
-        const items = new Map<number, PageRow[]>();
-        const heads = new Map<number, number>();
-        for (const row of rows) {
-          if (row.cg_head) {
-            const tag = mapper.map(row, TAG_PREFIX)!;
-            found.set(String(row.cg_wanted), tag);
-            heads.set(tag.id, (heads.get(tag.id) ?? 0) + 1);
-            continue;
-          }
-          const tagId = Number(row[TAG_ITEMS_PAGE.partitionColumns[0]!.name]);
-          let page = items.get(tagId);
-          if (!page) items.set(tagId, (page = []));
-          page.push(row);
-        }
-        const byName = tagsByName(loaders);
-        const pages = taggedItemPages(loaders, first, null, typeIds);
-        return names.map((name) => {
-          const tag = found.get(name) ?? null;
-          byName.prime(name, tag);
-          if (tag) pages.prime(tag.id, withTargets(inPageOrder(TAG_ITEMS_PAGE, onePerId(items.get(tag.id) ?? [], heads.get(tag.id)!)), targets));
-          return tag;
-        });
+      (names) => {
+        const read = readTagsWithFirstItems(loaders, names, first, typeIds, targets);
+        let inFlight = firstItemsInFlight.get(loaders);
+        if (!inFlight) firstItemsInFlight.set(loaders, (inFlight = new Map()));
+        const before = inFlight.get(page);
+        inFlight.set(page, Promise.all([before, read.catch(() => undefined)]));
+        return read;
       },
       { maxBatchSize: 1000 },
     ),
   );
+}
+
+/** Per request and page (`<first>:<type ids>`): the reads of `tagsWithFirstItems` started, settled once their pages are primed. */
+const firstItemsInFlight = new WeakMap<RequestLoaders, Map<string, Promise<unknown>>>();
+
+/**
+ * Settles once every `tagsWithFirstItems` read of this request for this page
+ * has primed `taggedItemPages(first, null, typeIds)` (or failed); at once
+ * when there is none. `Tag.items` waits for it before reading a first page
+ * itself, so a request that selects a tag both ways reads its page once.
+ */
+export function firstItemsRead(loaders: RequestLoaders, first: number, typeIds: readonly number[]): Promise<unknown> | undefined {
+  return firstItemsInFlight.get(loaders)?.get(`${first}:${typeIds.join(',')}`);
+}
+
+/** The statement of `tagsWithFirstItems` for one batch of names, priming `tagsByName` and `taggedItemPages`. */
+async function readTagsWithFirstItems(loaders: RequestLoaders, names: readonly string[], first: number, typeIds: number[], targets: TargetJoin): Promise<(Tag | null)[]> {
+  const mapper = rowMapper(loaders.em, Tag);
+  const tags = {
+    sql:
+      `(select w.name as cg_wanted, t.id as k0, ${mapper.selectList('t', TAG_PREFIX)} ` +
+      `from (values ${placeholders(names.length, '(?)')}) as w(name) join tag t on t.name_key = cg_tag_key(w.name)) k`,
+    params: [...names],
+    head: ['cg_wanted', ...mapper.columns.map((column) => TAG_PREFIX + column)],
+  };
+  const statement = partitionPagesStatement(TAG_ITEMS_PAGE, tags, first + 1, null, ofContentTypes(typeIds), targets);
+  const rows = await readRows<PageRow>(loaders.em, statement.sql, statement.params);
+  // Each tag found comes once per name that found it on a row of its own (cg_head), its items on the others.
+  const found = new Map<string, Tag>();
+  const items = new Map<number, PageRow[]>();
+  const heads = new Map<number, number>();
+  for (const row of rows) {
+    if (row.cg_head) {
+      const tag = mapper.map(row, TAG_PREFIX)!;
+      found.set(String(row.cg_wanted), tag);
+      heads.set(tag.id, (heads.get(tag.id) ?? 0) + 1);
+      continue;
+    }
+    const tagId = Number(row[TAG_ITEMS_PAGE.partitionColumns[0]!.name]);
+    let page = items.get(tagId);
+    if (!page) items.set(tagId, (page = []));
+    page.push(row);
+  }
+  const byName = tagsByName(loaders);
+  const pages = taggedItemPages(loaders, first, null, typeIds);
+  return names.map((name) => {
+    const tag = found.get(name) ?? null;
+    byName.prime(name, tag);
+    if (tag) pages.prime(tag.id, withTargets(inPageOrder(TAG_ITEMS_PAGE, onePerId(items.get(tag.id) ?? [], heads.get(tag.id)!)), targets));
+    return tag;
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Extensions, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
-import { type Connection, MAX_PAGE_SIZE, pageSize } from '../../generic/connection.js';
+import { type Connection, pageSize } from '../../generic/connection.js';
 import type { GenericContext } from '../../generic/context.js';
 import { soleSubfieldArguments } from '../../generic/lookahead.js';
 import { ContentObjectConnection } from '../../content/content-object.connection.js';
@@ -9,7 +9,7 @@ import { decodeTimeKey, timeKeyConnection } from '../../content/keyset.js';
 import { connectionTypeOf, relationInterface } from '../../content/relations/relation.graphql.js';
 import { Tag } from './tag.entity.js';
 import { TaggedItem } from './tagged-item.entity.js';
-import { registeredTypeIds, tagItemCounts, taggedItemPages, tagLookupName, tagsByName, tagsOfTargets, tagsWithFirstItems } from './tags.loaders.js';
+import { firstItemsRead, registeredTypeIds, tagItemCounts, taggedItemPages, tagLookupName, tagsByName, tagsOfTargets, tagsWithFirstItems } from './tags.loaders.js';
 import { tagPage } from './tags.query.js';
 import { MAX_TAGS_PER_OBJECT } from './tags.validation.js';
 
@@ -37,7 +37,15 @@ export class TagResolver {
     // which primes the loader `items` reads (tagsWithFirstItems). Other selections load as the fields say.
     const firstPage = firstItemsPageOf(info);
     const withItems = firstPage === undefined ? undefined : tagsWithFirstItems(ctx.loaders, firstPage, itemTypeIds(ctx, null));
-    return (withItems ?? tagsByName(ctx.loaders)).load(lookup);
+    if (withItems) {
+      try {
+        return await withItems.load(lookup);
+      } catch {
+        // The shared statement failed (a target's table, the deadline): read the tag alone, so that the page's
+        // own statement fails, if it still does, where it belongs (`tag.items`), as it would without the shortcut.
+      }
+    }
+    return tagsByName(ctx.loaders).load(lookup);
   }
 
   @FieldResolver(() => Int, { description: 'How many objects carry this tag.' })
@@ -58,8 +66,12 @@ export class TagResolver {
     const size = pageSize(first);
     const list = `tag:${tag.id}:items`;
     const key = decodeTimeKey(after, list);
+    const typeIds = itemTypeIds(ctx, types);
+    // A first page this request reads with its tag (tagsWithFirstItems) primes the loader once it is back:
+    // wait for it, so that the same page is not read twice (the same tag may be selected both ways).
+    if (!key) await firstItemsRead(ctx.loaders, size, typeIds);
     // Each row comes with its target, read in the page's own statement (taggedItemPages).
-    const rows = await taggedItemPages(ctx.loaders, size, key, itemTypeIds(ctx, types)).load(tag.id);
+    const rows = await taggedItemPages(ctx.loaders, size, key, typeIds).load(tag.id);
     const connection = timeKeyConnection(
       rows.map((row) => ({ node: row.cg_target, at: row.cg_at, id: Number(row.id) })),
       size,
@@ -86,8 +98,11 @@ function itemTypeIds(ctx: GenericContext, types: readonly string[] | null): numb
 function firstItemsPageOf(info: GraphQLResolveInfo): number | undefined {
   const args = soleSubfieldArguments(info, 'items');
   if (!args || args.after != null || args.types != null) return undefined;
-  const first = args.first as number | null | undefined;
-  return first === null || first === undefined || (Number.isInteger(first) && first >= 0 && first <= MAX_PAGE_SIZE) ? pageSize(first) : undefined;
+  try {
+    return pageSize(args.first as number | null | undefined);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Taggable.tags` of every content object taking part in tags: one batched statement for all objects of a response level. */
